@@ -1,0 +1,118 @@
+/** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
+import { createHash } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { check, type CheckOptions } from '../engine/check.js';
+import { CompiledModel } from '../model/compile.js';
+import { parseParamArgs, type ParamValue } from '../model/define.js';
+import { loadModel } from '../model/load.js';
+import { loadScenario, type Scenario } from '../model/scenario.js';
+import { collisionLine, formatParams, formatSteps, headline, num, secs, statsLine } from '../report/text.js';
+import { exitCodeOf, type CheckResult } from '../report/verdict.js';
+import type { StrategyName } from '../strategy/index.js';
+import { replay } from '../trace/replay.js';
+import { writeTrace } from '../trace/trace.js';
+import { VERSION } from '../version.js';
+import { err, out, shq } from './output.js';
+
+export interface CheckFlags {
+  param?: string[];
+  strategy?: StrategyName;
+  maxStates?: number;
+  maxDepth?: number;
+  timeLimit?: number;
+  trace?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+export interface Target {
+  readonly modelPath: string;
+  readonly params: Record<string, ParamValue>;
+  readonly scenario: Scenario | null;
+}
+
+export function resolveTarget(target: string, paramArgs: readonly string[]): Target {
+  const cli = parseParamArgs(paramArgs);
+  if (target.endsWith('.json')) {
+    const scenario = loadScenario(target);
+    return { modelPath: scenario.modelPath, params: { ...scenario.params, ...cli }, scenario };
+  }
+  return { modelPath: resolve(target), params: cli, scenario: null };
+}
+
+/** Where a trace goes when --trace is not given. */
+export function defaultTraceFile(name: string, params: Readonly<Record<string, unknown>>): string {
+  const h = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 8);
+  return `.mmrace/traces/${name}-${h}.trace.json`;
+}
+
+export function expectationText(s: Scenario): string {
+  return s.expect.verdict === 'safe' ? 'safe' : `violation of ${s.expect.property}`;
+}
+
+export function meetsExpectation(s: Scenario, r: CheckResult): boolean {
+  if (s.expect.verdict === 'safe') return r.verdict === 'safe';
+  return r.verdict === 'violation' && r.property === s.expect.property;
+}
+
+export async function runCheck(target: string, flags: CheckFlags): Promise<number> {
+  const t = resolveTarget(target, flags.param ?? []);
+  const loaded = await loadModel(t.modelPath);
+  const m = new CompiledModel(loaded.model, t.params);
+  const sc = t.scenario;
+  const opts: CheckOptions = {
+    strategy: flags.strategy ?? (sc?.strategy as StrategyName | undefined) ?? 'bfs',
+    maxStates: flags.maxStates ?? sc?.limits.maxStates,
+    maxDepth: flags.maxDepth ?? sc?.limits.maxDepth,
+    timeLimit: flags.timeLimit ?? sc?.limits.timeLimit,
+    ...(flags.progress ?? process.stderr.isTTY
+      ? {
+          onProgress: (p) =>
+            err(`  … ${num(p.states)} states · ${num(p.transitions)} transitions · depth ${p.depth} · queued ${num(p.queued)} · ${secs(p.seconds)} s`),
+        }
+      : {}),
+  };
+  const r = check(m, loaded.path, opts);
+  let traceFile: string | null = null;
+  if (r.trace) {
+    traceFile = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
+    writeTrace(sc ? { ...r.trace, scenario: relative(process.cwd(), sc.file) } : r.trace, traceFile);
+  }
+  const replayCmd = traceFile ? `npx mmrace replay ${shq(traceFile)}` : null;
+  const expected = sc ? expectationText(sc) : null;
+  const met = sc ? meetsExpectation(sc, r) : null;
+  if (flags.json) {
+    const { trace: _trace, ...rest } = r;
+    out(
+      JSON.stringify({
+        ...rest,
+        ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
+        ...(traceFile ? { traceFile, replay: replayCmd } : {}),
+        version: VERSION,
+      }),
+    );
+    return exitCodeOf(r.verdict);
+  }
+  out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), loaded.path)}) · ${formatParams(m.params)}`);
+  if (sc) out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`);
+  out('');
+  out(headline(r));
+  if (r.hint) out(`  ${r.hint}`);
+  if (r.trace && r.verdict === 'violation') {
+    const rep = replay(r.trace, m);
+    const how = opts.strategy === 'bfs' ? 'a shortest counterexample' : 'a counterexample (not the shortest: use --strategy bfs)';
+    out(`  ${how}, ${rep.steps.length} steps:`);
+    for (const line of formatSteps(rep, '  ')) out(line);
+  } else if (r.trace && r.verdict === 'error') {
+    out(`  the model failed after ${r.trace.schedule.length} steps; the trace leads to the failing step`);
+  }
+  out('');
+  out(statsLine(r));
+  out(collisionLine(r));
+  if (sc) out(`expected ${expected}: ${met ? 'met' : 'NOT MET'}`);
+  if (traceFile) {
+    out(`trace written to ${traceFile}`);
+    out(`replay: ${replayCmd}`);
+  }
+  return exitCodeOf(r.verdict);
+}

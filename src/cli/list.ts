@@ -1,0 +1,60 @@
+/** `mmrace list [dir]`: the scenarios and models under a folder. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { loadScenario } from '../model/scenario.js';
+import { expectationText } from './check.js';
+import { out } from './output.js';
+
+export function findFiles(dir: string, pred: (name: string) => boolean): string[] {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new MmraceError('E_IO', `no such folder: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new MmraceError('E_USAGE', `${dir} is not a folder`);
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (pred(e.name)) found.push(p);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+export function runList(dir: string, flags: { json?: boolean }): number {
+  const rows: { kind: string; name: string; file: string; model?: string; expect?: string; tags?: string[]; error?: string }[] = [];
+  for (const f of findFiles(dir, (n) => n.endsWith('.json'))) {
+    try {
+      const s = loadScenario(f);
+      rows.push({ kind: 'scenario', name: s.name, file: relative(process.cwd(), f), model: relative(process.cwd(), s.modelPath), expect: expectationText(s), tags: s.tags });
+    } catch (e) {
+      rows.push({ kind: 'invalid', name: f, file: relative(process.cwd(), f), error: isMmraceError(e) ? `${e.code}: ${e.message}` : String(e) });
+    }
+  }
+  for (const f of findFiles(dir, (n) => /\.(ts|mts)$/.test(n))) {
+    const text = readFileSync(f, 'utf8');
+    const id = /defineModel\(\{\s*id:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
+    if (id) rows.push({ kind: 'model', name: id, file: relative(process.cwd(), f) });
+  }
+  if (flags.json) {
+    out(JSON.stringify({ dir, entries: rows }));
+    return 0;
+  }
+  if (rows.length === 0) {
+    out(`no scenarios or models under ${dir}`);
+    return 0;
+  }
+  const w = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    if (r.kind === 'scenario') out(`scenario  ${r.name.padEnd(w)}  expect ${r.expect}${r.tags?.length ? ` [${r.tags.join(', ')}]` : ''}  (${r.file})`);
+    else if (r.kind === 'model') out(`model     ${r.name.padEnd(w)}  ${r.file}`);
+    else out(`invalid   ${r.file}: ${r.error}`);
+  }
+  return rows.some((r) => r.kind === 'invalid') ? 2 : 0;
+}

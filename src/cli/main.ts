@@ -1,0 +1,104 @@
+/** The mmrace command line. Exit codes: 0 safe, 1 violation, 2 error, 3 incomplete. */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { STRATEGIES } from '../strategy/index.js';
+import { VERSION } from '../version.js';
+import { runCheck, type CheckFlags } from './check.js';
+import { runList } from './list.js';
+import { err, formatError, reportError, usage } from './output.js';
+import { runReplay, type ReplayFlags } from './replay.js';
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name} takes a positive integer`);
+    return Number(v);
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name} takes a whole number`);
+    return Number(v);
+  };
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError('--time-limit takes a number of seconds > 0');
+  return n;
+}
+
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('mmrace')
+    .description('A race-condition model checker for Linux memory-management code')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: () => {}, outputError: () => {} });
+
+  program
+    .command('check')
+    .description('explore every schedule of a scenario or model; exit 0 safe, 1 violation, 2 error, 3 incomplete')
+    .argument('<target>', 'a scenario (.json) or a model file (.ts)')
+    .option('-p, --param <name=value>', 'set a model parameter (repeatable; overrides the scenario)', collect)
+    .addOption(new Option('-s, --strategy <name>', 'search strategy').choices(STRATEGIES))
+    .option('--max-states <n>', 'stop after n distinct states (verdict incomplete)', positiveInt('--max-states'))
+    .option('--max-depth <n>', 'do not go deeper than n steps (verdict incomplete if cut)', nonNegativeInt('--max-depth'))
+    .option('--time-limit <s>', 'stop after s seconds (verdict incomplete)', seconds)
+    .option('--trace <file>', 'where to write the counterexample (default .mmrace/traces/)')
+    .option('--progress', 'report progress on stderr even without a terminal')
+    .option('--json', 'print one JSON object with the result on the last line of stdout')
+    .action(async (target: string, flags: CheckFlags) => {
+      setExit(await runCheck(target, flags));
+    });
+
+  program
+    .command('replay')
+    .description('re-execute a trace step by step; exit 1 when the violation reproduces')
+    .argument('<trace>', 'a trace file written by check')
+    .option('--model <file>', 'use this model file instead of the one the trace names')
+    .option('--json', 'print one JSON object with the replay on stdout')
+    .action(async (file: string, flags: ReplayFlags) => {
+      setExit(await runReplay(file, flags));
+    });
+
+  program
+    .command('list')
+    .description('list the scenarios and models under a folder')
+    .argument('[dir]', 'folder to search', 'scenarios')
+    .option('--json', 'print one JSON object')
+    .action((dir: string, flags: { json?: boolean }) => {
+      setExit(runList(dir, flags));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const json = argv.includes('--json');
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.executeSubCommandAsync') return 0;
+      const msg = e.message.replace(/^error: /, '');
+      reportError(usage(msg, 'see mmrace --help'), json);
+      return 2;
+    }
+    reportError(e, json);
+    return 2;
+  }
+}
+
+export { formatError, err };

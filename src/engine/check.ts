@@ -1,0 +1,63 @@
+/**
+ * One exhaustive check: compile, explore with a strategy under limits, and turn what
+ * was found into a verdict, a result and (for a violation) a trace.
+ */
+import { match } from 'ts-pattern';
+import type { CompiledModel } from '../model/compile.js';
+import { collisionProbability } from '../state/fingerprint.js';
+import { EXHAUSTIVE, type StrategyName } from '../strategy/index.js';
+import { buildTrace } from '../trace/trace.js';
+import type { CheckResult, Verdict } from '../report/verdict.js';
+import { Exploration, type Limits, type Progress } from './explore.js';
+
+export interface CheckOptions extends Limits {
+  readonly strategy?: StrategyName;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = {}): CheckResult {
+  const strategy = opts.strategy ?? 'bfs';
+  const x = new Exploration(m, opts, opts.onProgress);
+  EXHAUSTIVE[strategy](x);
+  const seconds = x.seconds;
+  const verdict: Verdict = x.error ? 'error' : x.violation ? 'violation' : x.limitHit ? 'incomplete' : 'safe';
+  const base = {
+    verdict,
+    model: m.id,
+    params: { ...m.params },
+    strategy,
+    reductions: [] as string[],
+    states: x.states,
+    transitions: x.transitions,
+    depth: x.depth,
+    seconds,
+    statesPerSecond: seconds > 0 ? x.states / seconds : x.states,
+    collisionProbability: collisionProbability(x.states),
+    storeBytes: x.storeBytes,
+  };
+  return match(verdict)
+    .with('safe', () => base)
+    .with('incomplete', () => ({ ...base, limit: x.limitHit! }))
+    .with('violation', () => {
+      const v = x.violation!;
+      const trace = buildTrace(m, modelPath, v.path, {
+        verdict: 'violation',
+        violation: { kind: v.kind, property: v.property, message: v.message },
+      });
+      return { ...base, property: v.property, kind: v.kind, message: v.message, trace };
+    })
+    .with('error', () => {
+      const e = x.error!;
+      const trace = e.path
+        ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } })
+        : undefined;
+      return {
+        ...base,
+        code: e.code,
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(trace ? { trace } : {}),
+      };
+    })
+    .exhaustive();
+}

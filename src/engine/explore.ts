@@ -1,0 +1,273 @@
+/**
+ * The exploration loop's shared machinery: the set of seen states, parent links for
+ * rebuilding counterexamples, counters, limits and the violation found. A strategy
+ * (strategy/bfs.ts, strategy/dfs.ts) decides the order in which states are expanded;
+ * this class decides nothing.
+ *
+ * Per stored state: a fingerprint in the set (≤ 16 bytes) plus a parent link and a
+ * move (8 bytes) from which `pathTo` rebuilds the schedule, as TLC does.
+ */
+import { MmraceError, isMmraceError } from '../errors.js';
+import type { CompiledModel, Ctx } from '../model/compile.js';
+import { FingerprintSet } from '../state/fpset.js';
+import { fingerprint, fp } from '../state/fingerprint.js';
+import { IntColumn } from '../state/queue.js';
+import { Expander, StepError, type SuccessorSink } from './transitions.js';
+
+export type LimitKind = 'max-states' | 'max-depth' | 'time-limit';
+
+export interface Limits {
+  /** Stop after this many distinct states (the search is then incomplete). */
+  readonly maxStates?: number | undefined;
+  /** Do not expand states at this depth (the search is incomplete if any could move). */
+  readonly maxDepth?: number | undefined;
+  /** Stop after this many seconds. */
+  readonly timeLimit?: number | undefined;
+}
+
+export interface Progress {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly queued: number;
+  readonly seconds: number;
+}
+
+/** A path from an initial state: which initial state, then (instance k, ordinal) moves. */
+export interface Path {
+  readonly init: number;
+  readonly moves: readonly (readonly [k: number, ordinal: number])[];
+}
+
+export interface FoundViolation {
+  readonly kind: 'invariant' | 'fault' | 'deadlock';
+  readonly property: string;
+  readonly message: string;
+  readonly path: Path;
+}
+
+export interface FoundError {
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  /** Path to the state where the model failed, with the failing step last (if any). */
+  readonly path: Path | null;
+}
+
+/** Where a strategy puts a newly discovered state. */
+export interface Frontier {
+  add(state: Int32Array, id: number, depth: number): void;
+}
+
+const NO_PARENT = -1;
+
+export class Exploration implements SuccessorSink {
+  readonly m: CompiledModel;
+  readonly ex: Expander;
+  readonly seen: FingerprintSet;
+  private readonly parent = new IntColumn();
+  private readonly move = new IntColumn();
+  private readonly nInst: number;
+  readonly limits: Limits;
+  private readonly started = performance.now();
+  private readonly deadline: number;
+  private readonly onProgress: ((p: Progress) => void) | undefined;
+  private readonly progressEvery: number;
+  private nextProgress: number;
+  private tick = 0;
+
+  states = 0;
+  transitions = 0;
+  /** Greatest depth of a stored state. */
+  depth = 0;
+  violation: FoundViolation | null = null;
+  error: FoundError | null = null;
+  limitHit: LimitKind | null = null;
+
+  /** The state being expanded: its id and depth (set by the strategy). */
+  currentId = -1;
+  currentDepth = 0;
+  frontier: Frontier | null = null;
+  /** Queued states, for progress reports (kept by the strategy). */
+  queued = 0;
+
+  constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
+    this.m = m;
+    this.ex = new Expander(m);
+    this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 14);
+    this.nInst = m.instances.length;
+    this.limits = limits;
+    this.deadline = limits.timeLimit !== undefined ? this.started + limits.timeLimit * 1000 : Infinity;
+    this.onProgress = onProgress;
+    this.progressEvery = progressEvery;
+    this.nextProgress = this.started + progressEvery * 1000;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** True when the search must stop: a violation, an error, or a limit. */
+  get stopped(): boolean {
+    return this.violation !== null || this.error !== null || this.limitHit !== null;
+  }
+
+  /** Stores the initial states; false if the search already stopped. */
+  addInitialStates(): boolean {
+    let inits: Int32Array[];
+    try {
+      inits = this.m.initialStates();
+    } catch (e) {
+      this.fail(e, null);
+      return false;
+    }
+    for (let i = 0; i < inits.length; i++) {
+      const s = inits[i]!;
+      fingerprint(s, s.length);
+      if (!this.seen.put(fp.hi, fp.lo)) continue;
+      const id = this.states++;
+      this.parent.push(NO_PARENT);
+      this.move.push(i);
+      let inv: string | null;
+      try {
+        inv = this.m.violatedInvariant(s);
+      } catch (e) {
+        this.fail(e, { init: i, moves: [] });
+        return false;
+      }
+      if (inv !== null) {
+        this.violation = { kind: 'invariant', property: inv, message: `initial state violates ${inv}`, path: this.pathTo(id) };
+        return false;
+      }
+      this.frontier!.add(s, id, 0);
+    }
+    return true;
+  }
+
+  /**
+   * Expands `src` (the state currentId at currentDepth): every successor goes through
+   * `successor`, new ones to the frontier. Checks deadlock, limits and time.
+   */
+  expand(src: Int32Array): void {
+    if ((++this.tick & 1023) === 0) this.checkClock();
+    if (this.limits.maxDepth !== undefined && this.currentDepth >= this.limits.maxDepth) {
+      this.atDepthLimit(src);
+      return;
+    }
+    let enabled: number;
+    try {
+      enabled = this.ex.expand(src, this);
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return;
+    }
+    if (enabled === 0 && !this.allDone(src)) this.deadlock();
+  }
+
+  private atDepthLimit(src: Int32Array): void {
+    let any = false;
+    try {
+      for (let k = 0; k < this.nInst && !any; k++) any = this.ex.enabled(src, k);
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return;
+    }
+    if (any) this.limitHit ??= 'max-depth';
+    else if (!this.allDone(src)) this.deadlock();
+  }
+
+  private deadlock(): void {
+    const path = this.pathTo(this.currentId);
+    this.violation = {
+      kind: 'deadlock',
+      property: 'deadlock',
+      message: 'no step is enabled and some actor has not finished',
+      path,
+    };
+  }
+
+  allDone(src: Int32Array): boolean {
+    const inst = this.m.instances;
+    for (let k = 0; k < inst.length; k++) if (src[inst[k]!.pcSlot] !== inst[k]!.done) return false;
+    return true;
+  }
+
+  successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
+    this.transitions++;
+    if (ctx.faultMsg !== null) {
+      const base = this.pathTo(this.currentId);
+      this.violation = {
+        kind: 'fault',
+        property: ctx.faultProp,
+        message: ctx.faultMsg,
+        path: { init: base.init, moves: [...base.moves, [k, ordinal]] },
+      };
+      return false;
+    }
+    fingerprint(work, work.length);
+    if (!this.seen.put(fp.hi, fp.lo)) return true;
+    const max = this.limits.maxStates;
+    if (max !== undefined && this.states >= max) {
+      this.limitHit = 'max-states';
+      return false;
+    }
+    const id = this.states++;
+    this.parent.push(this.currentId);
+    this.move.push(k + this.nInst * ordinal);
+    const depth = this.currentDepth + 1;
+    if (depth > this.depth) this.depth = depth;
+    let inv: string | null;
+    try {
+      inv = this.m.violatedInvariant(work);
+    } catch (e) {
+      throw new StepError(isMmraceError(e) ? e : new MmraceError('E_MODEL_THREW', String(e)), k, ordinal);
+    }
+    if (inv !== null) {
+      this.violation = { kind: 'invariant', property: inv, message: `${inv} does not hold`, path: this.pathTo(id) };
+      return false;
+    }
+    this.frontier!.add(work, id, depth);
+    return true;
+  }
+
+  private checkClock(): void {
+    const now = performance.now();
+    if (now >= this.deadline) this.limitHit ??= 'time-limit';
+    if (this.onProgress && now >= this.nextProgress) {
+      this.nextProgress = now + this.progressEvery * 1000;
+      this.onProgress({
+        states: this.states,
+        transitions: this.transitions,
+        depth: this.depth,
+        queued: this.queued,
+        seconds: (now - this.started) / 1000,
+      });
+    }
+  }
+
+  /** Records a model error; `path` leads to the state where it happened. */
+  fail(e: unknown, path: Path | null): void {
+    const err = isMmraceError(e) ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
+    let full = path;
+    if (e instanceof StepError && path !== null) full = { init: path.init, moves: [...path.moves, [e.k, e.ordinal]] };
+    this.error = { code: err.code, message: err.message, hint: err.hint, path: full };
+  }
+
+  /** The path from an initial state to state `id`, from the parent links. */
+  pathTo(id: number): Path {
+    const moves: [number, number][] = [];
+    let cur = id;
+    while (this.parent.get(cur) !== NO_PARENT) {
+      const mv = this.move.get(cur);
+      moves.push([mv % this.nInst, Math.floor(mv / this.nInst)]);
+      cur = this.parent.get(cur);
+    }
+    moves.reverse();
+    return { init: this.move.get(cur), moves };
+  }
+
+  /** Bytes used by the seen set and the parent links. */
+  get storeBytes(): number {
+    return this.seen.bytes + this.parent.bytes + this.move.bytes;
+  }
+}

@@ -1,0 +1,460 @@
+/**
+ * A model definition plus parameter values → a compiled model: the slot layout, the
+ * views, one step context per actor instance, and the invariants. The engine drives it
+ * through `engine/transitions.ts`.
+ */
+import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
+import type { ActorDef, InitCtx, InvariantFn, Model, ParamValue, StepCtx, World } from './define.js';
+import { resolveParams } from './define.js';
+import { MODE_READONLY, Store, collectSlots, defaultSlotValue, makeView, sizeOf, type SlotInfo } from './layout.js';
+import { checkFieldName, enumOf, isType, record, type Fields, type RecordType } from './schema.js';
+
+export interface CompiledStep {
+  readonly label: string;
+  readonly guard: ((c: StepCtx) => boolean) | null;
+  readonly body: ((c: StepCtx) => void) | null;
+}
+
+/** The choice vector of the step being run, shared by all contexts of a model. */
+export class Choices {
+  /** Chosen index at each choose() position. */
+  cv: number[] = [];
+  /** Arity seen at each position in the current run. */
+  ar: number[] = [];
+  /** choose() calls so far in this run. */
+  ci = 0;
+  /** True while a guard runs: choose() is not allowed there. */
+  inGuard = false;
+  /** Set when a replayed choice is out of range for the arity the model now offers. */
+  outOfRange = false;
+
+  reset(): void {
+    this.cv.length = 0;
+    this.ar.length = 0;
+    this.ci = 0;
+    this.outOfRange = false;
+  }
+
+  /** Moves to the next choice vector in odometer order; false when all were run. */
+  advance(): boolean {
+    for (let pos = this.ci - 1; pos >= 0; pos--) {
+      if (this.cv[pos]! + 1 < this.ar[pos]!) {
+        this.cv[pos]!++;
+        this.cv.length = pos + 1;
+        this.ci = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  pick(n: number, what: string): number {
+    if (this.inGuard) {
+      throw new MmraceError('E_MODEL_DEF', `${what}: choose() in a guard`, 'guards decide enabledness; choose in the step body');
+    }
+    if ((n | 0) !== n || n < 1) {
+      throw new MmraceError('E_MODEL_DEF', `${what}: choose(${n}) needs at least one option`);
+    }
+    const pos = this.ci++;
+    if (pos >= this.cv.length) this.cv.push(0);
+    this.ar[pos] = n;
+    const v = this.cv[pos]!;
+    if (v >= n) {
+      this.outOfRange = true;
+      return 0;
+    }
+    return v;
+  }
+}
+
+export class Instance {
+  /** Global instance number, in actor declaration order. */
+  readonly k: number;
+  readonly actor: string;
+  readonly index: number;
+  readonly pcSlot: number;
+  readonly steps: readonly CompiledStep[];
+  readonly labels: ReadonlyMap<string, number>;
+  /** pc value meaning finished. */
+  readonly done: number;
+  readonly ctx: Ctx;
+  readonly locals: unknown;
+  readonly localSlots: readonly number[];
+  constructor(
+    k: number,
+    actor: string,
+    index: number,
+    pcSlot: number,
+    steps: CompiledStep[],
+    labels: Map<string, number>,
+    locals: unknown,
+    localSlots: number[],
+    model: CompiledModel,
+  ) {
+    this.k = k;
+    this.actor = actor;
+    this.index = index;
+    this.pcSlot = pcSlot;
+    this.steps = steps;
+    this.labels = labels;
+    this.done = steps.length;
+    this.locals = locals;
+    this.localSlots = localSlots;
+    this.ctx = new Ctx(this, model);
+  }
+  get name(): string {
+    return `${this.actor}[${this.index}]`;
+  }
+}
+
+/** The context a step body receives; one per instance, reused for every step. */
+export class Ctx implements StepCtx {
+  readonly s: unknown;
+  readonly l: unknown;
+  readonly self: number;
+  readonly p: unknown;
+  /** pc after the step; -1 means fall through. */
+  next = -1;
+  faultMsg: string | null = null;
+  faultProp = 'fault';
+  private readonly inst: Instance;
+  private readonly model: CompiledModel;
+  private readonly ch: Choices;
+  constructor(inst: Instance, model: CompiledModel) {
+    this.inst = inst;
+    this.model = model;
+    this.s = model.root;
+    this.l = inst.locals;
+    this.self = inst.index;
+    this.p = model.params;
+    this.ch = model.choices;
+  }
+  choose(x: number | readonly unknown[]): any {
+    if (typeof x === 'number') return this.ch.pick(x, this.inst.name);
+    return x[this.ch.pick(x.length, this.inst.name)];
+  }
+  goto(label: string): void {
+    const i = this.inst.labels.get(label);
+    if (i === undefined) {
+      throw new MmraceError(
+        'E_MODEL_DEF',
+        `${this.inst.name}: goto('${label}'): no such label`,
+        `labels of ${this.inst.actor}: ${[...this.inst.labels.keys()].join(', ')}`,
+      );
+    }
+    this.next = i;
+  }
+  finish(): void {
+    this.next = this.inst.done;
+  }
+  fault(message: string, property = 'fault'): void {
+    this.faultMsg = String(message);
+    this.faultProp = String(property);
+  }
+  pc(actor: string, instance = 0): string {
+    return this.model.pcOf(actor, instance);
+  }
+}
+
+export interface CompiledInvariant {
+  readonly name: string;
+  readonly fn: InvariantFn<unknown, unknown>;
+}
+
+export class CompiledModel implements World {
+  readonly model: Model;
+  readonly id: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly slots: readonly SlotInfo[];
+  /** Slots per state. */
+  readonly size: number;
+  readonly store: Store;
+  readonly root: unknown;
+  readonly instances: readonly Instance[];
+  readonly byActor: ReadonlyMap<string, readonly Instance[]>;
+  readonly invariants: readonly CompiledInvariant[];
+  readonly choices = new Choices();
+  /** Number of leading slots that belong to the shared state (the rest are pcs and locals). */
+  readonly sharedSize: number;
+
+  constructor(model: Model, given: Readonly<Record<string, ParamValue>>) {
+    this.model = model;
+    this.id = model.id;
+    const p = Object.freeze(resolveParams(model.params, given, model.id));
+    this.params = p;
+    const fields = evalOrFn(model.state, p, 'state');
+    if (!isFields(fields)) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: state must be an object of types (bool(), int(), ...)`);
+    const stateType = record(fields);
+    const slots: SlotInfo[] = [];
+    collectSlots(stateType, '', slots);
+    this.sharedSize = slots.length;
+
+    const actorDefs = evalOrFn(model.actors, p, 'actors');
+    if (typeof actorDefs !== 'object' || actorDefs === null || Object.keys(actorDefs).length === 0) {
+      throw new MmraceError('E_MODEL_DEF', `model ${model.id}: actors must be an object with at least one actor`);
+    }
+    // Lay out pcs and locals after the shared state.
+    interface Pending {
+      actor: string;
+      index: number;
+      pcSlot: number;
+      steps: CompiledStep[];
+      labels: Map<string, number>;
+      localsType: RecordType | null;
+      localsOffset: number;
+    }
+    const pending: Pending[] = [];
+    for (const [name, def] of Object.entries(actorDefs)) {
+      checkActor(model.id, name, def);
+      const { steps, labels } = compileSteps(model.id, name, def);
+      const n = def.instances ?? 1;
+      const localsType = def.locals && Object.keys(def.locals).length > 0 ? record(def.locals) : null;
+      for (let i = 0; i < n; i++) {
+        const pcSlot = slots.length;
+        slots.push({ path: `${name}[${i}].pc`, type: enumOf(...[...labels.keys()], 'done') });
+        const localsOffset = slots.length;
+        if (localsType) collectSlots(localsType, `${name}[${i}]`, slots);
+        pending.push({ actor: name, index: i, pcSlot, steps, labels, localsType, localsOffset });
+      }
+    }
+    this.slots = slots;
+    this.size = slots.length;
+    this.store = new Store(slots);
+    this.root = makeView(stateType, this.store, 0);
+    const instances: Instance[] = [];
+    const byActor = new Map<string, Instance[]>();
+    for (const q of pending) {
+      const locals = q.localsType ? makeView(q.localsType, this.store, q.localsOffset) : Object.freeze({});
+      const localSlots: number[] = [];
+      if (q.localsType) for (let j = 0; j < sizeOf(q.localsType); j++) localSlots.push(q.localsOffset + j);
+      const inst = new Instance(instances.length, q.actor, q.index, q.pcSlot, q.steps, q.labels, locals, localSlots, this);
+      instances.push(inst);
+      if (!byActor.has(q.actor)) byActor.set(q.actor, []);
+      byActor.get(q.actor)!.push(inst);
+    }
+    if (instances.length === 0) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: no actor has an instance`);
+    this.instances = instances;
+    this.byActor = byActor;
+
+    const inv = model.invariants === undefined ? {} : evalOrFn(model.invariants, p, 'invariants');
+    if (typeof inv !== 'object' || inv === null) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: invariants must be an object of predicates`);
+    this.invariants = Object.entries(inv).map(([name, fn]) => {
+      if (typeof fn !== 'function') throw new MmraceError('E_MODEL_DEF', `model ${model.id}: invariant ${name} is not a function`);
+      if (name === 'deadlock' || name === 'fault') throw new MmraceError('E_MODEL_DEF', `model ${model.id}: '${name}' is reserved, name the invariant otherwise`);
+      return { name, fn: fn as InvariantFn<unknown, unknown> };
+    });
+    this.initCtx.s = this.root;
+    this.initCtx.p = this.params;
+  }
+
+  get p(): Readonly<Record<string, ParamValue>> {
+    return this.params;
+  }
+
+  instance(actor: string, index = 0): Instance {
+    const list = this.byActor.get(actor);
+    const inst = list?.[index];
+    if (!inst) {
+      throw new MmraceError(
+        'E_MODEL_DEF',
+        list ? `actor ${actor} has ${list.length} instance(s), not ${index + 1}` : `no actor named '${actor}'`,
+        `actors: ${[...this.byActor.keys()].join(', ')}`,
+      );
+    }
+    return inst;
+  }
+
+  /** World.pc: label of an instance in the bound state. */
+  pc(actor: string, instance = 0): string {
+    return this.pcOf(actor, instance);
+  }
+
+  pcOf(actor: string, instance: number): string {
+    const inst = this.instance(actor, instance);
+    const $ = this.store;
+    if ($.m & 2) $.r(inst.pcSlot);
+    const v = $.b[inst.pcSlot]!;
+    return v === inst.done ? 'done' : inst.steps[v]!.label;
+  }
+
+  locals(actor: string, instance = 0): unknown {
+    return this.instance(actor, instance).locals;
+  }
+
+  /** All initial states, in the order of the init function's choices. */
+  initialStates(): Int32Array[] {
+    return this.initialStatesWithChoices().map((x) => x.state);
+  }
+
+  /** All initial states with the choice vector of init that made each. */
+  initialStatesWithChoices(): { state: Int32Array; choice: number[] }[] {
+    const out: { state: Int32Array; choice: number[] }[] = [];
+    const ch = this.choices;
+    ch.reset();
+    do {
+      const state = this.initialState(null);
+      out.push({ state, choice: ch.cv.slice(0, ch.ci) });
+      if (out.length > 1_000_000) throw new MmraceError('E_LIMIT', `model ${this.id}: more than a million initial states`);
+    } while (this.model.init && ch.advance());
+    return out;
+  }
+
+  /**
+   * Runs init once. With `choice`, runs it with that choice vector (replay) and returns
+   * null when the vector does not fit the choices init makes.
+   */
+  initialState(choice: readonly number[] | null): Int32Array;
+  initialState(choice: readonly number[]): Int32Array | null;
+  initialState(choice: readonly number[] | null): Int32Array | null {
+    const ch = this.choices;
+    if (choice !== null) {
+      ch.reset();
+      ch.cv.push(...choice);
+    }
+    const buf = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) buf[i] = defaultSlotValue(this.slots[i]!.type);
+    this.store.bind(buf);
+    this.store.m = 0;
+    ch.ci = 0;
+    const init = this.model.init;
+    if (init) {
+      try {
+        init(this.initCtx as InitCtx);
+      } catch (e) {
+        throw wrapThrown(e, `init of model ${this.id}`);
+      }
+    }
+    if (choice !== null && (ch.outOfRange || ch.ci !== choice.length)) return null;
+    return buf;
+  }
+
+  private readonly initCtx = {
+    s: undefined as unknown,
+    p: undefined as unknown,
+    choose: (x: number | readonly unknown[]): any =>
+      typeof x === 'number' ? this.choices.pick(x, 'init') : x[this.choices.pick(x.length, 'init')],
+    locals: (actor: string, i = 0) => this.locals(actor, i),
+  };
+
+  /** Name of the first invariant violated by `buf`, or null. */
+  violatedInvariant(buf: Int32Array): string | null {
+    const invs = this.invariants;
+    if (invs.length === 0) return null;
+    const $ = this.store;
+    $.bind(buf);
+    const saved = $.m;
+    $.m = MODE_READONLY;
+    try {
+      for (let i = 0; i < invs.length; i++) {
+        const inv = invs[i]!;
+        $.readOnlyWhat = `invariant ${inv.name}`;
+        let ok: boolean;
+        try {
+          ok = inv.fn(this.root, this);
+        } catch (e) {
+          throw wrapThrown(e, `invariant ${inv.name}`);
+        }
+        if (ok !== true) {
+          if (ok !== false) {
+            throw new MmraceError('E_MODEL_DEF', `invariant ${inv.name} returned ${String(ok)}, not a boolean`);
+          }
+          return inv.name;
+        }
+      }
+      return null;
+    } finally {
+      $.m = saved;
+    }
+  }
+
+  /** The state as a plain object (shared state, then each instance's pc and locals); allocates. */
+  describe(buf: Int32Array): Record<string, unknown> {
+    this.store.bind(buf);
+    const shared = JSON.parse(JSON.stringify(this.root)) as Record<string, unknown>;
+    const actors: Record<string, unknown> = {};
+    for (const inst of this.instances) {
+      const v = buf[inst.pcSlot]!;
+      actors[inst.name] = {
+        pc: v === inst.done ? 'done' : inst.steps[v]!.label,
+        ...(JSON.parse(JSON.stringify(inst.locals)) as object),
+      };
+    }
+    return { ...shared, ...actors };
+  }
+}
+
+/** Wraps an exception from model code, keeping MmraceErrors (with context added). */
+export function wrapThrown(e: unknown, where: string): MmraceError {
+  if (isMmraceError(e)) {
+    if (e.message.startsWith(where)) return e;
+    return new MmraceError(e.code, `${where}: ${e.message}`, e.hint);
+  }
+  return new MmraceError('E_MODEL_THREW', `${where} threw ${describeThrown(e)}`, 'a step, guard or invariant must not throw; use c.fault() to report a failure of the modelled code');
+}
+
+function evalOrFn<T>(x: T | ((p: any) => T), p: unknown, what: string): T {
+  if (typeof x !== 'function') return x;
+  try {
+    return (x as (p: unknown) => T)(p);
+  } catch (e) {
+    throw wrapThrown(e, what);
+  }
+}
+
+function isFields(x: unknown): x is Fields {
+  if (typeof x !== 'object' || x === null) return false;
+  for (const [name, t] of Object.entries(x)) {
+    checkFieldName(name);
+    if (!isType(t)) return false;
+  }
+  return true;
+}
+
+function checkActor(modelId: string, name: string, def: ActorDef): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor name '${name}' must be an identifier`);
+  }
+  if (typeof def !== 'object' || def === null || typeof def.steps !== 'object' || def.steps === null) {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} needs steps: { label: step, ... }`);
+  }
+  const n = def.instances ?? 1;
+  if (!Number.isInteger(n) || n < 0 || n > 4096) {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} instances=${n}: must be an integer from 0 to 4096`);
+  }
+  if (def.locals !== undefined && !isFields(def.locals)) {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} locals must be an object of types`);
+  }
+}
+
+function compileSteps(modelId: string, actor: string, def: ActorDef): { steps: CompiledStep[]; labels: Map<string, number> } {
+  const steps: CompiledStep[] = [];
+  const labels = new Map<string, number>();
+  for (const [label, sd] of Object.entries(def.steps)) {
+    if (/^\d+$/.test(label) || label === 'done' || label.length === 0) {
+      throw new MmraceError(
+        'E_MODEL_DEF',
+        `model ${modelId}: actor ${actor} step label '${label}' is not allowed`,
+        'labels are names (a kernel function or statement), not numbers, and not "done"',
+      );
+    }
+    let guard: CompiledStep['guard'] = null;
+    let body: CompiledStep['body'] = null;
+    if (typeof sd === 'function') body = sd as (c: StepCtx) => void;
+    else if (typeof sd === 'object' && sd !== null) {
+      const known = new Set(['await', 'do', 'doc']);
+      for (const k of Object.keys(sd)) {
+        if (!known.has(k)) throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: unknown key '${k}' (await, do, doc)`);
+      }
+      if (sd.await !== undefined && typeof sd.await !== 'function') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: await must be a function`);
+      if (sd.do !== undefined && typeof sd.do !== 'function') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: do must be a function`);
+      guard = (sd.await as CompiledStep['guard']) ?? null;
+      body = (sd.do as CompiledStep['body']) ?? null;
+    } else {
+      throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label} must be a function or { await, do }`);
+    }
+    labels.set(label, steps.length);
+    steps.push({ label, guard, body });
+  }
+  if (steps.length === 0) throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${actor} has no steps`);
+  return { steps, labels };
+}

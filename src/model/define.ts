@@ -1,0 +1,241 @@
+/**
+ * The model author's API: parameters, actors with labeled atomic steps, invariants,
+ * and `defineModel`. A definition is plain data and functions; `compileModel` (see
+ * compile.ts) turns it and a set of parameter values into a runnable model.
+ */
+import { MmraceError } from '../errors.js';
+import type { Fields, RecordType, ViewOf } from './schema.js';
+
+// ---- parameters --------------------------------------------------------------------
+
+export interface IntParam {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  readonly doc?: string;
+}
+export interface BoolParam {
+  readonly kind: 'bool';
+  readonly default: boolean;
+  readonly doc?: string;
+}
+export interface EnumParam<V extends string = string> {
+  readonly kind: 'enum';
+  readonly values: readonly V[];
+  readonly default: V;
+  readonly doc?: string;
+}
+export type ParamSpec = IntParam | BoolParam | EnumParam;
+export type ParamSpecs = { readonly [name: string]: ParamSpec };
+export type ParamValue = number | boolean | string;
+export type ParamValues<P extends ParamSpecs> = {
+  readonly [K in keyof P]: P[K] extends IntParam
+    ? number
+    : P[K] extends BoolParam
+      ? boolean
+      : P[K] extends EnumParam<infer V>
+        ? V
+        : never;
+};
+
+export const param = {
+  int(min: number, max: number, dflt: number, doc?: string): IntParam {
+    if (!Number.isInteger(min) || !Number.isInteger(max) || !Number.isInteger(dflt) || min > dflt || dflt > max) {
+      throw new MmraceError('E_MODEL_DEF', `param.int(${min}, ${max}, ${dflt}): needs integers with min <= default <= max`);
+    }
+    return { kind: 'int', min, max, default: dflt, ...(doc ? { doc } : {}) };
+  },
+  bool(dflt: boolean, doc?: string): BoolParam {
+    return { kind: 'bool', default: dflt, ...(doc ? { doc } : {}) };
+  },
+  enum<const V extends string>(values: readonly V[], dflt: NoInfer<V>, doc?: string): EnumParam<V> {
+    if (!values.includes(dflt)) {
+      throw new MmraceError('E_MODEL_DEF', `param.enum([${values.join(', ')}], ${dflt}): the default is not one of the values`);
+    }
+    return { kind: 'enum', values, default: dflt, ...(doc ? { doc } : {}) };
+  },
+};
+
+// ---- steps and actors --------------------------------------------------------------
+
+/** What a step body sees. `s` is the shared state, `l` this instance's locals. */
+export interface StepCtx<S = any, L = any, PV = any> {
+  readonly s: S;
+  readonly l: L;
+  /** Index of this instance among the instances of its actor (0 for a single instance). */
+  readonly self: number;
+  readonly p: PV;
+  /** Data nondeterminism: each of 0..n-1 is a separate transition. */
+  choose(n: number): number;
+  /** Data nondeterminism: each value is a separate transition. */
+  choose<T>(values: readonly T[]): T;
+  /** Continue at `label` instead of falling through to the next step. */
+  goto(label: string): void;
+  /** This instance is finished after this step. */
+  finish(): void;
+  /**
+   * The step raises a fault (an Oops, a BUG, an unhandled translation fault): a
+   * violation of `property` (default `fault`). The step's writes still apply; return
+   * right after calling it.
+   */
+  fault(message: string, property?: string): void;
+  /** The label at which instance `instance` of `actor` stands (`done` when finished). */
+  pc(actor: string, instance?: number): string;
+}
+
+export type StepFn<S, L, PV> = (c: StepCtx<S, L, PV>) => void;
+export type GuardFn<S, L, PV> = (c: StepCtx<S, L, PV>) => boolean;
+
+/**
+ * A step is either a body, or an object with a guard (`await`: the step is disabled
+ * while it is false — how locks and blocking waits are modelled) and an optional body.
+ */
+export type StepDef<S, L, PV> =
+  | StepFn<S, L, PV>
+  | { readonly await?: GuardFn<S, L, PV>; readonly do?: StepFn<S, L, PV>; readonly doc?: string };
+
+export interface ActorDef<S = any, L extends Fields = any, PV = any> {
+  /** How many instances (K readers, one per CPU); default 1. 0 leaves the actor out. */
+  readonly instances?: number;
+  /** Locals of each instance, stored in the state. */
+  readonly locals?: L;
+  /** Labeled steps in program order; a step falls through to the next, the last to finished. */
+  readonly steps: { readonly [label: string]: StepDef<S, ViewOf<RecordType<L>>, PV> };
+  readonly doc?: string;
+}
+
+// ---- invariants and init -----------------------------------------------------------
+
+/** What invariants see besides the shared state. */
+export interface World<PV = any> {
+  readonly p: PV;
+  /** Label at which instance `instance` of `actor` stands (`done` when finished). */
+  pc(actor: string, instance?: number): string;
+  /** The locals of an instance (read only). */
+  locals(actor: string, instance?: number): any;
+}
+
+export type InvariantFn<S, PV> = (s: S, w: World<PV>) => boolean;
+
+export interface InitCtx<S = any, PV = any> {
+  readonly s: S;
+  readonly p: PV;
+  /** Several initial states: each of 0..n-1 is a separate initial state. */
+  choose(n: number): number;
+  choose<T>(values: readonly T[]): T;
+  /** The locals of an instance, to initialise them. */
+  locals(actor: string, instance?: number): any;
+}
+
+type OrFn<PV, T> = T | ((p: PV) => T);
+
+export interface ModelDef<P extends ParamSpecs = ParamSpecs, F extends Fields = Fields> {
+  /** Short identifier: `contpte`, `counter`. */
+  readonly id: string;
+  readonly title?: string;
+  readonly params?: P;
+  readonly state: OrFn<ParamValues<P>, F>;
+  /** Writes the initial state over defaults (false, int minimum, first enum value, lock free). */
+  readonly init?: (c: InitCtx<ViewOf<RecordType<F>>, ParamValues<P>>) => void;
+  readonly actors: OrFn<ParamValues<P>, { readonly [name: string]: ActorDef<ViewOf<RecordType<F>>, any, ParamValues<P>> }>;
+  readonly invariants?: OrFn<
+    ParamValues<P>,
+    { readonly [name: string]: InvariantFn<ViewOf<RecordType<F>>, ParamValues<P>> }
+  >;
+}
+
+export const MODEL_BRAND = Symbol.for('mmrace.model');
+
+export type Model<P extends ParamSpecs = ParamSpecs, F extends Fields = Fields> = ModelDef<P, F> & {
+  readonly [MODEL_BRAND]: true;
+};
+
+/**
+ * Defines a model. The result is what a model file exports as default.
+ *
+ * ```ts
+ * export default defineModel({
+ *   id: 'counter',
+ *   params: { threads: param.int(1, 8, 2) },
+ *   state: { x: int(0, 8), l: lock() },
+ *   actors: (p) => ({ inc: actor({ instances: p.threads, locals: { t: int(0, 8) }, steps: { ... } }) }),
+ *   invariants: { ... },
+ * });
+ * ```
+ */
+export function defineModel<const P extends ParamSpecs = {}, const F extends Fields = Fields>(
+  def: ModelDef<P, F>,
+): Model<P, F> {
+  if (typeof def !== 'object' || def === null) throw new MmraceError('E_MODEL_DEF', 'defineModel() needs an object');
+  if (typeof def.id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(def.id)) {
+    throw new MmraceError('E_MODEL_DEF', `model id ${JSON.stringify(def.id)} must be letters, digits, '_', '.', '-'`);
+  }
+  return Object.freeze({ ...def, [MODEL_BRAND]: true as const });
+}
+
+/** Types a single actor's locals for its steps: `actor({ locals: {...}, steps: {...} })`. */
+export function actor<const L extends Fields = {}, S = any, PV = any>(def: ActorDef<S, L, PV>): ActorDef<S, L, PV> {
+  return def;
+}
+
+export function isModel(x: unknown): x is Model {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MODEL_BRAND] === true;
+}
+
+/** Validates and completes a set of parameter values against the model's specs. */
+export function resolveParams(
+  specs: ParamSpecs | undefined,
+  given: Readonly<Record<string, ParamValue>>,
+  modelId: string,
+): Record<string, ParamValue> {
+  const s = specs ?? {};
+  const out: Record<string, ParamValue> = {};
+  for (const name of Object.keys(given)) {
+    if (!(name in s)) {
+      const known = Object.keys(s);
+      throw new MmraceError(
+        'E_PARAM',
+        `model ${modelId} has no parameter '${name}'`,
+        known.length ? `its parameters are: ${known.join(', ')}` : 'it takes no parameters',
+      );
+    }
+  }
+  for (const [name, spec] of Object.entries(s)) {
+    out[name] = name in given ? coerceParam(name, spec, given[name]!) : spec.default;
+  }
+  return out;
+}
+
+function coerceParam(name: string, spec: ParamSpec, v: ParamValue): ParamValue {
+  switch (spec.kind) {
+    case 'int': {
+      const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) {
+        throw new MmraceError('E_PARAM', `parameter ${name}=${String(v)}: must be an integer from ${spec.min} to ${spec.max}`);
+      }
+      return n;
+    }
+    case 'bool': {
+      if (typeof v === 'boolean') return v;
+      if (v === 'true' || v === '1' || v === 1) return true;
+      if (v === 'false' || v === '0' || v === 0) return false;
+      throw new MmraceError('E_PARAM', `parameter ${name}=${String(v)}: must be true or false`);
+    }
+    case 'enum': {
+      if (typeof v === 'string' && spec.values.includes(v)) return v;
+      throw new MmraceError('E_PARAM', `parameter ${name}=${String(v)}: must be one of ${spec.values.join(', ')}`);
+    }
+  }
+}
+
+/** Parses `k=v` strings from the command line. Values stay strings; resolveParams coerces. */
+export function parseParamArgs(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new MmraceError('E_USAGE', `--param ${a}: expected name=value`);
+    out[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  return out;
+}

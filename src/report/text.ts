@@ -1,0 +1,90 @@
+/** Plain-text rendering of results and replays, for terminals and CI logs. */
+import { match } from 'ts-pattern';
+import type { ReplayResult, ReplayStep } from '../trace/replay.js';
+import type { CheckResult } from './verdict.js';
+
+export function num(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function secs(s: number): string {
+  return s < 10 ? s.toFixed(2) : s.toFixed(1);
+}
+
+export function formatParams(params: Readonly<Record<string, unknown>>): string {
+  const parts = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length ? parts.join(' ') : '(no parameters)';
+}
+
+export function formatProbability(p: number): string {
+  if (p === 0) return '0';
+  if (p < 1e-3) return p.toExponential(1);
+  return p.toPrecision(2);
+}
+
+/** The headline: verdict and what it is about. */
+export function headline(r: CheckResult): string {
+  return match(r.verdict)
+    .with('safe', () => `SAFE: no violation in the ${num(r.states)} reachable states`)
+    .with('violation', () => `VIOLATION of ${r.property}: ${r.message}`)
+    .with('incomplete', () => `INCOMPLETE: stopped by ${limitText(r)}; no violation in the ${num(r.states)} states explored, which is not a proof`)
+    .with('error', () => `ERROR ${r.code}: ${r.message}`)
+    .exhaustive();
+}
+
+function limitText(r: CheckResult): string {
+  return match(r.limit)
+    .with('max-states', () => '--max-states')
+    .with('max-depth', () => '--max-depth')
+    .with('time-limit', () => '--time-limit')
+    .with(undefined, () => 'a limit')
+    .exhaustive();
+}
+
+export function statsLine(r: CheckResult): string {
+  return (
+    `states ${num(r.states)} · transitions ${num(r.transitions)} · depth ${r.depth} · ` +
+    `${secs(r.seconds)} s · ${num(r.statesPerSecond)} states/s · ` +
+    `strategy ${r.strategy} · reductions ${r.reductions.length ? r.reductions.join(', ') : 'none'}`
+  );
+}
+
+export function collisionLine(r: CheckResult): string {
+  return `fingerprint collision probability ≤ ${formatProbability(r.collisionProbability)} (64-bit fingerprints)`;
+}
+
+function stepHead(s: ReplayStep, width: number): string {
+  const who = `${s.actor}[${s.instance}]`;
+  const choice = s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
+  return `${String(s.n).padStart(3)}. ${who.padEnd(width)} ${s.label}${choice}`;
+}
+
+/** The steps of a replay, each with the slots it changed. */
+export function formatSteps(r: ReplayResult, indent = '  '): string[] {
+  const width = Math.max(4, ...r.steps.map((s) => `${s.actor}[${s.instance}]`.length));
+  const lines: string[] = [];
+  for (const s of r.steps) {
+    lines.push(indent + stepHead(s, width));
+    const pad = indent + ' '.repeat(width + 6);
+    const shown = s.changes.filter((c) => !c.slot.endsWith('.pc'));
+    for (const c of shown) lines.push(`${pad}${c.slot}: ${c.from} → ${c.to}`);
+    if (s.fault) lines.push(`${pad}FAULT ${s.fault.property}: ${s.fault.message}`);
+  }
+  return lines;
+}
+
+export function formatReplay(r: ReplayResult, traceFile: string): string[] {
+  const lines: string[] = [];
+  lines.push(`replay of ${traceFile}${r.sourceChanged ? ' (the model source changed since it was recorded)' : ''}`);
+  lines.push('  initial state:');
+  for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${s.slot} = ${s.value}`);
+  lines.push(...formatSteps(r));
+  lines.push(
+    r.reproduced
+      ? `REPRODUCED: ${r.kind === 'error' ? 'model error ' : 'violation of '}${r.property}: ${r.message}`
+      : r.kind
+        ? `NOT REPRODUCED: the trace now ends in ${r.kind} ${r.property}: ${r.message}`
+        : 'NOT REPRODUCED: the schedule runs to its end with no violation',
+  );
+  return lines;
+}

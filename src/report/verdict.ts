@@ -1,0 +1,45 @@
+/** Verdicts, exit codes, and the result of a search. */
+import { match } from 'ts-pattern';
+import type { LimitKind } from '../engine/explore.js';
+import type { Trace } from '../trace/trace.js';
+
+export type Verdict = 'safe' | 'violation' | 'incomplete' | 'error';
+
+export const EXIT = { ok: 0, violation: 1, error: 2, incomplete: 3 } as const;
+
+export function exitCodeOf(v: Verdict): number {
+  return match(v)
+    .with('safe', () => EXIT.ok)
+    .with('violation', () => EXIT.violation)
+    .with('incomplete', () => EXIT.incomplete)
+    .with('error', () => EXIT.error)
+    .exhaustive();
+}
+
+export interface CheckResult {
+  readonly verdict: Verdict;
+  readonly model: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly strategy: string;
+  readonly reductions: readonly string[];
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+  /** Probability that a fingerprint collision hid a state (hashed storage). */
+  readonly collisionProbability: number;
+  /** Bytes of the seen-set and parent links at the end. */
+  readonly storeBytes: number;
+  /** For a violation: the violated invariant, fault property, or `deadlock`. */
+  readonly property?: string;
+  readonly kind?: 'invariant' | 'fault' | 'deadlock';
+  readonly message?: string;
+  /** For incomplete: which limit stopped the search. */
+  readonly limit?: LimitKind;
+  /** For error: a stable code. */
+  readonly code?: string;
+  readonly hint?: string;
+  /** For a violation (and an error inside the model): the counterexample. */
+  readonly trace?: Trace;
+}

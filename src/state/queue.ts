@@ -1,0 +1,81 @@
+/**
+ * Growable stores of fixed-size state vectors and of per-state integers.
+ *
+ * StateQueue is a FIFO in chunks: BFS pushes discovered states at the tail and takes
+ * them from the head; a chunk is recycled once every state in it was taken, so memory
+ * follows the frontier, not the whole space.
+ */
+const CHUNK_STATES = 1 << 14;
+
+export class StateQueue {
+  private readonly n: number;
+  private readonly chunks: Int32Array[] = [];
+  /** Index of the first state in chunks[0], in all states ever pushed. */
+  private base = 0;
+  private head = 0;
+  private tail = 0;
+  private spare: Int32Array | null = null;
+
+  constructor(stateSize: number) {
+    this.n = Math.max(1, stateSize);
+  }
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /** Bytes held by the queue's chunks. */
+  get bytes(): number {
+    return this.chunks.length * CHUNK_STATES * this.n * 4;
+  }
+
+  push(state: Int32Array): void {
+    const rel = this.tail - this.base;
+    const c = Math.floor(rel / CHUNK_STATES);
+    if (c === this.chunks.length) {
+      this.chunks.push(this.spare ?? new Int32Array(CHUNK_STATES * this.n));
+      this.spare = null;
+    }
+    this.chunks[c]!.set(state.length === this.n ? state : state.subarray(0, this.n), (rel % CHUNK_STATES) * this.n);
+    this.tail++;
+  }
+
+  /** Copies the oldest state into `dst` and removes it. */
+  shiftInto(dst: Int32Array): void {
+    if (this.head === this.tail) throw new Error('StateQueue.shiftInto on an empty queue');
+    let rel = this.head - this.base;
+    if (rel === CHUNK_STATES) {
+      this.spare = this.chunks.shift()!;
+      this.base += CHUNK_STATES;
+      rel = 0;
+    }
+    this.head++;
+    const chunk = this.chunks[0]!;
+    const n = this.n;
+    const off = rel * n;
+    for (let i = 0; i < n; i++) dst[i] = chunk[off + i]!;
+  }
+}
+
+/** A growable Int32 column indexed by state id (parent links, moves). */
+export class IntColumn {
+  private data: Int32Array;
+  length = 0;
+  constructor(initial = 1024) {
+    this.data = new Int32Array(initial);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  get(i: number): number {
+    return this.data[i]!;
+  }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Breadth-first search: states are expanded in the order they were discovered, so the
+ * first violation found has a shortest counterexample. The default strategy of `check`.
+ */
+import type { Exploration, Frontier } from '../engine/explore.js';
+import { StateQueue } from '../state/queue.js';
+
+export function bfs(x: Exploration): void {
+  const queue = new StateQueue(x.m.size);
+  // BFS expands states in id order, so the id and depth of the head are implicit:
+  // ids are consecutive and each level ends where the previous level's last child is.
+  let levelEnd = 0;
+  const frontier: Frontier = {
+    add(state) {
+      queue.push(state);
+    },
+  };
+  x.frontier = frontier;
+  if (!x.addInitialStates()) return;
+  levelEnd = x.states;
+  const src = new Int32Array(x.m.size);
+  let id = 0;
+  let depth = 0;
+  while (queue.length > 0 && !x.stopped) {
+    if (id === levelEnd) {
+      depth++;
+      levelEnd = x.states;
+    }
+    queue.shiftInto(src);
+    x.currentId = id++;
+    x.currentDepth = depth;
+    x.queued = queue.length;
+    x.expand(src);
+  }
+}

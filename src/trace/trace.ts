@@ -1,0 +1,154 @@
+/**
+ * Counterexamples as data: the `mmrace-trace/1` format, built from a search path,
+ * validated on load, written next to the model it came from.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { z } from 'zod';
+import { MmraceError } from '../errors.js';
+import type { Path } from '../engine/explore.js';
+import { Expander } from '../engine/transitions.js';
+import type { CompiledModel } from '../model/compile.js';
+import { fingerprintHex } from '../state/fingerprint.js';
+import { VERSION } from '../version.js';
+
+export const TRACE_FORMAT = 'mmrace-trace/1';
+
+const choiceSchema = z.array(z.number().int().min(0)).max(4096);
+
+const stepSchema = z.strictObject({
+  actor: z.string().min(1),
+  instance: z.number().int().min(0),
+  label: z.string().min(1),
+  choice: choiceSchema.optional(),
+  /** Set on the last step when its guard (await) threw: the step did not run. */
+  guard: z.literal(true).optional(),
+  /** Fingerprint of the state after the step, to detect a model that behaves differently. */
+  fp: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+});
+
+export const traceSchema = z.strictObject({
+  format: z.literal(TRACE_FORMAT),
+  tool: z.strictObject({ name: z.literal('mmrace'), version: z.string() }),
+  model: z.strictObject({
+    id: z.string().min(1),
+    /** Path of the model file, relative to the trace file's folder once written. */
+    path: z.string().min(1),
+    sourceHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  }),
+  params: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  init: z.strictObject({ choice: choiceSchema.optional(), fp: z.string().regex(/^[0-9a-f]{16}$/).optional() }),
+  schedule: z.array(stepSchema),
+  verdict: z.enum(['violation', 'error']),
+  violation: z
+    .strictObject({
+      kind: z.enum(['invariant', 'fault', 'deadlock']),
+      property: z.string().min(1),
+      message: z.string(),
+    })
+    .optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  scenario: z.string().optional(),
+});
+
+export type Trace = z.infer<typeof traceSchema>;
+export type TraceStep = z.infer<typeof stepSchema>;
+
+export function hashSource(path: string): string {
+  try {
+    return 'sha256:' + createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (e) {
+    throw new MmraceError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Re-executes `path` on the model to name each step (actor, instance, label, choice)
+ * and fingerprint each state. The model path is kept absolute until `writeTrace`.
+ */
+export function buildTrace(
+  m: CompiledModel,
+  modelPath: string,
+  path: Path,
+  outcome: Pick<Trace, 'verdict' | 'violation' | 'error'>,
+): Trace {
+  const inits = m.initialStatesWithChoices();
+  const first = inits[path.init];
+  if (!first) throw new MmraceError('E_INTERNAL', `trace: no initial state #${path.init}`);
+  const ex = new Expander(m);
+  let s = first.state;
+  const schedule: TraceStep[] = [];
+  for (const [k, ordinal] of path.moves) {
+    const inst = m.instances[k]!;
+    const pc = s[inst.pcSlot]!;
+    const label = pc === inst.done ? 'done' : inst.steps[pc]!.label;
+    if (ordinal < 0) {
+      schedule.push({ actor: inst.actor, instance: inst.index, label, guard: true });
+      break;
+    }
+    let choice: number[] | null;
+    try {
+      choice = ex.runOrdinal(s, k, ordinal);
+    } catch {
+      // The step that threw is the last one of an error trace.
+      schedule.push({ actor: inst.actor, instance: inst.index, label });
+      break;
+    }
+    if (choice === null) throw new MmraceError('E_INTERNAL', `trace: move (${k}, ${ordinal}) not enabled on rebuild`);
+    s = ex.work.slice();
+    schedule.push({
+      actor: inst.actor,
+      instance: inst.index,
+      label,
+      ...(choice.length > 0 ? { choice } : {}),
+      fp: fingerprintHex(s),
+    });
+  }
+  return {
+    format: TRACE_FORMAT,
+    tool: { name: 'mmrace', version: VERSION },
+    model: { id: m.id, path: resolve(modelPath), sourceHash: hashSource(modelPath) },
+    params: { ...m.params },
+    init: { ...(first.choice.length > 0 ? { choice: first.choice } : {}), fp: fingerprintHex(first.state) },
+    schedule,
+    ...outcome,
+  };
+}
+
+/** Writes a trace, storing the model path relative to the trace file's folder. */
+export function writeTrace(trace: Trace, file: string): void {
+  const abs = resolve(file);
+  const rel = relative(dirname(abs), isAbsolute(trace.model.path) ? trace.model.path : resolve(trace.model.path));
+  const out: Trace = { ...trace, model: { ...trace.model, path: rel.split(sep).join('/') } };
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, JSON.stringify(out, null, 2) + '\n');
+  } catch (e) {
+    throw new MmraceError('E_IO', `cannot write trace ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and validates a trace file; the model path comes back absolute. */
+export function readTrace(file: string): Trace {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MmraceError('E_IO', `cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MmraceError('E_TRACE_FORMAT', `${file} is not JSON: ${(e as Error).message}`);
+  }
+  const r = traceSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'the top level';
+    throw new MmraceError('E_TRACE_FORMAT', `${file} is not an ${TRACE_FORMAT} trace: at ${where}: ${issue.message}`);
+  }
+  const t = r.data;
+  return { ...t, model: { ...t.model, path: resolve(dirname(resolve(file)), t.model.path) } };
+}

@@ -37,7 +37,7 @@ export function resolveTarget(target: string, paramArgs: readonly string[]): Tar
     const scenario = loadScenario(target);
     return { modelPath: scenario.modelPath, params: { ...scenario.params, ...cli }, scenario };
   }
-  return { modelPath: resolve(target), params: cli, scenario: null };
+  return { modelPath: target, params: cli, scenario: null };
 }
 
 /** Where a trace goes when --trace is not given. */

@@ -1,0 +1,27 @@
+/** Small helpers shared by the unit tests (not a test file itself). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MmraceError } from '../../src/index.js';
+
+/** Runs `fn`, which must throw an MmraceError, and returns that error. */
+export function mmError(fn: () => unknown): MmraceError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  if (thrown === undefined) throw new Error('expected an MmraceError, but nothing was thrown');
+  if (!(thrown instanceof MmraceError)) throw new Error(`expected an MmraceError, got ${String(thrown)}`);
+  return thrown;
+}
+
+/** A fresh temporary folder for trace files. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'mmrace-unit-'));
+}
+
+/** An existing file whose source is hashed into traces (this helper itself). */
+export const ANY_MODEL_PATH = fileURLToPath(import.meta.url);

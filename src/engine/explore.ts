@@ -94,7 +94,7 @@ export class Exploration implements SuccessorSink {
   constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
     this.m = m;
     this.ex = new Expander(m);
-    this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 14);
+    this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
     this.nInst = m.instances.length;
     this.limits = limits;
     this.deadline = limits.timeLimit !== undefined ? this.started + limits.timeLimit * 1000 : Infinity;

@@ -57,7 +57,7 @@ export class Expander {
     $.bind(src);
     const saved = $.m;
     $.m = saved | MODE_READONLY;
-    $.readOnlyWhat = `guard of ${inst.name} ${inst.steps[src[inst.pcSlot]!]!.label}`;
+    $.readOnlyWhat = inst.guardNames[src[inst.pcSlot]!]!;
     ch.inGuard = true;
     let ok: boolean;
     try {
@@ -158,7 +158,7 @@ export class Expander {
       if (o === ordinal) {
         // Run with the vector that this ordinal denotes (advance() computed it).
         this.runBody(src, inst, pc, body, o);
-        return ch.cv.slice(0, ch.ci);
+        return ch.taken();
       }
       this.runBody(src, inst, pc, body, o);
       o++;
@@ -184,8 +184,7 @@ export class Expander {
       return 'ok';
     }
     const ch = this.m.choices;
-    ch.reset();
-    ch.cv.push(...choice);
+    ch.follow(choice);
     this.runBody(src, inst, pc, body, -1);
     if (ch.outOfRange || ch.ci !== choice.length) return 'choice';
     return 'ok';

@@ -17,10 +17,12 @@ export interface CompiledStep {
 
 /** The choice vector of the step being run, shared by all contexts of a model. */
 export class Choices {
-  /** Chosen index at each choose() position. */
-  cv: number[] = [];
+  /** Chosen index at each choose() position; only the first `len` entries count. */
+  readonly cv: number[] = [];
   /** Arity seen at each position in the current run. */
-  ar: number[] = [];
+  readonly ar: number[] = [];
+  /** Positions of cv in use (the prefix that the next run follows). */
+  len = 0;
   /** choose() calls so far in this run. */
   ci = 0;
   /** True while a guard runs: choose() is not allowed there. */
@@ -29,10 +31,21 @@ export class Choices {
   outOfRange = false;
 
   reset(): void {
-    this.cv.length = 0;
-    this.ar.length = 0;
+    this.len = 0;
     this.ci = 0;
     this.outOfRange = false;
+  }
+
+  /** Starts a run that follows the choice vector `choice` (replay). */
+  follow(choice: readonly number[]): void {
+    this.reset();
+    for (let i = 0; i < choice.length; i++) this.cv[i] = choice[i]!;
+    this.len = choice.length;
+  }
+
+  /** The choice vector of the last run (allocates). */
+  taken(): number[] {
+    return this.cv.slice(0, this.ci);
   }
 
   /** Moves to the next choice vector in odometer order; false when all were run. */
@@ -40,7 +53,7 @@ export class Choices {
     for (let pos = this.ci - 1; pos >= 0; pos--) {
       if (this.cv[pos]! + 1 < this.ar[pos]!) {
         this.cv[pos]!++;
-        this.cv.length = pos + 1;
+        this.len = pos + 1;
         this.ci = 0;
         return true;
       }
@@ -56,7 +69,10 @@ export class Choices {
       throw new MmraceError('E_MODEL_DEF', `${what}: choose(${n}) needs at least one option`);
     }
     const pos = this.ci++;
-    if (pos >= this.cv.length) this.cv.push(0);
+    if (pos >= this.len) {
+      this.cv[pos] = 0;
+      this.len = pos + 1;
+    }
     this.ar[pos] = n;
     const v = this.cv[pos]!;
     if (v >= n) {
@@ -80,6 +96,8 @@ export class Instance {
   readonly ctx: Ctx;
   readonly locals: unknown;
   readonly localSlots: readonly number[];
+  /** `guard of <instance> <label>` per pc, for errors (built once). */
+  readonly guardNames: readonly string[];
   constructor(
     k: number,
     actor: string,
@@ -101,6 +119,7 @@ export class Instance {
     this.locals = locals;
     this.localSlots = localSlots;
     this.ctx = new Ctx(this, model);
+    this.guardNames = steps.map((st) => `guard of ${actor}[${index}] ${st.label}`);
   }
   get name(): string {
     return `${this.actor}[${this.index}]`;
@@ -293,7 +312,7 @@ export class CompiledModel implements World {
     ch.reset();
     do {
       const state = this.initialState(null);
-      out.push({ state, choice: ch.cv.slice(0, ch.ci) });
+      out.push({ state, choice: ch.taken() });
       if (out.length > 1_000_000) throw new MmraceError('E_LIMIT', `model ${this.id}: more than a million initial states`);
     } while (this.model.init && ch.advance());
     return out;
@@ -307,10 +326,7 @@ export class CompiledModel implements World {
   initialState(choice: readonly number[]): Int32Array | null;
   initialState(choice: readonly number[] | null): Int32Array | null {
     const ch = this.choices;
-    if (choice !== null) {
-      ch.reset();
-      ch.cv.push(...choice);
-    }
+    if (choice !== null) ch.follow(choice);
     const buf = new Int32Array(this.size);
     for (let i = 0; i < this.size; i++) buf[i] = defaultSlotValue(this.slots[i]!.type);
     this.store.bind(buf);

@@ -83,11 +83,16 @@ export class FingerprintSet {
     this.cap = cap;
     this.table = new Int32Array(cap * 2);
     this.limit = Math.floor(cap * MAX_LOAD);
-    this.size = 0;
+    const t = this.table;
     for (let j = 0; j < oldCap * 2; j += 2) {
       const h = old[j]!;
       const l = old[j + 1]!;
-      if (h !== 0 || l !== 0) this.put(h, l);
+      if (h === 0 && l === 0) continue;
+      let i = Math.floor(((h >>> 0) * cap) / 4294967296);
+      if (i >= cap) i = cap - 1;
+      while (t[i << 1] !== 0 || t[(i << 1) + 1] !== 0) if (++i === cap) i = 0;
+      t[i << 1] = h;
+      t[(i << 1) + 1] = l;
     }
   }
 }

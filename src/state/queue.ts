@@ -36,7 +36,10 @@ export class StateQueue {
       this.chunks.push(this.spare ?? new Int32Array(CHUNK_STATES * this.n));
       this.spare = null;
     }
-    this.chunks[c]!.set(state.length === this.n ? state : state.subarray(0, this.n), (rel % CHUNK_STATES) * this.n);
+    const chunk = this.chunks[c]!;
+    const n = this.n;
+    const off = (rel % CHUNK_STATES) * n;
+    for (let i = 0; i < n; i++) chunk[off + i] = state[i]!;
     this.tail++;
   }
 

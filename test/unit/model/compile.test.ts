@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import { CompiledModel, actor, array, bool, check, defineModel, enumOf, int, lock, record } from '../../../src/index.js';
+import type { ModelDef } from '../../../src/index.js';
+import { MODE_RECORD } from '../../../src/model/layout.js';
+import { Expander } from '../../../src/engine/transitions.js';
+import { ANY_MODEL_PATH, mmError } from '../helpers.js';
+
+/** Builds and compiles a model from a definition (without type checking the definition). */
+function compile(def: Record<string, unknown>, params: Record<string, string | number | boolean> = {}): CompiledModel {
+  return new CompiledModel(defineModel({ id: 'm', ...def } as unknown as ModelDef), params);
+}
+
+const okState = { x: int(0, 3) };
+const okActors = { t: { steps: { go: () => {} } } };
+
+describe('model definition errors (E_MODEL_DEF)', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['numeric label', { state: okState, actors: { t: { steps: { '0': () => {} } } } }],
+    ['numeric label 12', { state: okState, actors: { t: { steps: { a: () => {}, '12': () => {} } } } }],
+    ['label done', { state: okState, actors: { t: { steps: { done: () => {} } } } }],
+    ['empty label', { state: okState, actors: { t: { steps: { '': () => {} } } } }],
+    ['bad state field name', { state: { 'x-y': int(0, 1) }, actors: okActors }],
+    ['reserved state field name', { state: { o: int(0, 1) }, actors: okActors }],
+    ['state field not a type', { state: { x: 3 }, actors: okActors }],
+    ['bad locals field name', { state: okState, actors: { t: { locals: { 'a b': int(0, 1) }, steps: { go: () => {} } } } }],
+    ['locals not types', { state: okState, actors: { t: { locals: { a: 1 }, steps: { go: () => {} } } } }],
+    ['no actors', { state: okState, actors: {} }],
+    ['actors as a function returning no actors', { state: okState, actors: () => ({}) }],
+    ['no instance at all', { state: okState, actors: { t: { instances: 0, steps: { go: () => {} } } } }],
+    ['bad actor name', { state: okState, actors: { 'my-actor': { steps: { go: () => {} } } } }],
+    ['actor without steps', { state: okState, actors: { t: {} } }],
+    ['actor with zero steps', { state: okState, actors: { t: { steps: {} } } }],
+    ['negative instances', { state: okState, actors: { t: { instances: -1, steps: { go: () => {} } } } }],
+    ['fractional instances', { state: okState, actors: { t: { instances: 1.5, steps: { go: () => {} } } } }],
+    ['too many instances', { state: okState, actors: { t: { instances: 5000, steps: { go: () => {} } } } }],
+    ['step of a wrong kind', { state: okState, actors: { t: { steps: { go: 3 } } } }],
+    ['step with an unknown key', { state: okState, actors: { t: { steps: { go: { when: () => true } } } } }],
+    ['await not a function', { state: okState, actors: { t: { steps: { go: { await: true } } } } }],
+    ['do not a function', { state: okState, actors: { t: { steps: { go: { do: 'x' } } } } }],
+    ['invariant named deadlock', { state: okState, actors: okActors, invariants: { deadlock: () => true } }],
+    ['invariant named fault', { state: okState, actors: okActors, invariants: { fault: () => true } }],
+    ['invariant not a function', { state: okState, actors: okActors, invariants: { inv: true } }],
+  ];
+  for (const [what, def] of cases) {
+    it(what, () => {
+      expect(mmError(() => compile(def)).code).toBe('E_MODEL_DEF');
+    });
+  }
+
+  it('a label error names the actor and the label', () => {
+    const e = mmError(() => compile({ state: okState, actors: { reader: { steps: { a: () => {}, done: () => {} } } } }));
+    expect(e.message).toContain('reader');
+    expect(e.message).toContain("'done'");
+  });
+
+  it('a state function that throws is reported with its code', () => {
+    const e = mmError(() =>
+      compile({
+        state: () => {
+          throw new Error('nope');
+        },
+        actors: okActors,
+      }),
+    );
+    expect(e.code).toBe('E_MODEL_THREW');
+    expect(e.message).toContain('nope');
+  });
+});
+
+describe('runtime model-definition errors', () => {
+  const runtime: [string, Record<string, unknown>][] = [
+    ['unknown goto label', { state: okState, actors: { t: { steps: { a: (c: any) => c.goto('nowhere') } } } }],
+    ['choose in a guard', { state: okState, actors: { t: { steps: { a: { await: (c: any) => c.choose(2) === 0 } } } } }],
+    ['guard that writes', { state: okState, actors: { t: { steps: { a: { await: (c: any) => ((c.s.x = 1), true) } } } } }],
+    ['guard that returns a non-boolean', { state: okState, actors: { t: { steps: { a: { await: () => 1 } } } } }],
+    ['choose(0)', { state: okState, actors: { t: { steps: { a: (c: any) => c.choose(0) } } } }],
+    ['choose([])', { state: okState, actors: { t: { steps: { a: (c: any) => c.choose([]) } } } }],
+    ['invariant that writes', { state: okState, actors: okActors, invariants: { w: (s: any) => ((s.x = 2), true) } }],
+    ['invariant that returns a non-boolean', { state: okState, actors: okActors, invariants: { w: () => 'yes' } }],
+  ];
+  for (const [what, def] of runtime) {
+    it(`${what}: check gives verdict error with E_MODEL_DEF`, () => {
+      const r = check(compile(def), ANY_MODEL_PATH);
+      expect(r.verdict).toBe('error');
+      expect(r.code).toBe('E_MODEL_DEF');
+    });
+  }
+
+  it('unknown goto label: the message names the label and the hint lists the labels', () => {
+    const m = compile({ state: okState, actors: { t: { steps: { a: () => {}, b: (c: any) => c.goto('nowhere') } } } });
+    const r = check(m, ANY_MODEL_PATH);
+    expect(r.message).toContain("goto('nowhere')");
+    expect(r.hint).toContain('a, b');
+  });
+
+  it('a guard that writes leaves the state as it was', () => {
+    const m = compile({ state: okState, actors: { t: { steps: { a: { await: (c: any) => ((c.s.x = 1), true) } } } } });
+    const [s0] = m.initialStates();
+    const before = s0!.slice();
+    expect(mmError(() => new Expander(m).enabled(s0!, 0)).code).toBe('E_MODEL_DEF');
+    expect(s0).toEqual(before);
+  });
+});
+
+describe('compiled layout', () => {
+  const def = {
+    state: { x: int(1, 5), flags: array(2, bool()), l: lock() },
+    actors: {
+      reader: { instances: 2, locals: { tmp: int(0, 3), seen: bool() }, steps: { r1: () => {}, r2: () => {} } },
+      none: { instances: 0, steps: { z: () => {} } },
+      writer: { steps: { w1: () => {} } },
+    },
+  };
+
+  it('shared slots first, then each instance: its pc, then its locals', () => {
+    const m = compile(def);
+    expect(m.slots.map((s) => s.path)).toEqual([
+      'x',
+      'flags[0]',
+      'flags[1]',
+      'l',
+      'reader[0].pc',
+      'reader[0].tmp',
+      'reader[0].seen',
+      'reader[1].pc',
+      'reader[1].tmp',
+      'reader[1].seen',
+      'writer[0].pc',
+    ]);
+    expect(m.sharedSize).toBe(4);
+    expect(m.size).toBe(11);
+    expect(m.instances.map((i) => [i.k, i.name, i.pcSlot])).toEqual([
+      [0, 'reader[0]', 4],
+      [1, 'reader[1]', 7],
+      [2, 'writer[0]', 10],
+    ]);
+    expect(m.instances[1]!.localSlots).toEqual([8, 9]);
+    expect(m.byActor.has('none')).toBe(false);
+  });
+
+  it('pc slots are enums of the labels in order plus done', () => {
+    const m = compile(def);
+    expect(m.slots[4]!.type).toEqual({ kind: 'enum', values: ['r1', 'r2', 'done'] });
+    expect(m.slots[10]!.type).toEqual({ kind: 'enum', values: ['w1', 'done'] });
+    expect(m.instances[0]!.done).toBe(2);
+    expect(m.instances[2]!.done).toBe(1);
+  });
+
+  it('the initial state without init holds the defaults and every pc at the first label', () => {
+    const m = compile(def);
+    const inits = m.initialStates();
+    expect(inits.length).toBe(1);
+    expect([...inits[0]!]).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(m.describe(inits[0]!)).toEqual({
+      x: 1,
+      flags: [false, false],
+      l: -1,
+      'reader[0]': { pc: 'r1', tmp: 0, seen: false },
+      'reader[1]': { pc: 'r1', tmp: 0, seen: false },
+      'writer[0]': { pc: 'w1' },
+    });
+  });
+
+  it('instance() names a missing actor or instance', () => {
+    const m = compile(def);
+    expect(m.instance('reader', 1).k).toBe(1);
+    expect(mmError(() => m.instance('ghost')).code).toBe('E_MODEL_DEF');
+    expect(mmError(() => m.instance('writer', 1)).message).toContain('1 instance');
+  });
+
+  it('pcOf reads the bound state and records the pc slot as read', () => {
+    const m = compile(def);
+    const s = m.initialStates()[0]!;
+    s[7] = 1;
+    s[10] = 1;
+    m.store.bind(s);
+    expect(m.pc('reader', 1)).toBe('r2');
+    expect(m.pc('writer')).toBe('done');
+    m.store.m = MODE_RECORD;
+    m.store.beginFootprint();
+    m.pcOf('reader', 0);
+    expect(m.store.readSet).toEqual([4]);
+    m.store.m = 0;
+  });
+});
+
+describe('initial states through init and choose', () => {
+  it('one state per choice vector, in odometer order', () => {
+    const m = compile({
+      state: { x: int(0, 9), b: bool() },
+      init: (c: any) => {
+        c.s.x = c.choose([1, 2, 3]);
+        c.s.b = c.choose(2) === 1;
+      },
+      actors: okActors,
+    });
+    const inits = m.initialStatesWithChoices();
+    // By hand: x over [1, 2, 3] is the outer digit, b over [false, true] the inner one.
+    expect(inits.map((i) => i.choice)).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+    ]);
+    expect(inits.map((i) => [i.state[0], i.state[1]])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+      [3, 0],
+      [3, 1],
+    ]);
+    expect(m.initialStates().length).toBe(6);
+  });
+
+  it('data-dependent nested choices', () => {
+    const m = compile({
+      state: { a: int(0, 2), y: int(0, 5) },
+      init: (c: any) => {
+        const a = c.choose(3);
+        c.s.a = a;
+        if (a === 1) c.s.y = c.choose([4, 5]);
+        if (a === 2) c.s.y = 1 + c.choose(3);
+      },
+      actors: okActors,
+    });
+    const inits = m.initialStatesWithChoices();
+    // By hand: a=0 (no further choice); a=1 with y in {4, 5}; a=2 with y in {1, 2, 3}.
+    expect(inits.map((i) => i.choice)).toEqual([[0], [1, 0], [1, 1], [2, 0], [2, 1], [2, 2]]);
+    expect(inits.map((i) => [i.state[0], i.state[1]])).toEqual([
+      [0, 0],
+      [1, 4],
+      [1, 5],
+      [2, 1],
+      [2, 2],
+      [2, 3],
+    ]);
+  });
+
+  it('initialState(choice) replays a vector and refuses one that does not fit', () => {
+    const m = compile({
+      state: { a: int(0, 2), y: int(0, 5) },
+      init: (c: any) => {
+        const a = c.choose(3);
+        c.s.a = a;
+        if (a === 1) c.s.y = c.choose([4, 5]);
+      },
+      actors: okActors,
+    });
+    expect([...m.initialState([1, 1])!]).toEqual([1, 5, 0]);
+    expect([...m.initialState([2])!]).toEqual([2, 0, 0]);
+    expect(m.initialState([1])).toBeNull(); // too short: a=1 makes a second choice
+    expect(m.initialState([0, 0])).toBeNull(); // too long
+    expect(m.initialState([3])).toBeNull(); // out of range
+  });
+
+  it('init sets locals and enums', () => {
+    const m = compile({
+      state: { e: enumOf('p', 'q', 'r') },
+      init: (c: any) => {
+        c.s.e = 'r';
+        c.locals('t', 1).v = 2;
+      },
+      actors: { t: { instances: 2, locals: { v: int(0, 3) }, steps: { go: () => {} } } },
+    });
+    expect([...m.initialStates()[0]!]).toEqual([2, 0, 0, 0, 2]);
+  });
+
+  it('an init that throws or writes out of range', () => {
+    const throwing = compile({
+      state: okState,
+      init: () => {
+        throw new Error('bad init');
+      },
+      actors: okActors,
+    });
+    const e = mmError(() => throwing.initialStates());
+    expect(e.code).toBe('E_MODEL_THREW');
+    expect(e.message).toContain('init');
+    const ranging = compile({ state: okState, init: (c: any) => (c.s.x = 4), actors: okActors });
+    expect(mmError(() => ranging.initialStates()).code).toBe('E_MODEL_RANGE');
+    expect(check(ranging, ANY_MODEL_PATH).verdict).toBe('error');
+  });
+});
+
+describe('invariants', () => {
+  const m = compile({
+    state: { x: int(0, 3), r: record({ y: int(0, 3) }) },
+    actors: { t: { instances: 2, locals: { v: int(0, 3) }, steps: { a: () => {}, b: () => {} } } },
+    invariants: {
+      xSmall: (s: any) => s.x < 2,
+      sumSmall: (s: any, w: any) => s.x + s.r.y < 3,
+      localOk: (_s: any, w: any) => w.locals('t', 1).v !== 3,
+      pcOk: (_s: any, w: any) => w.pc('t', 0) !== 'b' || w.p !== undefined,
+    },
+  });
+  const state = (x: number, y: number, v1: number) => Int32Array.from([x, y, 0, 0, 0, v1]);
+
+  it('returns the first violated invariant in declaration order, or null', () => {
+    expect(m.violatedInvariant(state(0, 0, 0))).toBeNull();
+    expect(m.violatedInvariant(state(2, 0, 0))).toBe('xSmall');
+    expect(m.violatedInvariant(state(3, 3, 3))).toBe('xSmall');
+    expect(m.violatedInvariant(state(1, 2, 0))).toBe('sumSmall');
+    expect(m.violatedInvariant(state(0, 0, 3))).toBe('localOk');
+  });
+
+  it('an invariant that throws: E_MODEL_THREW naming it', () => {
+    const t = compile({
+      state: okState,
+      actors: okActors,
+      invariants: {
+        boom: () => {
+          throw new TypeError('oops');
+        },
+      },
+    });
+    const e = mmError(() => t.violatedInvariant(t.initialStates()[0]!));
+    expect(e.code).toBe('E_MODEL_THREW');
+    expect(e.message).toContain('invariant boom');
+    expect(e.message).toContain('oops');
+  });
+});

@@ -243,7 +243,7 @@ export class CompiledModel implements World {
     const instances: Instance[] = [];
     const byActor = new Map<string, Instance[]>();
     for (const q of pending) {
-      const locals = q.localsType ? makeView(q.localsType, this.store, q.localsOffset) : Object.freeze({});
+      const locals = q.localsType ? makeView(q.localsType, this.store, q.localsOffset, `${q.actor}[${q.index}]`) : Object.freeze({});
       const localSlots: number[] = [];
       if (q.localsType) for (let j = 0; j < sizeOf(q.localsType); j++) localSlots.push(q.localsOffset + j);
       const inst = new Instance(instances.length, q.actor, q.index, q.pcSlot, q.steps, q.labels, locals, localSlots, this);

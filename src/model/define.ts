@@ -147,7 +147,8 @@ export interface ModelDef<P extends ParamSpecs = ParamSpecs, F extends Fields = 
 
 export const MODEL_BRAND = Symbol.for('mmrace.model');
 
-export type Model<P extends ParamSpecs = ParamSpecs, F extends Fields = Fields> = ModelDef<P, F> & {
+/** A defined model. `Model` with no arguments accepts any model. */
+export type Model<P extends ParamSpecs = any, F extends Fields = any> = ModelDef<P, F> & {
   readonly [MODEL_BRAND]: true;
 };
 

@@ -147,37 +147,41 @@ interface ViewBase {
   readonly $: Store;
   readonly o: number;
 }
-type ViewCtor = new ($: Store, o: number) => ViewBase;
+type ViewCtor = new ($: Store, o: number, path: string) => ViewBase;
 
 const recordClasses = new WeakMap<RecordType, ViewCtor>();
 
-/** Creates the view of type `t` at slot offset `o` over `store`. */
-export function makeView(t: Type, store: Store, o: number): unknown {
+/**
+ * Creates the view of type `t` at slot offset `o` over `store`; `path` names it in
+ * errors. Views are sealed: a write to a field the schema does not declare throws
+ * instead of becoming state the checker cannot see.
+ */
+export function makeView(t: Type, store: Store, o: number, path = ''): unknown {
   switch (t.kind) {
     case 'record':
-      return new (recordClass(t))(store, o);
+      return Object.seal(new (recordClass(t))(store, o, path));
     case 'array':
-      return makeArrayView(t, store, o);
+      return makeArrayView(t, store, o, path);
     case 'lock':
-      return new LockV(store, o);
+      return Object.seal(new LockV(store, o));
     default:
       throw new MmraceError('E_INTERNAL', `makeView on scalar ${t.kind}`);
   }
 }
 
-function makeArrayView(t: ArrayType, store: Store, o: number): unknown {
+function makeArrayView(t: ArrayType, store: Store, o: number, path: string): unknown {
   const e = t.of;
   switch (e.kind) {
     case 'bool':
-      return new BoolArray(store, o, t.length);
+      return Object.seal(new BoolArray(store, o, t.length, path));
     case 'int':
-      return new IntArray(store, o, t.length, e);
+      return Object.seal(new IntArray(store, o, t.length, path, e));
     case 'enum':
-      return new EnumArray(store, o, t.length, e);
+      return Object.seal(new EnumArray(store, o, t.length, path, e));
     default: {
       const size = sizeOf(e);
       const out: unknown[] = [];
-      for (let i = 0; i < t.length; i++) out.push(makeView(e, store, o + i * size));
+      for (let i = 0; i < t.length; i++) out.push(makeView(e, store, o + i * size, `${path}[${i}]`));
       return Object.freeze(out);
     }
   }
@@ -190,11 +194,12 @@ function recordClass(rt: RecordType): ViewCtor {
   class R implements ViewBase {
     readonly $: Store;
     readonly o: number;
-    constructor($: Store, o: number) {
+    constructor($: Store, o: number, path: string) {
       this.$ = $;
       this.o = o;
       for (const c of composite) {
-        Object.defineProperty(this, c.name, { value: makeView(c.type, $, o + c.rel), enumerable: true, writable: false });
+        const value = makeView(c.type, $, o + c.rel, path ? `${path}.${c.name}` : c.name);
+        Object.defineProperty(this, c.name, { value, enumerable: true, writable: false });
       }
     }
   }
@@ -344,13 +349,12 @@ abstract class ScalarArrayBase {
     readonly $: Store,
     readonly o: number,
     readonly length: number,
+    /** The array's path in the state, for errors. */
+    readonly path: string,
   ) {}
   protected slot(i: number): number {
     if (i >>> 0 !== i || i >= this.length) {
-      throw new MmraceError(
-        'E_MODEL_RANGE',
-        `index ${i} out of bounds of ${this.$.slots[this.o]?.path.replace(/\[0\]$/, '') ?? 'array'} (length ${this.length})`,
-      );
+      throw new MmraceError('E_MODEL_RANGE', `index ${String(i)} out of bounds of ${this.path || 'array'} (length ${this.length})`);
     }
     return this.o + i;
   }
@@ -387,8 +391,8 @@ class BoolArray extends ScalarArrayBase implements ScalarArrayView<boolean> {
 class IntArray extends ScalarArrayBase implements ScalarArrayView<number> {
   private readonly min: number;
   private readonly max: number;
-  constructor($: Store, o: number, n: number, t: IntType) {
-    super($, o, n);
+  constructor($: Store, o: number, n: number, path: string, t: IntType) {
+    super($, o, n, path);
     this.min = t.min;
     this.max = t.max;
   }
@@ -413,8 +417,8 @@ class IntArray extends ScalarArrayBase implements ScalarArrayView<number> {
 class EnumArray extends ScalarArrayBase implements ScalarArrayView<string> {
   private readonly values: readonly string[];
   private readonly index: Map<string, number>;
-  constructor($: Store, o: number, n: number, t: EnumType) {
-    super($, o, n);
+  constructor($: Store, o: number, n: number, path: string, t: EnumType) {
+    super($, o, n, path);
     this.values = t.values;
     this.index = enumIndex(t);
   }

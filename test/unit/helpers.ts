@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MmraceError } from '../../src/index.js';
+import { CompiledModel, MmraceError, type Model } from '../../src/index.js';
 
 /** Runs `fn`, which must throw an MmraceError, and returns that error. */
 export function mmError(fn: () => unknown): MmraceError {
@@ -25,3 +25,8 @@ export function tempDir(): string {
 
 /** An existing file whose source is hashed into traces (this helper itself). */
 export const ANY_MODEL_PATH = fileURLToPath(import.meta.url);
+
+/** Compiles a model definition (typed or built as plain data) with parameter values. */
+export function compileModel(model: unknown, params: Record<string, string | number | boolean> = {}): CompiledModel {
+  return new CompiledModel(model as Model, params);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, actor, bool, defineModel, int, isModel, param } from '../../../src/index.js';
+import { actor, bool, defineModel, int, isModel, param } from '../../../src/index.js';
 import { parseParamArgs, resolveParams } from '../../../src/model/define.js';
-import { mmError } from '../helpers.js';
+import { compileModel, mmError } from '../helpers.js';
 
 const specs = {
   n: param.int(1, 8, 2, 'threads'),
@@ -108,17 +108,17 @@ describe('defineModel', () => {
       params: { n: param.int(1, 4, 1), big: param.bool(false) },
       state: (p) => ({ x: int(0, p.big ? 100 : 10), flag: bool() }),
       actors: (p) => ({ t: actor({ instances: p.n, steps: { go: () => {} } }) }),
-      invariants: (p) => (p.big ? { big: () => true } : {}),
+      invariants: (p): Record<string, () => boolean> => (p.big ? { big: () => true } : {}),
     });
-    const c = new CompiledModel(m, { n: '3', big: 'true' });
+    const c = compileModel(m, { n: '3', big: 'true' });
     expect(c.params).toEqual({ n: 3, big: true });
     expect(c.instances.length).toBe(3);
     expect(c.slots[0]!.type).toEqual({ kind: 'int', min: 0, max: 100 });
     expect(c.invariants.map((i) => i.name)).toEqual(['big']);
-    const d = new CompiledModel(m, {});
+    const d = compileModel(m, {});
     expect(d.instances.length).toBe(1);
     expect(d.invariants).toEqual([]);
-    expect(mmError(() => new CompiledModel(m, { n: 5 })).code).toBe('E_PARAM');
-    expect(mmError(() => new CompiledModel(m, { m: 1 })).code).toBe('E_PARAM');
+    expect(mmError(() => compileModel(m, { n: 5 })).code).toBe('E_PARAM');
+    expect(mmError(() => compileModel(m, { m: 1 })).code).toBe('E_PARAM');
   });
 });

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { STRATEGIES } from '../strategy/index.js';
 import { VERSION } from '../version.js';
 import { runCheck, type CheckFlags } from './check.js';
+import { runCi, type CiFlags } from './ci.js';
 import { runList } from './list.js';
 import { err, formatError, reportError, usage } from './output.js';
 import { runReplay, type ReplayFlags } from './replay.js';
@@ -65,6 +66,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object with the replay on stdout')
     .action(async (file: string, flags: ReplayFlags) => {
       setExit(await runReplay(file, flags));
+    });
+
+  program
+    .command('ci')
+    .description('check every scenario against its expected verdict; exit 1 on any mismatch')
+    .argument('[dir]', 'folder of scenarios', 'scenarios')
+    .option('--deep', 'also run the scenarios tagged deep')
+    .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
+    .option('--json', 'print one JSON object with every result')
+    .action(async (dir: string, flags: CiFlags) => {
+      setExit(await runCi(dir, flags));
     });
 
   program

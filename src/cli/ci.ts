@@ -1,0 +1,169 @@
+/**
+ * `mmrace ci [dir]`: checks every scenario against its expected verdict, prints a table,
+ * writes JUnit XML. Exit 0 when every expectation is met, 1 on any mismatch (with the
+ * replay command of each surprise), 2 when a scenario could not be run at all.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, relative } from 'node:path';
+import { check } from '../engine/check.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { CompiledModel } from '../model/compile.js';
+import { loadModel, type LoadedModel } from '../model/load.js';
+import { loadScenario, type Scenario } from '../model/scenario.js';
+import { junitXml, type CaseResult } from '../report/junit.js';
+import { num, secs } from '../report/text.js';
+import { EXIT, type CheckResult } from '../report/verdict.js';
+import type { StrategyName } from '../strategy/index.js';
+import { writeTrace } from '../trace/trace.js';
+import { defaultTraceFile, expectationText, meetsExpectation } from './check.js';
+import { findFiles } from './list.js';
+import { out, shq } from './output.js';
+
+export interface CiFlags {
+  deep?: boolean;
+  junit?: string;
+  json?: boolean;
+}
+
+interface Row {
+  readonly file: string;
+  readonly name: string;
+  readonly suite: string;
+  readonly expected: string;
+  readonly got: string;
+  readonly ok: boolean;
+  readonly error: boolean;
+  readonly skipped: boolean;
+  readonly states: number;
+  readonly seconds: number;
+  readonly traceFile?: string;
+  readonly message?: string;
+}
+
+function gotText(r: CheckResult): string {
+  switch (r.verdict) {
+    case 'violation':
+      return `violation of ${r.property}`;
+    case 'incomplete':
+      return `incomplete (${r.limit})`;
+    case 'error':
+      return `error ${r.code}`;
+    case 'safe':
+      return 'safe';
+  }
+}
+
+async function runOne(s: Scenario, models: Map<string, LoadedModel>): Promise<Row> {
+  const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
+  let loaded = models.get(s.modelPath);
+  if (!loaded) {
+    loaded = await loadModel(s.modelPath);
+    models.set(s.modelPath, loaded);
+  }
+  const m = new CompiledModel(loaded.model, s.params);
+  const r = check(m, loaded.path, {
+    strategy: s.strategy as StrategyName,
+    maxStates: s.limits.maxStates,
+    maxDepth: s.limits.maxDepth,
+    timeLimit: s.limits.timeLimit,
+  });
+  let traceFile: string | undefined;
+  if (r.trace) {
+    traceFile = defaultTraceFile(s.name, m.params);
+    writeTrace({ ...r.trace, scenario: relative(process.cwd(), s.file) }, traceFile);
+  }
+  const ok = meetsExpectation(s, r);
+  return {
+    ...base,
+    got: gotText(r),
+    ok,
+    error: r.verdict === 'error',
+    states: r.states,
+    seconds: r.seconds,
+    ...(traceFile ? { traceFile } : {}),
+    ...(r.message ? { message: r.message } : {}),
+  };
+}
+
+export async function runCi(dir: string, flags: CiFlags): Promise<number> {
+  const started = performance.now();
+  const files = findFiles(dir, (n) => n.endsWith('.json'));
+  if (files.length === 0) throw new MmraceError('E_USAGE', `no scenario files (.json) under ${dir}`);
+  const models = new Map<string, LoadedModel>();
+  const rows: Row[] = [];
+  for (const f of files) {
+    let s: Scenario;
+    try {
+      s = loadScenario(f);
+    } catch (e) {
+      rows.push(errorRow(f, e));
+      continue;
+    }
+    if (s.tags.includes('deep') && !flags.deep) {
+      rows.push({ file: relative(process.cwd(), f), name: s.name, suite: basename(dirname(f)), expected: expectationText(s), got: 'skipped (deep)', ok: true, error: false, skipped: true, states: 0, seconds: 0 });
+      if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
+      continue;
+    }
+    try {
+      rows.push(await runOne(s, models));
+    } catch (e) {
+      rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
+    }
+    if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
+  }
+  const total = (performance.now() - started) / 1000;
+  if (flags.junit) {
+    const cases: CaseResult[] = rows.map((r) => ({
+      suite: r.suite,
+      name: r.name,
+      seconds: r.seconds,
+      outcome: r.skipped ? 'skipped' : r.error ? 'error' : r.ok ? 'pass' : 'failure',
+      ...(r.skipped ? { message: 'deep scenario: run with --deep' } : {}),
+      ...(!r.ok || r.error ? { message: `expected ${r.expected}, got ${r.got}`, detail: failureDetail(r) } : {}),
+    }));
+    try {
+      mkdirSync(dirname(flags.junit), { recursive: true });
+      writeFileSync(flags.junit, junitXml(cases, total));
+    } catch (e) {
+      throw new MmraceError('E_IO', `cannot write ${flags.junit}: ${(e as Error).message}`);
+    }
+  }
+  const ran = rows.filter((r) => !r.skipped);
+  const bad = ran.filter((r) => !r.ok);
+  const errors = ran.filter((r) => r.error);
+  const code = errors.length > 0 ? EXIT.error : bad.length > 0 ? EXIT.violation : EXIT.ok;
+  if (flags.json) {
+    out(JSON.stringify({ verdict: code === 0 ? 'pass' : 'fail', scenarios: rows, passed: ran.length - bad.length, failed: bad.length, skipped: rows.length - ran.length, seconds: total }));
+    return code;
+  }
+  out('');
+  out(`${ran.length - bad.length} passed, ${bad.length} failed, ${rows.length - ran.length} skipped`);
+  out(`in ${secs(total)} s${rows.length > ran.length ? '; skipped scenarios are tagged deep: run them with --deep' : ''}`);
+  for (const r of bad) {
+    out(`SURPRISE ${r.name}: expected ${r.expected}, got ${r.got}${r.message && r.error ? `: ${r.message}` : ''}`);
+    if (r.traceFile) out(`  replay: npx mmrace replay ${shq(r.traceFile)}`);
+    else if (!r.error) out(`  rerun: npx mmrace check ${shq(r.file)}`);
+  }
+  if (flags.junit) out(`JUnit XML written to ${flags.junit}`);
+  return code;
+}
+
+function errorRow(f: string, e: unknown): Row {
+  const code = isMmraceError(e) ? e.code : 'E_INTERNAL';
+  const message = e instanceof Error ? e.message : String(e);
+  return { file: relative(process.cwd(), f), name: basename(f).replace(/\.json$/, ''), suite: basename(dirname(f)), expected: '?', got: `error ${code}`, ok: false, error: true, skipped: false, states: 0, seconds: 0, message };
+}
+
+function failureDetail(r: Row): string {
+  const lines = [`scenario ${r.file}`, `expected ${r.expected}`, `got ${r.got}`];
+  if (r.message) lines.push(r.message);
+  if (r.traceFile) lines.push(`replay: npx mmrace replay ${r.traceFile}`);
+  return lines.join('\n');
+}
+
+function printRow(r: Row, first: boolean): void {
+  if (first) out(`${'scenario'.padEnd(34)} ${'expected'.padEnd(28)} ${'got'.padEnd(28)} ${'states'.padStart(12)} ${'seconds'.padStart(8)}`);
+  const mark = r.skipped ? '-' : r.ok ? 'ok' : 'FAIL';
+  const name = `${r.suite}/${r.name}`;
+  out(`${name.padEnd(34)} ${r.expected.padEnd(28)} ${r.got.padEnd(28)} ${(r.skipped ? '' : num(r.states)).padStart(12)} ${(r.skipped ? '' : secs(r.seconds)).padStart(8)}  ${mark}`);
+}

@@ -95,13 +95,16 @@ export type StepDef<S, L, PV> =
   | StepFn<S, L, PV>
   | { readonly await?: GuardFn<S, L, PV>; readonly do?: StepFn<S, L, PV>; readonly doc?: string };
 
+/** The view of an actor's locals; `any` when the locals' types are not known (inline actors). */
+export type LocalsView<L extends Fields> = 0 extends 1 & L ? any : ViewOf<RecordType<L>>;
+
 export interface ActorDef<S = any, L extends Fields = any, PV = any> {
   /** How many instances (K readers, one per CPU); default 1. 0 leaves the actor out. */
   readonly instances?: number;
   /** Locals of each instance, stored in the state. */
   readonly locals?: L;
   /** Labeled steps in program order; a step falls through to the next, the last to finished. */
-  readonly steps: { readonly [label: string]: StepDef<S, ViewOf<RecordType<L>>, PV> };
+  readonly steps: { readonly [label: string]: StepDef<S, LocalsView<L>, PV> };
   readonly doc?: string;
 }
 

@@ -29,7 +29,9 @@ export interface EnumParam<V extends string = string> {
 export type ParamSpec = IntParam | BoolParam | EnumParam;
 export type ParamSpecs = { readonly [name: string]: ParamSpec };
 export type ParamValue = number | boolean | string;
-export type ParamValues<P extends ParamSpecs> = {
+export type ParamValues<P extends ParamSpecs> = 0 extends 1 & P ? any : ParamValuesOf<P>;
+
+type ParamValuesOf<P extends ParamSpecs> = {
   readonly [K in keyof P]: P[K] extends IntParam
     ? number
     : P[K] extends BoolParam

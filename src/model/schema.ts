@@ -137,7 +137,9 @@ export type ViewOf<T extends Type> = T extends BoolType
               : readonly ViewOf<E>[]
             : never;
 
-export type RecordView<F extends Fields> = {
+export type RecordView<F extends Fields> = 0 extends 1 & F ? any : RecordViewOf<F>;
+
+type RecordViewOf<F extends Fields> = {
   -readonly [K in keyof F as F[K] extends LockType | RecordType | ArrayType ? never : K]: ViewOf<F[K]>;
 } & {
   readonly [K in keyof F as F[K] extends LockType | RecordType | ArrayType ? K : never]: ViewOf<F[K]>;

@@ -13,9 +13,9 @@
  *
  * Invariant `final`: when every thread is done, x == T * L.
  *
- * Expected state counts (BFS, no reduction): T=2 L=1 locked: 20 states;
- * T=3 L=3 locked: 27,136; T=4 L=4 locked: ≈ 2.5 million (see bench/RESULTS.md).
- * Same model in Promela: bench/promela/counter.pml.
+ * Expected state counts (BFS, no reduction; SPIN stores the same numbers for
+ * bench/promela/counter.pml): T=2 L=1 locked: 17 states, 16 transitions; T=3 L=3: 4,627;
+ * T=4 L=4: 1,291,193; T=4 L=5: 5,965,761; T=5 L=3: 9,883,801 (bench/RESULTS.md).
  */
 import { actor, defineModel, int, lock, param } from '../../src/index.js';
 

@@ -125,6 +125,11 @@ export class Exploration implements SuccessorSink {
       const s = inits[i]!;
       fingerprint(s, s.length);
       if (!this.seen.put(fp.hi, fp.lo)) continue;
+      const max = this.limits.maxStates;
+      if (max !== undefined && this.states >= max) {
+        this.limitHit = 'max-states';
+        return false;
+      }
       const id = this.states++;
       this.parent.push(NO_PARENT);
       this.move.push(i);
@@ -174,6 +179,22 @@ export class Exploration implements SuccessorSink {
     }
     if (any) this.limitHit ??= 'max-depth';
     else if (!this.allDone(src)) this.deadlock();
+  }
+
+  /**
+   * True when `src` (state currentId) is a deadlock: no step enabled and some actor not
+   * finished. Records the violation.
+   */
+  checkDeadlock(src: Int32Array): boolean {
+    try {
+      for (let k = 0; k < this.nInst; k++) if (this.ex.enabled(src, k)) return false;
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return false;
+    }
+    if (this.allDone(src)) return false;
+    this.deadlock();
+    return true;
   }
 
   private deadlock(): void {

@@ -32,4 +32,17 @@ export function bfs(x: Exploration): void {
     x.queued = queue.length;
     x.expand(src);
   }
+  // An invariant or fault found while expanding level d has a counterexample of d + 1
+  // steps; a deadlock among the rest of level d has one of d steps and is reported instead.
+  if (x.violation !== null && x.violation.kind !== 'deadlock' && x.error === null) {
+    const found = x.violation;
+    while (id < levelEnd && queue.length > 0) {
+      queue.shiftInto(src);
+      x.currentId = id++;
+      x.currentDepth = depth;
+      x.violation = null;
+      if (x.checkDeadlock(src) || x.error !== null) return;
+      x.violation = found;
+    }
+  }
 }

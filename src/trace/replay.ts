@@ -56,6 +56,26 @@ function diverged(where: string, what: string, sourceChanged: boolean): MmraceEr
 
 export function replay(trace: Trace, m: CompiledModel): ReplayResult {
   const sourceChanged = hashSource(trace.model.path) !== trace.model.sourceHash;
+  const steps: ReplayStep[] = [];
+  let initial: ReplayResult['initial'] = [];
+  try {
+    return run(trace, m, sourceChanged, steps, (i) => (initial = i));
+  } catch (e) {
+    // An error trace reproduces when the model fails again with the same code.
+    if (trace.verdict === 'error' && e instanceof MmraceError && e.code !== 'E_TRACE_DIVERGED') {
+      return { reproduced: trace.error?.code === e.code, kind: 'error', property: e.code, message: e.message, initial, steps, sourceChanged };
+    }
+    throw e;
+  }
+}
+
+function run(
+  trace: Trace,
+  m: CompiledModel,
+  sourceChanged: boolean,
+  steps: ReplayStep[],
+  setInitial: (i: ReplayResult['initial']) => void,
+): ReplayResult {
   const initChoice = trace.init.choice ?? [];
   const init = m.initialState(initChoice);
   if (init === null) throw diverged('the initial state', `init makes other choices than [${initChoice.join(', ')}]`, sourceChanged);
@@ -67,9 +87,9 @@ export function replay(trace: Trace, m: CompiledModel): ReplayResult {
     throw diverged('the initial state', 'it differs from the recorded one', sourceChanged);
   }
   const initial = m.slots.map((slot, i) => ({ slot: slot.path, value: formatSlotValue(slot.type, init[i]!) }));
+  setInitial(initial);
   const ex = new Expander(m);
   let s = init;
-  const steps: ReplayStep[] = [];
   for (let i = 0; i < trace.schedule.length; i++) {
     const st = trace.schedule[i]!;
     const where = `step ${i + 1} (${st.actor}[${st.instance}] ${st.label})`;
@@ -82,26 +102,10 @@ export function replay(trace: Trace, m: CompiledModel): ReplayResult {
     const last = i === trace.schedule.length - 1;
     const choice = st.choice ?? [];
     let outcome: 'disabled' | 'choice' | 'ok';
-    try {
-      if (st.guard) {
-        ex.enabled(s, inst.k);
-        outcome = 'ok';
-      } else outcome = ex.runChoice(s, inst.k, choice);
-    } catch (e) {
-      if (last && trace.verdict === 'error' && e instanceof MmraceError) {
-        const code = trace.error?.code;
-        return {
-          reproduced: code === e.code,
-          kind: 'error',
-          property: e.code,
-          message: e.message,
-          initial,
-          steps,
-          sourceChanged,
-        };
-      }
-      throw e;
-    }
+    if (st.guard) {
+      ex.enabled(s, inst.k);
+      outcome = 'ok';
+    } else outcome = ex.runChoice(s, inst.k, choice);
     if (st.guard) throw diverged(where, 'the guard that threw when recorded did not throw', sourceChanged);
     if (outcome === 'disabled') throw diverged(where, 'the step is not enabled', sourceChanged);
     if (outcome === 'choice') throw diverged(where, `the step makes other choices than [${choice.join(', ')}]`, sourceChanged);

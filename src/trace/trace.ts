@@ -91,8 +91,9 @@ export function buildTrace(
     try {
       choice = ex.runOrdinal(s, k, ordinal);
     } catch {
-      // The step that threw is the last one of an error trace.
-      schedule.push({ actor: inst.actor, instance: inst.index, label });
+      // The step that threw is the last one of an error trace, with the choices it made.
+      const taken = m.choices.taken();
+      schedule.push({ actor: inst.actor, instance: inst.index, label, ...(taken.length > 0 ? { choice: taken } : {}) });
       break;
     }
     if (choice === null) throw new MmraceError('E_INTERNAL', `trace: move (${k}, ${ordinal}) not enabled on rebuild`);

@@ -62,6 +62,9 @@
  * S n=4 cpus=2 accesses=1: see scenarios/contpte/s.json (checked by `mmrace ci`).
  */
 import { actor, array, bool, defineModel, int, lock, param, record, type StepDef } from '../../src/index.js';
+import { takeFault, type FaultPolicy } from '../lib/fault.js';
+import { spinLock, spinUnlock } from '../lib/lock.js';
+import { tlbConflict, tlbFlushAll, tlbHit, tlbInsert, tlbType } from '../lib/tlb.js';
 
 const pte = record({ valid: bool(), cont: bool(), young: bool(), dirty: bool(), fresh: bool() });
 
@@ -87,7 +90,7 @@ export default defineModel({
   state: (p) => ({
     ptl: lock(),
     pte: array(p.n, pte),
-    tlb: array(p.cpus, record({ block: bool(), single: array(p.n, bool()) })),
+    tlb: tlbType(p.cpus, p.n),
     /** Ghosts: an access flag or dirty bit was ever set by hardware in the block. */
     hwYoung: bool(),
     hwDirty: bool(),
@@ -127,13 +130,7 @@ export default defineModel({
     };
   },
   invariants: {
-    'INV-BBM': (s) => {
-      for (const t of s.tlb) {
-        if (!t.block) continue;
-        for (let j = 0; j < t.single.length; j++) if (t.single.get(j)) return false;
-      }
-      return true;
-    },
+    'INV-BBM': (s) => !s.tlb.some(tlbConflict),
     'INV-UFAULT': (s) => !s.installed,
     'INV-AD': (s, w) => {
       // Outside the convert window the block's access/dirty state is what hardware set.
@@ -167,18 +164,10 @@ type P = {
   recheck: boolean;
 };
 
-/** TLBI VALE1IS over the block + DSB ISH: every CPU drops its entries for the block. */
-function flushBlock(s: any): void {
-  for (const t of s.tlb) {
-    t.block = false;
-    for (let j = 0; j < t.single.length; j++) t.single.set(j, false);
-  }
-}
-
 /** U1: the PTL holder folding the block (set_ptes -> contpte_try_fold -> contpte_convert). */
 function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
   const steps: Record<string, StepDef<any, any, any>> = {
-    'spin_lock(ptl)': { await: (c) => c.s.ptl.free, do: (c) => c.s.ptl.acquire(U1_ID) },
+    'spin_lock(ptl)': spinLock((c) => c.s.ptl, () => U1_ID),
     contpte_try_fold: (c) => {
       // __contpte_try_fold: one folio covers the block, all ptes valid with contiguous
       // pfns and the same protection (true here by construction), none already cont.
@@ -218,8 +207,9 @@ function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
           },
         };
   const flush = {
+    // TLBI VALE1IS over the block + DSB ISH: every CPU drops its entries for the block.
     __flush_tlb_range: (c: any) => {
-      flushBlock(c.s);
+      tlbFlushAll(c.s.tlb);
       c.l.i = 0;
     },
   };
@@ -246,12 +236,15 @@ function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
   if (p.order === 'bbm') Object.assign(steps, clearStep, flush, repaint);
   else if (p.order === 'lateflush') Object.assign(steps, clearStep, repaint, flush);
   else Object.assign(steps, setContLive, flush);
-  steps['spin_unlock(ptl)'] = (c) => c.s.ptl.release(U1_ID);
+  steps['spin_unlock(ptl)'] = spinUnlock((c) => c.s.ptl, () => U1_ID);
   return steps;
 }
 
 /** U2 / K: a CPU's loads and stores to the block, with the user fault path. */
 function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
+  const policy: FaultPolicy = kernel
+    ? { space: 'kernel', property: 'INV-KFAULT' }
+    : { space: 'user', property: 'INV-UFAULT', handler: 'handle_pte_fault:ptep_get_lockless' };
   return {
     access: (c) => {
       c.l.j = c.choose(c.p.n);
@@ -260,23 +253,16 @@ function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
     'mmu:walk': (c) => {
       const t = c.s.tlb[c.self];
       const e = c.s.pte[c.l.j];
-      const hit = t.block || t.single.get(c.l.j);
+      const hit = tlbHit(t, c.l.j);
       if (!hit || (c.l.store && !e.dirty)) {
         // A TLB miss walks the table; a store through a clean entry makes the hardware
         // update the pte's dirty bit (DBM), an atomic read-modify-write of the pte that
         // also needs a valid pte.
         if (!e.valid) {
-          if (kernel) {
-            return c.fault(
-              `CPU${c.self} took a translation fault on page ${c.l.j} of ${c.p.mm} (a TTBR1 address): do_translation_fault -> do_bad_area -> Oops`,
-              'INV-KFAULT',
-            );
-          }
-          return c.goto('handle_pte_fault:ptep_get_lockless');
+          return takeFault(c, policy, `CPU${c.self} translation fault on page ${c.l.j} of ${c.p.mm}: do_translation_fault -> do_bad_area`);
         }
         if (!hit) {
-          if (e.cont) t.block = true;
-          else t.single.set(c.l.j, true);
+          tlbInsert(t, c.l.j, e.cont);
           e.young = true;
           c.s.hwYoung = true;
         }
@@ -292,7 +278,7 @@ function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
     'handle_pte_fault:ptep_get_lockless': (c) => {
       c.l.origValid = c.s.pte[c.l.j].valid;
     },
-    'spin_lock(ptl)': { await: (c) => c.s.ptl.free, do: (c) => c.s.ptl.acquire(1 + c.self) },
+    'spin_lock(ptl)': spinLock((c) => c.s.ptl, (c) => 1 + c.self),
     pte_same: (c) => {
       // do_anonymous_page / finish_fault re-check the pte under the PTL: a pte that
       // changed (or is now valid) means someone else handled it: unlock and retry.
@@ -312,10 +298,7 @@ function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
       c.s.hwYoung = true;
       if (c.l.store) c.s.hwDirty = true;
     },
-    'spin_unlock(ptl)': (c) => {
-      c.s.ptl.release(1 + c.self);
-      c.goto('mmu:walk');
-    },
+    'spin_unlock(ptl)': spinUnlock((c) => c.s.ptl, (c) => 1 + c.self, (c) => c.goto('mmu:walk')),
   };
 }
 

@@ -209,7 +209,7 @@ export class Exploration implements SuccessorSink {
 
   allDone(src: Int32Array): boolean {
     const inst = this.m.instances;
-    for (let k = 0; k < inst.length; k++) if (src[inst[k]!.pcSlot] !== inst[k]!.done) return false;
+    for (let k = 0; k < inst.length; k++) if (inst[k]!.pcIn(src) !== inst[k]!.done) return false;
     return true;
   }
 

@@ -45,7 +45,7 @@ export class Expander {
   /** True when instance k's next step is enabled in `src`. */
   enabled(src: Int32Array, k: number): boolean {
     const inst = this.instances[k]!;
-    const pc = src[inst.pcSlot]!;
+    const pc = inst.pcIn(src);
     if (pc === inst.done) return false;
     const step = inst.steps[pc]!;
     return step.guard === null || this.guard(src, inst, step.guard, k);
@@ -57,20 +57,20 @@ export class Expander {
     $.bind(src);
     const saved = $.m;
     $.m = saved | MODE_READONLY;
-    $.readOnlyWhat = inst.guardNames[src[inst.pcSlot]!]!;
+    $.readOnlyWhat = inst.guardNames[inst.pcIn(src)]!;
     ch.inGuard = true;
     let ok: boolean;
     try {
       ok = g(inst.ctx);
     } catch (e) {
-      throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[src[inst.pcSlot]!]!.label} (await)`), k, -1);
+      throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[inst.pcIn(src)]!.label} (await)`), k, -1);
     } finally {
       $.m = saved;
       ch.inGuard = false;
     }
     if (ok !== true && ok !== false) {
       throw new StepError(
-        new MmraceError('E_MODEL_DEF', `${inst.name} ${inst.steps[src[inst.pcSlot]!]!.label}: await returned ${String(ok)}, not a boolean`),
+        new MmraceError('E_MODEL_DEF', `${inst.name} ${inst.steps[inst.pcIn(src)]!.label}: await returned ${String(ok)}, not a boolean`),
         k,
         -1,
       );
@@ -87,7 +87,7 @@ export class Expander {
     let enabled = 0;
     for (let k = 0; k < instances.length; k++) {
       const inst = instances[k]!;
-      const pc = src[inst.pcSlot]!;
+      const pc = inst.pcIn(src);
       if (pc === inst.done) continue;
       const step = inst.steps[pc]!;
       if (step.guard !== null && !this.guard(src, inst, step.guard, k)) continue;
@@ -104,7 +104,7 @@ export class Expander {
     const k = inst.k;
     if (body === null) {
       work.set(src);
-      work[inst.pcSlot] = pc + 1;
+      inst.setPc(work, pc + 1);
       ctx.faultMsg = null;
       return sink.successor(k, 0, work, ctx);
     }
@@ -132,7 +132,7 @@ export class Expander {
     } catch (e) {
       throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[pc]!.label}`), inst.k, ordinal);
     }
-    work[inst.pcSlot] = ctx.next >= 0 ? ctx.next : pc + 1;
+    inst.setPc(work, ctx.next >= 0 ? ctx.next : pc + 1);
   }
 
   /**
@@ -142,12 +142,12 @@ export class Expander {
   runOrdinal(src: Int32Array, k: number, ordinal: number): number[] | null {
     if (!this.enabled(src, k)) return null;
     const inst = this.instances[k]!;
-    const pc = src[inst.pcSlot]!;
+    const pc = inst.pcIn(src);
     const body = inst.steps[pc]!.body;
     if (body === null) {
       if (ordinal !== 0) return null;
       this.work.set(src);
-      this.work[inst.pcSlot] = pc + 1;
+      inst.setPc(this.work, pc + 1);
       inst.ctx.faultMsg = null;
       return [];
     }
@@ -174,12 +174,12 @@ export class Expander {
   runChoice(src: Int32Array, k: number, choice: readonly number[]): 'disabled' | 'choice' | 'ok' {
     if (!this.enabled(src, k)) return 'disabled';
     const inst = this.instances[k]!;
-    const pc = src[inst.pcSlot]!;
+    const pc = inst.pcIn(src);
     const body = inst.steps[pc]!.body;
     if (body === null) {
       if (choice.length !== 0) return 'choice';
       this.work.set(src);
-      this.work[inst.pcSlot] = pc + 1;
+      inst.setPc(this.work, pc + 1);
       inst.ctx.faultMsg = null;
       return 'ok';
     }

@@ -6,8 +6,8 @@
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
 import type { ActorDef, InitCtx, InvariantFn, Model, ParamValue, StepCtx, World } from './define.js';
 import { resolveParams } from './define.js';
-import { MODE_READONLY, Store, collectSlots, defaultSlotValue, makeView, sizeOf, type SlotInfo } from './layout.js';
-import { checkFieldName, enumOf, isType, record, type Fields, type RecordType } from './schema.js';
+import { MODE_READONLY, Store, layoutParts, makeView, readSlot, shapeOf, writeRaw, type SlotInfo } from './layout.js';
+import { checkFieldName, enumOf, isType, record, type Fields, type RecordType, type Type } from './schema.js';
 
 export interface CompiledStep {
   readonly label: string;
@@ -88,7 +88,11 @@ export class Instance {
   readonly k: number;
   readonly actor: string;
   readonly index: number;
+  /** Slot number of the pc, and its position: word, bit offset, mask. */
   readonly pcSlot: number;
+  readonly pcWord: number;
+  readonly pcShift: number;
+  readonly pcMask: number;
   readonly steps: readonly CompiledStep[];
   readonly labels: ReadonlyMap<string, number>;
   /** pc value meaning finished. */
@@ -102,6 +106,7 @@ export class Instance {
     k: number,
     actor: string,
     index: number,
+    pcInfo: SlotInfo,
     pcSlot: number,
     steps: CompiledStep[],
     labels: Map<string, number>,
@@ -113,6 +118,9 @@ export class Instance {
     this.actor = actor;
     this.index = index;
     this.pcSlot = pcSlot;
+    this.pcWord = pcInfo.word;
+    this.pcShift = pcInfo.shift;
+    this.pcMask = (1 << pcInfo.bits) - 1;
     this.steps = steps;
     this.labels = labels;
     this.done = steps.length;
@@ -123,6 +131,22 @@ export class Instance {
   }
   get name(): string {
     return `${this.actor}[${this.index}]`;
+  }
+
+  /** The pc (step index; `done` when finished) of this instance in `buf`. */
+  pcIn(buf: Int32Array): number {
+    return (buf[this.pcWord]! >>> this.pcShift) & this.pcMask;
+  }
+
+  setPc(buf: Int32Array, pc: number): void {
+    const m = this.pcMask << this.pcShift;
+    buf[this.pcWord] = (buf[this.pcWord]! & ~m) | (pc << this.pcShift);
+  }
+
+  /** The label of the pc in `buf`, or `done`. */
+  labelIn(buf: Int32Array): string {
+    const pc = this.pcIn(buf);
+    return pc === this.done ? 'done' : this.steps[pc]!.label;
   }
 }
 
@@ -195,6 +219,7 @@ export class CompiledModel implements World {
   readonly choices = new Choices();
   /** Number of leading slots that belong to the shared state (the rest are pcs and locals). */
   readonly sharedSize: number;
+  /** `size` is the number of 32-bit words of a state; `slots` are its bit fields. */
 
   constructor(model: Model, given: Readonly<Record<string, ParamValue>>) {
     this.model = model;
@@ -204,49 +229,53 @@ export class CompiledModel implements World {
     const fields = evalOrFn(model.state, p, 'state');
     if (!isFields(fields)) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: state must be an object of types (bool(), int(), ...)`);
     const stateType = record(fields);
-    const slots: SlotInfo[] = [];
-    collectSlots(stateType, '', slots);
-    this.sharedSize = slots.length;
 
     const actorDefs = evalOrFn(model.actors, p, 'actors');
     if (typeof actorDefs !== 'object' || actorDefs === null || Object.keys(actorDefs).length === 0) {
       throw new MmraceError('E_MODEL_DEF', `model ${model.id}: actors must be an object with at least one actor`);
     }
-    // Lay out pcs and locals after the shared state.
+    // The layout: the shared state, then each instance's pc and locals.
     interface Pending {
       actor: string;
       index: number;
-      pcSlot: number;
       steps: CompiledStep[];
       labels: Map<string, number>;
       localsType: RecordType | null;
-      localsOffset: number;
     }
     const pending: Pending[] = [];
+    const parts: { name: string; type: Type }[] = [{ name: '', type: stateType }];
     for (const [name, def] of Object.entries(actorDefs)) {
       checkActor(model.id, name, def);
       const { steps, labels } = compileSteps(model.id, name, def);
       const n = def.instances ?? 1;
       const localsType = def.locals && Object.keys(def.locals).length > 0 ? record(def.locals) : null;
+      const pcType = enumOf(...[...labels.keys()], 'done');
       for (let i = 0; i < n; i++) {
-        const pcSlot = slots.length;
-        slots.push({ path: `${name}[${i}].pc`, type: enumOf(...[...labels.keys()], 'done') });
-        const localsOffset = slots.length;
-        if (localsType) collectSlots(localsType, `${name}[${i}]`, slots);
-        pending.push({ actor: name, index: i, pcSlot, steps, labels, localsType, localsOffset });
+        parts.push({ name: `${name}[${i}].pc`, type: pcType });
+        if (localsType) parts.push({ name: `${name}[${i}]`, type: localsType });
+        pending.push({ actor: name, index: i, steps, labels, localsType });
       }
     }
-    this.slots = slots;
-    this.size = slots.length;
-    this.store = new Store(slots);
-    this.root = makeView(stateType, this.store, 0);
+    const layout = layoutParts(parts);
+    this.slots = layout.slots;
+    this.size = layout.words;
+    this.sharedSize = shapeOf(stateType).slots;
+    this.store = new Store(layout.slots, layout.words);
+    const root = layout.at[0]!;
+    this.root = makeView(stateType, this.store, root.w, root.s, root.k);
     const instances: Instance[] = [];
     const byActor = new Map<string, Instance[]>();
+    let part = 1;
     for (const q of pending) {
-      const locals = q.localsType ? makeView(q.localsType, this.store, q.localsOffset, `${q.actor}[${q.index}]`) : Object.freeze({});
+      const pcAt = layout.at[part++]!;
+      let locals: unknown = Object.freeze({});
       const localSlots: number[] = [];
-      if (q.localsType) for (let j = 0; j < sizeOf(q.localsType); j++) localSlots.push(q.localsOffset + j);
-      const inst = new Instance(instances.length, q.actor, q.index, q.pcSlot, q.steps, q.labels, locals, localSlots, this);
+      if (q.localsType) {
+        const at = layout.at[part++]!;
+        locals = makeView(q.localsType, this.store, at.w, at.s, at.k, `${q.actor}[${q.index}]`);
+        for (let j = 0; j < shapeOf(q.localsType).slots; j++) localSlots.push(at.k + j);
+      }
+      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this);
       instances.push(inst);
       if (!byActor.has(q.actor)) byActor.set(q.actor, []);
       byActor.get(q.actor)!.push(inst);
@@ -292,8 +321,7 @@ export class CompiledModel implements World {
     const inst = this.instance(actor, instance);
     const $ = this.store;
     if ($.m & 2) $.r(inst.pcSlot);
-    const v = $.b[inst.pcSlot]!;
-    return v === inst.done ? 'done' : inst.steps[v]!.label;
+    return inst.labelIn($.b);
   }
 
   locals(actor: string, instance = 0): unknown {
@@ -327,8 +355,8 @@ export class CompiledModel implements World {
   initialState(choice: readonly number[] | null): Int32Array | null {
     const ch = this.choices;
     if (choice !== null) ch.follow(choice);
+    // All-zero words: false, int minimums, first enum values, free locks, first steps.
     const buf = new Int32Array(this.size);
-    for (let i = 0; i < this.size; i++) buf[i] = defaultSlotValue(this.slots[i]!.type);
     this.store.bind(buf);
     this.store.m = 0;
     ch.ci = 0;
@@ -383,15 +411,29 @@ export class CompiledModel implements World {
     }
   }
 
+  /** The value of every slot of a state, in slot order (ints as values, the rest raw). */
+  decode(buf: Int32Array): number[] {
+    return this.slots.map((slot) => readSlot(buf, slot));
+  }
+
+  /** The state whose slots hold `values` (in slot order, as `decode` gives them). */
+  encode(values: readonly number[]): Int32Array {
+    if (values.length !== this.slots.length) {
+      throw new MmraceError('E_INTERNAL', `encode: ${values.length} values for ${this.slots.length} slots`);
+    }
+    const buf = new Int32Array(this.size);
+    this.slots.forEach((slot, i) => writeRaw(buf, slot, slot.type.kind === 'int' ? values[i]! - slot.type.min : values[i]!));
+    return buf;
+  }
+
   /** The state as a plain object (shared state, then each instance's pc and locals); allocates. */
   describe(buf: Int32Array): Record<string, unknown> {
     this.store.bind(buf);
     const shared = JSON.parse(JSON.stringify(this.root)) as Record<string, unknown>;
     const actors: Record<string, unknown> = {};
     for (const inst of this.instances) {
-      const v = buf[inst.pcSlot]!;
       actors[inst.name] = {
-        pc: v === inst.done ? 'done' : inst.steps[v]!.label,
+        pc: inst.labelIn(buf),
         ...(JSON.parse(JSON.stringify(inst.locals)) as object),
       };
     }
@@ -439,6 +481,9 @@ function checkActor(modelId: string, name: string, def: ActorDef): void {
   }
   if (def.locals !== undefined && !isFields(def.locals)) {
     throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} locals must be an object of types`);
+  }
+  if (def.locals !== undefined && 'pc' in def.locals) {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name}: a local may not be named 'pc' (the program counter is)`);
   }
 }
 

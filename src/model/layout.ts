@@ -1,10 +1,17 @@
 /**
- * Schema → flat slot layout, and the views that address it.
+ * Schema → packed slot layout, and the views that address it.
  *
- * Every state is one Int32Array; each scalar of the schema owns one slot. Views are
- * created once per model and read `store.b`, the buffer currently bound: rebasing a
- * view over another state is `store.bind(buf)`, with no allocation. A view records the
- * slots it reads and writes (the footprint) when the store is in recording mode.
+ * Every state is one Int32Array of 32-bit words. Each scalar of the schema owns one
+ * slot: a bit field just wide enough for its range (a bool is 1 bit, an int(0, 20) 5,
+ * an enum of 6 values 3), never straddling a word. A record or array whose fields fit
+ * in 32 bits is packed like a scalar; a larger one starts on a word boundary, so one
+ * view class serves every instance of a record type. Views are created once per model
+ * and read `store.b`, the buffer currently bound: rebasing every view over another
+ * state is `store.bind(buf)`, with no allocation. A view records the slots it reads
+ * and writes (the footprint) when the store is in recording mode.
+ *
+ * Slot values are stored unsigned from 0: an int as value - min, a lock as owner + 1
+ * (0 free), an enum as its index, a bool as 0/1. All-zero words are the default state.
  */
 import { MmraceError } from '../errors.js';
 import type { ArrayType, EnumType, IntType, LockView, RecordType, ScalarArrayView, ScalarType, Type } from './schema.js';
@@ -13,6 +20,180 @@ export interface SlotInfo {
   /** Human path of the slot: `pte[1].valid`, `U1[0].pc`. */
   readonly path: string;
   readonly type: ScalarType;
+  /** Word of the state buffer, bit offset in it, and width. */
+  readonly word: number;
+  readonly shift: number;
+  readonly bits: number;
+}
+
+/** Bits needed for `n` distinct values (at least 1). */
+export function bitsFor(n: number): number {
+  let b = 1;
+  while (b < 32 && 2 ** b < n) b++;
+  return b;
+}
+
+export function scalarBits(t: ScalarType): number {
+  switch (t.kind) {
+    case 'bool':
+      return 1;
+    case 'int':
+      return bitsFor(t.max - t.min + 1);
+    case 'enum':
+      return bitsFor(t.values.length);
+    case 'lock':
+      return bitsFor(t.owners + 1);
+  }
+}
+
+function maskOf(bits: number): number {
+  return bits >= 32 ? -1 : (1 << bits) - 1;
+}
+
+/** The stored (unsigned) value of a slot. */
+export function readRaw(buf: Int32Array, slot: SlotInfo): number {
+  return ((buf[slot.word]! >>> slot.shift) & maskOf(slot.bits)) >>> 0;
+}
+
+export function writeRaw(buf: Int32Array, slot: SlotInfo, raw: number): void {
+  const m = maskOf(slot.bits) << slot.shift;
+  buf[slot.word] = (buf[slot.word]! & ~m) | ((raw << slot.shift) & m);
+}
+
+/** The value of a slot as a model sees it: an int's value, an enum's index, 0/1, owner + 1. */
+export function readSlot(buf: Int32Array, slot: SlotInfo): number {
+  const raw = readRaw(buf, slot);
+  return slot.type.kind === 'int' ? raw + slot.type.min : raw;
+}
+
+// ---- shapes: how much room a type takes, and where its parts go ----------------------
+
+interface Shape {
+  /** Bits when the type packs into one word (≤ 32), else null. */
+  readonly bits: number | null;
+  /** Words when it does not. */
+  readonly words: number;
+  /** Scalars in the type. */
+  readonly slots: number;
+}
+
+const shapes = new WeakMap<Type, Shape>();
+
+function partsOf(t: RecordType | ArrayType): Type[] {
+  return t.kind === 'record' ? Object.values(t.fields) : Array.from({ length: t.length }, () => t.of);
+}
+
+export function shapeOf(t: Type): Shape {
+  const cached = shapes.get(t);
+  if (cached) return cached;
+  let shape: Shape;
+  if (t.kind === 'record' || t.kind === 'array') {
+    const parts = partsOf(t);
+    let bits = 0;
+    let slots = 0;
+    let packs = true;
+    for (const p of parts) {
+      const ps = shapeOf(p);
+      slots += ps.slots;
+      if (ps.bits === null) packs = false;
+      else bits += ps.bits;
+    }
+    if (packs && bits <= 32) shape = { bits, words: 1, slots };
+    else {
+      const cur = { w: 0, b: 0 };
+      for (const p of parts) advance(cur, shapeOf(p));
+      shape = { bits: null, words: cur.w + (cur.b > 0 ? 1 : 0), slots };
+    }
+  } else {
+    shape = { bits: scalarBits(t), words: 1, slots: 1 };
+  }
+  shapes.set(t, shape);
+  return shape;
+}
+
+/** Places a part of shape `sh` at the cursor; returns its (word, shift). */
+function advance(cur: { w: number; b: number }, sh: Shape): { w: number; s: number } {
+  if (sh.bits !== null) {
+    if (cur.b + sh.bits > 32) {
+      cur.w++;
+      cur.b = 0;
+    }
+    const at = { w: cur.w, s: cur.b };
+    cur.b += sh.bits;
+    if (cur.b === 32) {
+      cur.w++;
+      cur.b = 0;
+    }
+    return at;
+  }
+  if (cur.b > 0) {
+    cur.w++;
+    cur.b = 0;
+  }
+  const at = { w: cur.w, s: 0 };
+  cur.w += sh.words;
+  return at;
+}
+
+/** Where each part of a composite goes, relative to the composite's (word, shift). */
+interface RelPart {
+  readonly w: number;
+  readonly s: number;
+  /** Slots before this part within the composite. */
+  readonly k: number;
+}
+
+const relLayouts = new WeakMap<Type, RelPart[]>();
+
+function relLayout(t: RecordType | ArrayType): RelPart[] {
+  const cached = relLayouts.get(t);
+  if (cached) return cached;
+  const out: RelPart[] = [];
+  const cur = { w: 0, b: 0 };
+  let k = 0;
+  for (const p of partsOf(t)) {
+    const sh = shapeOf(p);
+    const at = advance(cur, sh);
+    out.push({ w: at.w, s: at.s, k });
+    k += sh.slots;
+  }
+  relLayouts.set(t, out);
+  return out;
+}
+
+/**
+ * Lays out a sequence of named top-level parts (the shared state, then each actor
+ * instance) and returns every slot with its position, plus the words used.
+ */
+export function layoutParts(parts: readonly { readonly name: string; readonly type: Type }[]): {
+  slots: SlotInfo[];
+  at: { w: number; s: number; k: number }[];
+  words: number;
+} {
+  const slots: SlotInfo[] = [];
+  const at: { w: number; s: number; k: number }[] = [];
+  const cur = { w: 0, b: 0 };
+  for (const p of parts) {
+    const pos = advance(cur, shapeOf(p.type));
+    at.push({ ...pos, k: slots.length });
+    collectSlots(p.type, p.name, pos.w, pos.s, slots);
+  }
+  return { slots, at, words: Math.max(1, cur.w + (cur.b > 0 ? 1 : 0)) };
+}
+
+/** Appends the slots of `t`, placed at (w, s), to `out`, in layout order. */
+export function collectSlots(t: Type, path: string, w: number, s: number, out: SlotInfo[]): void {
+  if (t.kind === 'record' || t.kind === 'array') {
+    const rel = relLayout(t);
+    const names = t.kind === 'record' ? Object.keys(t.fields) : null;
+    const parts = partsOf(t);
+    for (let i = 0; i < parts.length; i++) {
+      const sub = names ? (path ? `${path}.${names[i]}` : names[i]!) : `${path}[${i}]`;
+      collectSlots(parts[i]!, sub, w + rel[i]!.w, s + rel[i]!.s, out);
+    }
+    return;
+  }
+  out.push({ path, type: t, word: w, shift: s, bits: scalarBits(t) });
 }
 
 /** Mode bits of a store. */
@@ -36,9 +217,9 @@ export class Store {
   /** Set while a guard or invariant runs: names what was being evaluated, for errors. */
   readOnlyWhat = '';
 
-  constructor(slots: SlotInfo[]) {
+  constructor(slots: SlotInfo[], words: number) {
     this.slots = slots;
-    this.b = new Int32Array(slots.length);
+    this.b = new Int32Array(words);
     this.readStamp = new Int32Array(slots.length);
     this.writeStamp = new Int32Array(slots.length);
   }
@@ -108,80 +289,52 @@ function describeScalar(t: ScalarType): string {
   }
 }
 
-export function sizeOf(t: Type): number {
-  switch (t.kind) {
-    case 'record': {
-      let n = 0;
-      for (const f of Object.values(t.fields)) n += sizeOf(f);
-      return n;
-    }
-    case 'array':
-      return t.length * sizeOf(t.of);
-    default:
-      return 1;
-  }
-}
-
-/** Appends the slots of `t` at path `path` to `out`, in layout order. */
-export function collectSlots(t: Type, path: string, out: SlotInfo[]): void {
-  switch (t.kind) {
-    case 'record':
-      for (const [name, f] of Object.entries(t.fields)) collectSlots(f, path ? `${path}.${name}` : name, out);
-      return;
-    case 'array':
-      for (let i = 0; i < t.length; i++) collectSlots(t.of, `${path}[${i}]`, out);
-      return;
-    default:
-      out.push({ path, type: t });
-  }
-}
-
-/** The value a slot holds in a fresh state: false, the lower bound, the first enum value, free. */
-export function defaultSlotValue(t: ScalarType): number {
-  return t.kind === 'int' ? t.min : 0;
-}
-
 // ---- views ---------------------------------------------------------------------------
 
+/** Every view knows its word `o`, its bit offset `s` and its first slot number `k`. */
 interface ViewBase {
   readonly $: Store;
   readonly o: number;
+  readonly s: number;
+  readonly k: number;
 }
-type ViewCtor = new ($: Store, o: number, path: string) => ViewBase;
+type ViewCtor = new ($: Store, o: number, s: number, k: number, path: string) => ViewBase;
 
 const recordClasses = new WeakMap<RecordType, ViewCtor>();
 
 /**
- * Creates the view of type `t` at slot offset `o` over `store`; `path` names it in
- * errors. Views are sealed: a write to a field the schema does not declare throws
- * instead of becoming state the checker cannot see.
+ * Creates the view of composite type `t` at word `o`, bit `s`, first slot `k` over
+ * `store`; `path` names it in errors. Views are sealed: a write to a field the schema
+ * does not declare throws instead of becoming state the checker cannot see.
  */
-export function makeView(t: Type, store: Store, o: number, path = ''): unknown {
+export function makeView(t: Type, store: Store, o: number, s: number, k: number, path = ''): unknown {
   switch (t.kind) {
     case 'record':
-      return Object.seal(new (recordClass(t))(store, o, path));
+      return Object.seal(new (recordClass(t))(store, o, s, k, path));
     case 'array':
-      return makeArrayView(t, store, o, path);
+      return makeArrayView(t, store, o, s, k, path);
     case 'lock':
-      return Object.seal(new LockV(store, o));
+      return Object.seal(new LockV(store, o, s, k, scalarBits(t)));
     default:
       throw new MmraceError('E_INTERNAL', `makeView on scalar ${t.kind}`);
   }
 }
 
-function makeArrayView(t: ArrayType, store: Store, o: number, path: string): unknown {
+function makeArrayView(t: ArrayType, store: Store, o: number, s: number, k: number, path: string): unknown {
   const e = t.of;
   switch (e.kind) {
     case 'bool':
-      return Object.seal(new BoolArray(store, o, t.length, path));
+      return Object.seal(new BoolArray(store, o, s, k, path, t));
     case 'int':
-      return Object.seal(new IntArray(store, o, t.length, path, e));
+      return Object.seal(new IntArray(store, o, s, k, path, t, e));
     case 'enum':
-      return Object.seal(new EnumArray(store, o, t.length, path, e));
+      return Object.seal(new EnumArray(store, o, s, k, path, t, e));
     default: {
-      const size = sizeOf(e);
+      const rel = relLayout(t);
       const out: unknown[] = [];
-      for (let i = 0; i < t.length; i++) out.push(makeView(e, store, o + i * size, `${path}[${i}]`));
+      for (let i = 0; i < t.length; i++) {
+        out.push(makeView(e, store, o + rel[i]!.w, s + rel[i]!.s, k + rel[i]!.k, `${path}[${i}]`));
+      }
       return Object.freeze(out);
     }
   }
@@ -190,28 +343,29 @@ function makeArrayView(t: ArrayType, store: Store, o: number, path: string): unk
 function recordClass(rt: RecordType): ViewCtor {
   const cached = recordClasses.get(rt);
   if (cached) return cached;
-  const composite: { name: string; type: Type; rel: number }[] = [];
+  const composite: { name: string; type: Type; rel: RelPart }[] = [];
   class R implements ViewBase {
     readonly $: Store;
     readonly o: number;
-    constructor($: Store, o: number, path: string) {
+    readonly s: number;
+    readonly k: number;
+    constructor($: Store, o: number, s: number, k: number, path: string) {
       this.$ = $;
       this.o = o;
+      this.s = s;
+      this.k = k;
       for (const c of composite) {
-        const value = makeView(c.type, $, o + c.rel, path ? `${path}.${c.name}` : c.name);
+        const value = makeView(c.type, $, o + c.rel.w, s + c.rel.s, k + c.rel.k, path ? `${path}.${c.name}` : c.name);
         Object.defineProperty(this, c.name, { value, enumerable: true, writable: false });
       }
     }
   }
-  let rel = 0;
-  for (const [name, f] of Object.entries(rt.fields)) {
-    if (f.kind === 'record' || f.kind === 'array' || f.kind === 'lock') {
-      composite.push({ name, type: f, rel });
-    } else {
-      Object.defineProperty(R.prototype, name, { ...scalarAccessor(f, rel), enumerable: true });
-    }
-    rel += sizeOf(f);
-  }
+  const rel = relLayout(rt);
+  Object.entries(rt.fields).forEach(([name, f], i) => {
+    const r = rel[i]!;
+    if (f.kind === 'record' || f.kind === 'array' || f.kind === 'lock') composite.push({ name, type: f, rel: r });
+    else Object.defineProperty(R.prototype, name, { ...scalarAccessor(f, r.w, r.s, r.k), enumerable: true });
+  });
   Object.defineProperty(R.prototype, 'toJSON', {
     value: function (this: ViewBase) {
       const out: Record<string, unknown> = {};
@@ -231,60 +385,65 @@ function toPlain(v: unknown): unknown {
   return v;
 }
 
-/** Accessors of a scalar field at relative offset `d` of a record view. */
-function scalarAccessor(t: Exclude<ScalarType, { kind: 'lock' }>, d: number): PropertyDescriptor {
+/** Accessors of a scalar field at relative word W, bit S, slot K of a record view. */
+function scalarAccessor(t: Exclude<ScalarType, { kind: 'lock' }>, W: number, S: number, K: number): PropertyDescriptor {
   switch (t.kind) {
     case 'bool':
       return {
         get(this: ViewBase): boolean {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m & MODE_RECORD) $.r(k);
-          return $.b[k] !== 0;
+          if ($.m & MODE_RECORD) $.r(this.k + K);
+          return (($.b[this.o + W]! >>> (this.s + S)) & 1) !== 0;
         },
         set(this: ViewBase, v: boolean) {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m) $.w(k);
-          if (v !== true && v !== false) $.range(k, v);
-          $.b[k] = v ? 1 : 0;
+          if ($.m) $.w(this.k + K);
+          if (v !== true && v !== false) $.range(this.k + K, v);
+          const w = this.o + W;
+          const bit = 1 << (this.s + S);
+          $.b[w] = v ? $.b[w]! | bit : $.b[w]! & ~bit;
         },
       };
     case 'int': {
       const min = t.min;
       const max = t.max;
+      const M = maskOf(scalarBits(t));
       return {
         get(this: ViewBase): number {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m & MODE_RECORD) $.r(k);
-          return $.b[k]!;
+          if ($.m & MODE_RECORD) $.r(this.k + K);
+          return (((($.b[this.o + W]! >>> (this.s + S)) & M) >>> 0) + min);
         },
         set(this: ViewBase, v: number) {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m) $.w(k);
-          if ((v | 0) !== v || v < min || v > max) $.range(k, v);
-          $.b[k] = v;
+          if ($.m) $.w(this.k + K);
+          if ((v | 0) !== v || v < min || v > max) $.range(this.k + K, v);
+          const w = this.o + W;
+          const sh = this.s + S;
+          const m = M << sh;
+          $.b[w] = ($.b[w]! & ~m) | (((v - min) << sh) & m);
         },
       };
     }
     case 'enum': {
       const values = t.values;
       const index = enumIndex(t);
+      const M = maskOf(scalarBits(t));
       return {
         get(this: ViewBase): string {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m & MODE_RECORD) $.r(k);
-          return values[$.b[k]!]!;
+          if ($.m & MODE_RECORD) $.r(this.k + K);
+          return values[($.b[this.o + W]! >>> (this.s + S)) & M]!;
         },
         set(this: ViewBase, v: string) {
           const $ = this.$;
-          const k = this.o + d;
-          if ($.m) $.w(k);
+          if ($.m) $.w(this.k + K);
           const i = index.get(v);
-          $.b[k] = i === undefined ? $.range(k, v) : i;
+          const x = i === undefined ? $.range(this.k + K, v) : i;
+          const w = this.o + W;
+          const sh = this.s + S;
+          const m = M << sh;
+          $.b[w] = ($.b[w]! & ~m) | ((x << sh) & m);
         },
       };
     }
@@ -296,67 +455,121 @@ function enumIndex(t: EnumType): Map<string, number> {
 }
 
 class LockV implements LockView, ViewBase {
+  private readonly mask: number;
+  private readonly owners: number;
   constructor(
     readonly $: Store,
     readonly o: number,
-  ) {}
-  get free(): boolean {
+    readonly s: number,
+    readonly k: number,
+    bits: number,
+  ) {
+    this.mask = maskOf(bits);
+    this.owners = 2 ** bits - 1;
+  }
+  private raw(): number {
     const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(this.o);
-    return $.b[this.o] === 0;
+    if ($.m & MODE_RECORD) $.r(this.k);
+    return ($.b[this.o]! >>> this.s) & this.mask;
+  }
+  private put(raw: number): void {
+    const m = this.mask << this.s;
+    const b = this.$.b;
+    b[this.o] = (b[this.o]! & ~m) | ((raw << this.s) & m);
+  }
+  get free(): boolean {
+    return this.raw() === 0;
   }
   get owner(): number {
-    const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(this.o);
-    return $.b[this.o]! - 1;
+    return this.raw() - 1;
   }
   heldBy(id: number): boolean {
     return this.owner === id;
   }
   acquire(id: number): void {
     const $ = this.$;
-    const k = this.o;
-    if ($.m & MODE_RECORD) $.r(k);
-    if ($.m) $.w(k);
-    if ((id | 0) !== id || id < 0) $.range(k, id);
-    if ($.b[k] !== 0) {
+    const held = this.raw();
+    if ($.m) $.w(this.k);
+    if ((id | 0) !== id || id < 0 || id >= this.owners) {
+      throw new MmraceError(
+        'E_MODEL_RANGE',
+        `${$.slots[this.k]!.path}.acquire(${String(id)}): owner ids of this lock are 0 to ${this.owners - 1}`,
+        'declare the lock with room for more owners: lock(n)',
+      );
+    }
+    if (held !== 0) {
       throw new MmraceError(
         'E_MODEL_DEF',
-        `${$.slots[k]!.path}.acquire(${id}): the lock is held by ${$.b[k]! - 1}`,
+        `${$.slots[this.k]!.path}.acquire(${id}): the lock is held by ${held - 1}`,
         'guard the step that takes a lock with `await: c => <lock>.free`',
       );
     }
-    $.b[k] = id + 1;
+    this.put(id + 1);
   }
   release(id: number): void {
     const $ = this.$;
-    const k = this.o;
-    if ($.m & MODE_RECORD) $.r(k);
-    if ($.m) $.w(k);
-    if ($.b[k] !== id + 1) {
-      const held = $.b[k] === 0 ? 'free' : `held by ${$.b[k]! - 1}`;
-      throw new MmraceError('E_MODEL_DEF', `${$.slots[k]!.path}.release(${id}): the lock is ${held}`);
+    const held = this.raw();
+    if ($.m) $.w(this.k);
+    if (held !== id + 1) {
+      const what = held === 0 ? 'free' : `held by ${held - 1}`;
+      throw new MmraceError('E_MODEL_DEF', `${$.slots[this.k]!.path}.release(${id}): the lock is ${what}`);
     }
-    $.b[k] = 0;
+    this.put(0);
   }
   toJSON(): number {
     return this.owner;
   }
 }
 
+/** Relative word and bit of each element of an array type, shared by its instances. */
+const elementPositions = new WeakMap<ArrayType, { w: Int32Array; s: Int32Array }>();
+
+function positionsOf(t: ArrayType): { w: Int32Array; s: Int32Array } {
+  let p = elementPositions.get(t);
+  if (!p) {
+    const rel = relLayout(t);
+    p = { w: Int32Array.from(rel, (r) => r.w), s: Int32Array.from(rel, (r) => r.s) };
+    elementPositions.set(t, p);
+  }
+  return p;
+}
+
 abstract class ScalarArrayBase {
+  protected readonly pw: Int32Array;
+  protected readonly ps: Int32Array;
+  protected readonly mask: number;
+  readonly length: number;
   constructor(
     readonly $: Store,
     readonly o: number,
-    readonly length: number,
+    readonly s: number,
+    readonly k: number,
     /** The array's path in the state, for errors. */
     readonly path: string,
-  ) {}
-  protected slot(i: number): number {
+    t: ArrayType,
+  ) {
+    const p = positionsOf(t);
+    this.pw = p.w;
+    this.ps = p.s;
+    this.mask = maskOf(scalarBits(t.of as ScalarType));
+    this.length = t.length;
+  }
+  protected check(i: number): void {
     if (i >>> 0 !== i || i >= this.length) {
       throw new MmraceError('E_MODEL_RANGE', `index ${String(i)} out of bounds of ${this.path || 'array'} (length ${this.length})`);
     }
-    return this.o + i;
+  }
+  protected rawAt(i: number): number {
+    this.check(i);
+    const $ = this.$;
+    if ($.m & MODE_RECORD) $.r(this.k + i);
+    return (($.b[this.o + this.pw[i]!]! >>> (this.s + this.ps[i]!)) & this.mask) >>> 0;
+  }
+  protected putAt(i: number, raw: number): void {
+    const w = this.o + this.pw[i]!;
+    const m = this.mask << (this.s + this.ps[i]!);
+    const b = this.$.b;
+    b[w] = (b[w]! & ~m) | ((raw << (this.s + this.ps[i]!)) & m);
   }
   abstract get(i: number): unknown;
   toArray(): unknown[] {
@@ -371,17 +584,14 @@ abstract class ScalarArrayBase {
 
 class BoolArray extends ScalarArrayBase implements ScalarArrayView<boolean> {
   get(i: number): boolean {
-    const k = this.slot(i);
-    const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(k);
-    return $.b[k] !== 0;
+    return this.rawAt(i) !== 0;
   }
   set(i: number, v: boolean): void {
-    const k = this.slot(i);
+    this.check(i);
     const $ = this.$;
-    if ($.m) $.w(k);
-    if (v !== true && v !== false) $.range(k, v);
-    $.b[k] = v ? 1 : 0;
+    if ($.m) $.w(this.k + i);
+    if (v !== true && v !== false) $.range(this.k + i, v);
+    this.putAt(i, v ? 1 : 0);
   }
   override toArray(): boolean[] {
     return super.toArray() as boolean[];
@@ -391,23 +601,20 @@ class BoolArray extends ScalarArrayBase implements ScalarArrayView<boolean> {
 class IntArray extends ScalarArrayBase implements ScalarArrayView<number> {
   private readonly min: number;
   private readonly max: number;
-  constructor($: Store, o: number, n: number, path: string, t: IntType) {
-    super($, o, n, path);
-    this.min = t.min;
-    this.max = t.max;
+  constructor($: Store, o: number, s: number, k: number, path: string, t: ArrayType, e: IntType) {
+    super($, o, s, k, path, t);
+    this.min = e.min;
+    this.max = e.max;
   }
   get(i: number): number {
-    const k = this.slot(i);
-    const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(k);
-    return $.b[k]!;
+    return this.rawAt(i) + this.min;
   }
   set(i: number, v: number): void {
-    const k = this.slot(i);
+    this.check(i);
     const $ = this.$;
-    if ($.m) $.w(k);
-    if ((v | 0) !== v || v < this.min || v > this.max) $.range(k, v);
-    $.b[k] = v;
+    if ($.m) $.w(this.k + i);
+    if ((v | 0) !== v || v < this.min || v > this.max) $.range(this.k + i, v);
+    this.putAt(i, v - this.min);
   }
   override toArray(): number[] {
     return super.toArray() as number[];
@@ -417,30 +624,27 @@ class IntArray extends ScalarArrayBase implements ScalarArrayView<number> {
 class EnumArray extends ScalarArrayBase implements ScalarArrayView<string> {
   private readonly values: readonly string[];
   private readonly index: Map<string, number>;
-  constructor($: Store, o: number, n: number, path: string, t: EnumType) {
-    super($, o, n, path);
-    this.values = t.values;
-    this.index = enumIndex(t);
+  constructor($: Store, o: number, s: number, k: number, path: string, t: ArrayType, e: EnumType) {
+    super($, o, s, k, path, t);
+    this.values = e.values;
+    this.index = enumIndex(e);
   }
   get(i: number): string {
-    const k = this.slot(i);
-    const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(k);
-    return this.values[$.b[k]!]!;
+    return this.values[this.rawAt(i)]!;
   }
   set(i: number, v: string): void {
-    const k = this.slot(i);
+    this.check(i);
     const $ = this.$;
-    if ($.m) $.w(k);
+    if ($.m) $.w(this.k + i);
     const x = this.index.get(v);
-    $.b[k] = x === undefined ? $.range(k, v) : x;
+    this.putAt(i, x === undefined ? $.range(this.k + i, v) : x);
   }
   override toArray(): string[] {
     return super.toArray() as string[];
   }
 }
 
-/** Formats the value of a slot as a person reads it. */
+/** Formats a slot's value (as readSlot returns it) as a person reads it. */
 export function formatSlotValue(t: ScalarType, v: number): string {
   switch (t.kind) {
     case 'bool':

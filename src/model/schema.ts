@@ -17,9 +17,10 @@ export interface EnumType<V extends string = string> {
   readonly kind: 'enum';
   readonly values: readonly V[];
 }
-/** A lock slot holds 0 when free, owner + 1 when held. */
+/** A lock slot holds 0 when free, owner + 1 when held; owners are 0 .. owners-1. */
 export interface LockType {
   readonly kind: 'lock';
+  readonly owners: number;
 }
 export interface RecordType<F extends Fields = Fields> {
   readonly kind: 'record';
@@ -62,8 +63,12 @@ export function enumOf<const V extends string>(...values: V[]): EnumType<V> {
   return { kind: 'enum', values };
 }
 
-export function lock(): LockType {
-  return { kind: 'lock' };
+/** A lock; its holders are ids 0 .. owners-1 (default 63). */
+export function lock(owners = 63): LockType {
+  if (!Number.isInteger(owners) || owners < 1 || owners > 2 ** 30) {
+    throw new MmraceError('E_MODEL_DEF', `lock(${owners}): owners must be an integer from 1 to ${2 ** 30}`);
+  }
+  return { kind: 'lock', owners };
 }
 
 export function record<const F extends Fields>(fields: F): RecordType<F> {

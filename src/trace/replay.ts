@@ -9,7 +9,7 @@
 import { MmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import type { CompiledModel } from '../model/compile.js';
-import { formatSlotValue } from '../model/layout.js';
+import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
 import { hashSource, type Trace } from './trace.js';
 
@@ -86,7 +86,7 @@ function run(
   if (!sourceChanged && trace.init.fp !== undefined && fingerprintHex(init) !== trace.init.fp) {
     throw diverged('the initial state', 'it differs from the recorded one', sourceChanged);
   }
-  const initial = m.slots.map((slot, i) => ({ slot: slot.path, value: formatSlotValue(slot.type, init[i]!) }));
+  const initial = m.slots.map((slot) => ({ slot: slot.path, value: formatSlotValue(slot.type, readSlot(init, slot)) }));
   setInitial(initial);
   const ex = new Expander(m);
   let s = init;
@@ -96,8 +96,7 @@ function run(
     const list = m.byActor.get(st.actor);
     const inst = list?.[st.instance];
     if (!inst) throw diverged(where, `the model has no instance ${st.actor}[${st.instance}]`, sourceChanged);
-    const pc = s[inst.pcSlot]!;
-    const at = pc === inst.done ? 'done' : inst.steps[pc]!.label;
+    const at = inst.labelIn(s);
     if (at !== st.label) throw diverged(where, `${inst.name} stands at ${at}, not ${st.label}`, sourceChanged);
     const last = i === trace.schedule.length - 1;
     const choice = st.choice ?? [];
@@ -121,11 +120,10 @@ function run(
       throw diverged(where, 'the state after the step differs from the recorded one', false);
     }
     const changes: SlotChange[] = [];
-    for (let j = 0; j < m.size; j++) {
-      if (s[j] !== next[j]) {
-        const slot = m.slots[j]!;
-        changes.push({ slot: slot.path, from: formatSlotValue(slot.type, s[j]!), to: formatSlotValue(slot.type, next[j]!) });
-      }
+    for (const slot of m.slots) {
+      const from = readSlot(s, slot);
+      const to = readSlot(next, slot);
+      if (from !== to) changes.push({ slot: slot.path, from: formatSlotValue(slot.type, from), to: formatSlotValue(slot.type, to) });
     }
     steps.push({
       n: i + 1,
@@ -159,7 +157,7 @@ function run(
   let enabled = false;
   for (let k = 0; k < m.instances.length && !enabled; k++) enabled = ex.enabled(s, k);
   let done = true;
-  for (const inst of m.instances) if (s[inst.pcSlot] !== inst.done) done = false;
+  for (const inst of m.instances) if (inst.pcIn(s) !== inst.done) done = false;
   if (!enabled && !done) {
     return {
       reproduced: want?.kind === 'deadlock',

@@ -81,8 +81,7 @@ export function buildTrace(
   const schedule: TraceStep[] = [];
   for (const [k, ordinal] of path.moves) {
     const inst = m.instances[k]!;
-    const pc = s[inst.pcSlot]!;
-    const label = pc === inst.done ? 'done' : inst.steps[pc]!.label;
+    const label = inst.labelIn(s);
     if (ordinal < 0) {
       schedule.push({ actor: inst.actor, instance: inst.index, label, guard: true });
       break;

@@ -140,7 +140,7 @@ export default defineModel({
     algo: param.enum(['v0', 'v2', 'flagged'], 'v0', "v0: _copy_pte (dpa && !pte_none); v2: 7eced90b (!pte_none); flagged: v3's copy_pte with trans_flags"),
     sources: param.enum(['2019', 'all'], '2019', '2019: INV only from debug_pagealloc; all: also INV_OTHER (secretmem/vmalloc/kfence)'),
     dpa: param.enum(['any', '0', '1'], 'any', 'debug_pagealloc_enabled(); any = both are initial states'),
-    mkwrite: param.enum(WHEN, 'always', 'TRANS_MKWRITE (flagged); for v0/v2, never removes pte_mkwrite'),
+    mkwrite: param.enum(WHEN, 'always', 'TRANS_MKWRITE (flagged); for v0/v2, pte_mkwrite (always in the kernel; never removes it)'),
     mkvalid: param.enum(WHEN, 'dpa', 'TRANS_MKVALID (flagged only)'),
     checkpfn: param.enum(WHEN, 'dpa', 'TRANS_CHECKPFN (flagged only)'),
     bug_on: param.bool(true, 'v0/v2: BUG_ON(!pfn_valid(pte_pfn(pte))) before making an entry valid'),
@@ -212,7 +212,7 @@ function copyPteSteps(): Record<string, StepDef<any, any, any>> {
       const fixup = c.p.algo === 'v2' || c.s.dpa;
       if (valid(pte)) {
         // set_pte(dst_ptep, pte_mkwrite(pte)): clear PTE_RDONLY for the restore.
-        c.s.dst.set(i, pte === 'V_RO' && c.p.mkwrite === 'never' ? 'V_RO' : 'V_RW');
+        c.s.dst.set(i, pte === 'V_RO' && !applies(c.p.mkwrite, c.s.dpa) ? 'V_RO' : 'V_RW');
       } else if (fixup && pte !== 'NONE') {
         if (!pfnValid(pte)) {
           c.s.invented = true;

@@ -175,7 +175,7 @@ function resolve(raw: RawModel): ModelDesc {
     }
   }
   const nv = vars.length;
-  const shared = (i: number): VarRef => ({ scope: 'shared', i: i % nv });
+  const shared = (i: number): { readonly scope: 'shared'; readonly i: number } => ({ scope: 'shared', i: i % nv });
 
   let budget = MAX_INSTANCES;
   const actors: ActorDesc[] = raw.actors.map((ra, j) => {

@@ -87,7 +87,7 @@ export function toModel(d: ModelDesc): Model {
   return defineModel({
     id: 'random',
     state,
-    init: (c) => {
+    init: (c: { readonly s: unknown; choose(values: readonly number[]): number }) => {
       d.vars.forEach((v, i) => {
         const x = v.init.length === 1 ? v.init[0]! : c.choose(v.init);
         (c.s as Shared)[varName(i)] = v.kind === 'bool' ? x !== 0 : x;

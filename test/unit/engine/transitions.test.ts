@@ -13,12 +13,12 @@ interface Succ {
   prop: string | null;
 }
 
-/** Every successor of `src`, copied, in the order expand hands them out. */
+/** Every successor of `src`, decoded slot by slot, in the order expand hands them out. */
 function successors(ex: Expander, src: Int32Array): { list: Succ[]; enabled: number } {
   const list: Succ[] = [];
   const enabled = ex.expand(src, {
     successor(k, ordinal, work, ctx) {
-      list.push({ k, ordinal, state: [...work], fault: ctx.faultMsg, prop: ctx.faultMsg === null ? null : ctx.faultProp });
+      list.push({ k, ordinal, state: ex.m.decode(work), fault: ctx.faultMsg, prop: ctx.faultMsg === null ? null : ctx.faultProp });
       return true;
     },
   });
@@ -48,7 +48,7 @@ function reachable(m: CompiledModel): Int32Array[] {
       if (x.fault !== null) continue;
       const key = x.state.join(',');
       if (!seen.has(key)) {
-        const t = Int32Array.from(x.state);
+        const t = m.encode(x.state);
         seen.set(key, t);
         todo.push(t);
       }
@@ -83,8 +83,8 @@ describe('successor order', () => {
 
   it('finished instances are skipped; all finished means 0 enabled', () => {
     const ex = new Expander(m);
-    expect(successors(ex, Int32Array.from([1, 0, 1, 0, 0])).list.map((s) => s.k)).toEqual([1, 2]);
-    expect(successors(ex, Int32Array.from([1, 5, 1, 1, 1]))).toEqual({ list: [], enabled: 0 });
+    expect(successors(ex, m.encode([1, 0, 1, 0, 0])).list.map((s) => s.k)).toEqual([1, 2]);
+    expect(successors(ex, m.encode([1, 5, 1, 1, 1]))).toEqual({ list: [], enabled: 0 });
   });
 
   it('a sink that returns false stops the enumeration', () => {
@@ -255,38 +255,38 @@ describe('guards and control flow', () => {
 
   it('a guard disables its instance; expand counts enabled instances', () => {
     // x=0: G's guard is false, only W moves.
-    const a = successors(ex, Int32Array.from([0, 0, 0, 0, 0]));
+    const a = successors(ex, m.encode([0, 0, 0, 0, 0]));
     expect(a.enabled).toBe(1);
     expect(a.list.map((s) => s.state)).toEqual([[1, 0, 1, 0, 0]]);
     // x=1, W at w2 with flag false: W is disabled, G moves.
-    const b = successors(ex, Int32Array.from([1, 0, 1, 0, 0]));
+    const b = successors(ex, m.encode([1, 0, 1, 0, 0]));
     expect(b.enabled).toBe(1);
     expect(b.list.map((s) => [s.k, ...s.state])).toEqual([[1, 1, 0, 1, 1, 1]]);
     // Both disabled, neither finished.
-    expect(successors(ex, Int32Array.from([0, 0, 1, 0, 0]))).toEqual({ list: [], enabled: 0 });
-    expect(ex.enabled(Int32Array.from([0, 0, 1, 0, 0]), 0)).toBe(false);
-    expect(ex.enabled(Int32Array.from([0, 1, 1, 0, 0]), 0)).toBe(true);
+    expect(successors(ex, m.encode([0, 0, 1, 0, 0]))).toEqual({ list: [], enabled: 0 });
+    expect(ex.enabled(m.encode([0, 0, 1, 0, 0]), 0)).toBe(false);
+    expect(ex.enabled(m.encode([0, 1, 1, 0, 0]), 0)).toBe(true);
   });
 
   it('guard-only step falls through with ordinal 0 and an empty choice vector', () => {
-    const src = Int32Array.from([1, 1, 1, 3, 2]); // flag set, W at w2, G done
+    const src = m.encode([1, 1, 1, 3, 2]); // flag set, W at w2, G done
     const { list } = successors(ex, src);
     expect(list).toEqual([{ k: 0, ordinal: 0, state: [1, 1, 2, 3, 2], fault: null, prop: null }]);
     expect(ex.runOrdinal(src, 0, 0)).toEqual([]);
     expect(ex.runOrdinal(src, 0, 1)).toBeNull();
     expect(ex.runChoice(src, 0, [0])).toBe('choice');
     expect(ex.runChoice(src, 0, [])).toBe('ok');
-    expect([...ex.work]).toEqual([1, 1, 2, 3, 2]);
+    expect(m.decode(ex.work)).toEqual([1, 1, 2, 3, 2]);
   });
 
   it('goto jumps to its label, finish to done, the last step falls through to done', () => {
     // W at w3 → goto w1 (pc 0)
-    expect(successors(ex, Int32Array.from([1, 1, 2, 3, 2])).list[0]!.state[2]).toBe(0);
+    expect(successors(ex, m.encode([1, 1, 2, 3, 2])).list[0]!.state[2]).toBe(0);
     // G at g2 with n=1 → goto g1 (pc 0); with n=2 → finish (pc 3 = done)
-    expect(successors(ex, Int32Array.from([1, 0, 1, 1, 1])).list[0]!.state[3]).toBe(0);
-    expect(successors(ex, Int32Array.from([1, 0, 1, 1, 2])).list[0]!.state[3]).toBe(3);
+    expect(successors(ex, m.encode([1, 0, 1, 1, 1])).list[0]!.state[3]).toBe(0);
+    expect(successors(ex, m.encode([1, 0, 1, 1, 2])).list[0]!.state[3]).toBe(3);
     // G at g3 (last step) → done (pc 3), flag set.
-    expect(successors(ex, Int32Array.from([1, 0, 1, 2, 2])).list[0]!.state).toEqual([1, 1, 1, 3, 2]);
+    expect(successors(ex, m.encode([1, 0, 1, 2, 2])).list[0]!.state).toEqual([1, 1, 1, 3, 2]);
   });
 });
 
@@ -359,7 +359,7 @@ describe('errors in steps and guards', () => {
   const ex = new Expander(m);
 
   it('a step that throws: StepError with its instance and ordinal, E_MODEL_THREW, naming the step', () => {
-    const e = stepError(ex, Int32Array.from([0, 0, 0]));
+    const e = stepError(ex, m.encode([0, 0, 0]));
     expect(e).toBeInstanceOf(MmraceError);
     expect([e.k, e.ordinal, e.code]).toEqual([1, 2, 'E_MODEL_THREW']);
     expect(e.message).toContain('B[0] b');
@@ -367,13 +367,13 @@ describe('errors in steps and guards', () => {
   });
 
   it('an out-of-range write keeps its code E_MODEL_RANGE', () => {
-    const e = stepError(ex, Int32Array.from([1, 0, 0]));
+    const e = stepError(ex, m.encode([1, 0, 0]));
     expect([e.k, e.ordinal, e.code]).toEqual([1, 1, 'E_MODEL_RANGE']);
     expect(e.message).toContain('x');
   });
 
   it('a guard that throws: ordinal -1', () => {
-    const e = stepError(ex, Int32Array.from([0, 0, 1]));
+    const e = stepError(ex, m.encode([0, 0, 1]));
     expect([e.k, e.ordinal, e.code]).toEqual([1, -1, 'E_MODEL_THREW']);
     expect(e.message).toContain('B[0] g');
   });
@@ -433,10 +433,10 @@ describe('runOrdinal and runChoice agree with expand', () => {
         for (const s of mine) {
           const vec = ex.runOrdinal(src, k, s.ordinal);
           expect(vec).not.toBeNull();
-          expect([...ex.work]).toEqual(s.state);
+          expect(m.decode(ex.work)).toEqual(s.state);
           expect(m.instances[k]!.ctx.faultMsg).toBe(s.fault);
           expect(ex.runChoice(src, k, vec!)).toBe('ok');
-          expect([...ex.work]).toEqual(s.state);
+          expect(m.decode(ex.work)).toEqual(s.state);
           expect(m.instances[k]!.ctx.faultMsg).toBe(s.fault);
           // A vector one position too long never fits.
           expect(ex.runChoice(src, k, [...vec!, 0])).toBe('choice');

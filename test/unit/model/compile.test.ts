@@ -128,7 +128,23 @@ describe('compiled layout', () => {
       'writer[0].pc',
     ]);
     expect(m.sharedSize).toBe(4);
-    expect(m.size).toBe(11);
+    // Packed by hand: x int(1,5) 3 bits, flags 2 × 1, l lock() 6 → shared 11 bits;
+    // each reader: pc (3 values) 2 bits, tmp 2, seen 1; writer pc (2 values) 1 bit.
+    // 22 bits in all: one word, in slot order.
+    expect(m.slots.map((s) => [s.word, s.shift, s.bits])).toEqual([
+      [0, 0, 3],
+      [0, 3, 1],
+      [0, 4, 1],
+      [0, 5, 6],
+      [0, 11, 2],
+      [0, 13, 2],
+      [0, 15, 1],
+      [0, 16, 2],
+      [0, 18, 2],
+      [0, 20, 1],
+      [0, 21, 1],
+    ]);
+    expect(m.size).toBe(1);
     expect(m.instances.map((i) => [i.k, i.name, i.pcSlot])).toEqual([
       [0, 'reader[0]', 4],
       [1, 'reader[1]', 7],
@@ -150,7 +166,8 @@ describe('compiled layout', () => {
     const m = compile(def);
     const inits = m.initialStates();
     expect(inits.length).toBe(1);
-    expect([...inits[0]!]).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(m.decode(inits[0]!)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...inits[0]!]).toEqual([0]); // all-zero words are the defaults
     expect(m.describe(inits[0]!)).toEqual({
       x: 1,
       flags: [false, false],
@@ -159,6 +176,19 @@ describe('compiled layout', () => {
       'reader[1]': { pc: 'r1', tmp: 0, seen: false },
       'writer[0]': { pc: 'w1' },
     });
+  });
+
+  it('encode and decode are inverse, slot by slot', () => {
+    const m = compile(def);
+    // Legal values per slot, in slot order (ints as values; enums, bools, locks raw).
+    const legal = [[1, 3, 5], [0, 1], [0, 1], [0, 1, 63], [0, 1, 2], [0, 3], [0, 1], [0, 2], [0, 2], [0, 1], [0, 1]];
+    let n = 0;
+    const pick = (i: number) => legal[i]![(n + i) % legal[i]!.length]!;
+    for (n = 0; n < 12; n++) {
+      const values = legal.map((_, i) => pick(i));
+      expect(m.decode(m.encode(values))).toEqual(values);
+    }
+    expect(mmError(() => m.encode([1, 2, 3])).code).toBe('E_INTERNAL');
   });
 
   it('instance() names a missing actor or instance', () => {
@@ -170,9 +200,8 @@ describe('compiled layout', () => {
 
   it('pcOf reads the bound state and records the pc slot as read', () => {
     const m = compile(def);
-    const s = m.initialStates()[0]!;
-    s[7] = 1;
-    s[10] = 1;
+    // reader[1] at r2 (slot 7), writer done (slot 10)
+    const s = m.encode([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1]);
     m.store.bind(s);
     expect(m.pc('reader', 1)).toBe('r2');
     expect(m.pc('writer')).toBe('done');
@@ -204,7 +233,7 @@ describe('initial states through init and choose', () => {
       [2, 0],
       [2, 1],
     ]);
-    expect(inits.map((i) => [i.state[0], i.state[1]])).toEqual([
+    expect(inits.map((i) => m.decode(i.state).slice(0, 2))).toEqual([
       [1, 0],
       [1, 1],
       [2, 0],
@@ -229,7 +258,7 @@ describe('initial states through init and choose', () => {
     const inits = m.initialStatesWithChoices();
     // By hand: a=0 (no further choice); a=1 with y in {4, 5}; a=2 with y in {1, 2, 3}.
     expect(inits.map((i) => i.choice)).toEqual([[0], [1, 0], [1, 1], [2, 0], [2, 1], [2, 2]]);
-    expect(inits.map((i) => [i.state[0], i.state[1]])).toEqual([
+    expect(inits.map((i) => m.decode(i.state).slice(0, 2))).toEqual([
       [0, 0],
       [1, 4],
       [1, 5],
@@ -249,8 +278,8 @@ describe('initial states through init and choose', () => {
       },
       actors: okActors,
     });
-    expect([...m.initialState([1, 1])!]).toEqual([1, 5, 0]);
-    expect([...m.initialState([2])!]).toEqual([2, 0, 0]);
+    expect(m.decode(m.initialState([1, 1])!)).toEqual([1, 5, 0]);
+    expect(m.decode(m.initialState([2])!)).toEqual([2, 0, 0]);
     expect(m.initialState([1])).toBeNull(); // too short: a=1 makes a second choice
     expect(m.initialState([0, 0])).toBeNull(); // too long
     expect(m.initialState([3])).toBeNull(); // out of range
@@ -265,7 +294,7 @@ describe('initial states through init and choose', () => {
       },
       actors: { t: { instances: 2, locals: { v: int(0, 3) }, steps: { go: () => {} } } },
     });
-    expect([...m.initialStates()[0]!]).toEqual([2, 0, 0, 0, 2]);
+    expect(m.decode(m.initialStates()[0]!)).toEqual([2, 0, 0, 0, 2]);
   });
 
   it('an init that throws or writes out of range', () => {
@@ -296,7 +325,7 @@ describe('invariants', () => {
       pcOk: (_s: any, w: any) => w.pc('t', 0) !== 'b' || w.p !== undefined,
     },
   });
-  const state = (x: number, y: number, v1: number) => Int32Array.from([x, y, 0, 0, 0, v1]);
+  const state = (x: number, y: number, v1: number) => m.encode([x, y, 0, 0, 0, v1]);
 
   it('returns the first violated invariant in declaration order, or null', () => {
     expect(m.violatedInvariant(state(0, 0, 0))).toBeNull();

@@ -1,43 +1,50 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { array, bool, enumOf, int, lock, record } from '../../../src/model/schema.js';
+import type { Type } from '../../../src/model/schema.js';
 import {
   MODE_READONLY,
   MODE_RECORD,
   Store,
-  collectSlots,
-  defaultSlotValue,
+  bitsFor,
   formatSlotValue,
+  layoutParts,
   makeView,
-  sizeOf,
+  readRaw,
+  readSlot,
+  scalarBits,
+  shapeOf,
+  writeRaw,
   type SlotInfo,
 } from '../../../src/model/layout.js';
 import { mmError } from '../helpers.js';
 
+const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 200);
+
 /**
- * The schema under test. Its layout, worked out by hand (fields in declaration order,
- * records field by field, arrays element by element):
+ * The schema under test, and its packed layout worked out by hand. Widths: a bool is
+ * 1 bit, int(0,3) 2, int(0,7) 3, int(-2,2) (5 values) 3, int(-5,5) (11 values) 4,
+ * enum of 3 values 2, of 2 values 1, lock() (63 owners + free = 64 values) 6.
+ * Composites: pte[i] = 1+3 = 4 bits, pte = 8; m[i] = 3, m = 6; locks = 12;
+ * nested = 3; counts = 12; kinds = 2. The whole record is 53 bits, more than a word,
+ * so its fields are placed one after the other without straddling a word:
  *
- *   0  a                   int(0, 3)
- *   1  pte[0].valid        bool
- *   2  pte[0].pfn          int(0, 7)
- *   3  pte[1].valid        bool
- *   4  pte[1].pfn          int(0, 7)
- *   5  m[0][0]             bool
- *   6  m[0][1]             bool
- *   7  m[0][2]             bool
- *   8  m[1][0]             bool
- *   9  m[1][1]             bool
- *  10  m[1][2]             bool
- *  11  st                  enum(x, y, z)
- *  12  ptl                 lock
- *  13  locks[0]            lock
- *  14  locks[1]            lock
- *  15  nested.inner.v      int(-2, 2)
- *  16  counts[0]           int(-5, 5)
- *  17  counts[1]           int(-5, 5)
- *  18  counts[2]           int(-5, 5)
- *  19  kinds[0]            enum(anon, file)
- *  20  kinds[1]            enum(anon, file)
+ *   slot  path             word shift bits
+ *    0    a                  0    0    2
+ *    1    pte[0].valid       0    2    1
+ *    2    pte[0].pfn         0    3    3
+ *    3    pte[1].valid       0    6    1
+ *    4    pte[1].pfn         0    7    3
+ *    5-7  m[0][0..2]         0   10-12 1
+ *    8-10 m[1][0..2]         0   13-15 1
+ *   11    st                 0   16    2
+ *   12    ptl                0   18    6      (ends at bit 24; locks needs 12 more)
+ *   13    locks[0]           1    0    6
+ *   14    locks[1]           1    6    6
+ *   15    nested.inner.v     1   12    3
+ *   16-18 counts[0..2]       1   15,19,23 4
+ *   19-20 kinds[0..1]        1   27,28 1
+ *   → 2 words.
  */
 const fields = {
   a: int(0, 3),
@@ -52,30 +59,31 @@ const fields = {
 };
 const stateType = record(fields);
 
-const EXPECTED_PATHS = [
-  'a',
-  'pte[0].valid',
-  'pte[0].pfn',
-  'pte[1].valid',
-  'pte[1].pfn',
-  'm[0][0]',
-  'm[0][1]',
-  'm[0][2]',
-  'm[1][0]',
-  'm[1][1]',
-  'm[1][2]',
-  'st',
-  'ptl',
-  'locks[0]',
-  'locks[1]',
-  'nested.inner.v',
-  'counts[0]',
-  'counts[1]',
-  'counts[2]',
-  'kinds[0]',
-  'kinds[1]',
+const EXPECTED: [string, number, number, number][] = [
+  ['a', 0, 0, 2],
+  ['pte[0].valid', 0, 2, 1],
+  ['pte[0].pfn', 0, 3, 3],
+  ['pte[1].valid', 0, 6, 1],
+  ['pte[1].pfn', 0, 7, 3],
+  ['m[0][0]', 0, 10, 1],
+  ['m[0][1]', 0, 11, 1],
+  ['m[0][2]', 0, 12, 1],
+  ['m[1][0]', 0, 13, 1],
+  ['m[1][1]', 0, 14, 1],
+  ['m[1][2]', 0, 15, 1],
+  ['st', 0, 16, 2],
+  ['ptl', 0, 18, 6],
+  ['locks[0]', 1, 0, 6],
+  ['locks[1]', 1, 6, 6],
+  ['nested.inner.v', 1, 12, 3],
+  ['counts[0]', 1, 15, 4],
+  ['counts[1]', 1, 19, 4],
+  ['counts[2]', 1, 23, 4],
+  ['kinds[0]', 1, 27, 1],
+  ['kinds[1]', 1, 28, 1],
 ];
-const SLOT = Object.fromEntries(EXPECTED_PATHS.map((p, i) => [p, i])) as Record<string, number>;
+const PATHS = EXPECTED.map((e) => e[0]);
+const SLOT = Object.fromEntries(PATHS.map((p, i) => [p, i])) as Record<string, number>;
 
 interface PteView {
   valid: boolean;
@@ -106,88 +114,204 @@ interface Root {
   kinds: ArrLike<string>;
 }
 
-function setup(): { store: Store; root: Root; slots: SlotInfo[] } {
-  const slots: SlotInfo[] = [];
-  collectSlots(stateType, '', slots);
-  const store = new Store(slots);
-  const buf = new Int32Array(slots.length);
-  for (let i = 0; i < slots.length; i++) buf[i] = defaultSlotValue(slots[i]!.type);
-  store.bind(buf);
-  const root = makeView(stateType, store, 0) as Root;
-  return { store, root, slots };
+function build<R>(t: Type): { store: Store; root: R; slots: SlotInfo[]; words: number } {
+  const { slots, at, words } = layoutParts([{ name: '', type: t }]);
+  const store = new Store(slots, words);
+  store.bind(new Int32Array(words));
+  const root = makeView(t, store, at[0]!.w, at[0]!.s, at[0]!.k) as R;
+  return { store, root, slots, words };
 }
 
-describe('slot layout', () => {
-  it('lays out nested records and arrays in declaration order with human paths', () => {
-    const { slots } = setup();
-    expect(slots.map((s) => s.path)).toEqual(EXPECTED_PATHS);
+function setup() {
+  const x = build<Root>(stateType);
+  /** Every slot's value as a model sees it (ints as values, the rest raw). */
+  const values = () => x.slots.map((s) => readSlot(x.store.b, s));
+  const value = (path: string) => readSlot(x.store.b, x.slots[SLOT[path]!]!);
+  return { ...x, values, value };
+}
+
+describe('packed slot layout', () => {
+  it('places every scalar of nested records and arrays by hand-computed word, shift and width', () => {
+    const { slots, words } = setup();
+    expect(slots.map((s) => [s.path, s.word, s.shift, s.bits])).toEqual(EXPECTED);
+    expect(words).toBe(2);
     expect(slots[SLOT['pte[1].pfn']!]!.type).toEqual({ kind: 'int', min: 0, max: 7 });
     expect(slots[SLOT['st']!]!.type).toEqual({ kind: 'enum', values: ['x', 'y', 'z'] });
-    expect(slots[SLOT['locks[1]']!]!.type.kind).toBe('lock');
-    expect(slots[SLOT['m[1][2]']!]!.type.kind).toBe('bool');
+    expect(slots[SLOT['locks[1]']!]!.type).toEqual({ kind: 'lock', owners: 63 });
   });
 
-  it('computes sizes of scalars, records and arrays', () => {
-    expect(sizeOf(bool())).toBe(1);
-    expect(sizeOf(lock())).toBe(1);
-    expect(sizeOf(record({ valid: bool(), pfn: int(0, 7) }))).toBe(2);
-    expect(sizeOf(array(2, array(3, bool())))).toBe(6);
-    expect(sizeOf(array(0, int(0, 1)))).toBe(0);
-    expect(sizeOf(array(4, record({ a: array(3, int(0, 1)), b: lock() })))).toBe(16);
-    expect(sizeOf(stateType)).toBe(EXPECTED_PATHS.length);
+  it('bit widths', () => {
+    expect([1, 2, 3, 4, 5, 8, 9, 2 ** 31, 2 ** 31 + 1, 2 ** 32].map(bitsFor)).toEqual([1, 1, 2, 2, 3, 3, 4, 31, 32, 32]);
+    expect(scalarBits(bool())).toBe(1);
+    expect(scalarBits(int(5, 5))).toBe(1);
+    expect(scalarBits(int(-2, 2))).toBe(3);
+    expect(scalarBits(int(-(2 ** 31), 2 ** 31 - 1))).toBe(32);
+    expect(scalarBits(enumOf('p', 'q', 'r', 's', 't'))).toBe(3);
+    expect(scalarBits(lock(1))).toBe(1); // free or held by 0
+    expect(scalarBits(lock(3))).toBe(2);
+    expect(scalarBits(lock())).toBe(6);
   });
 
-  it('prefixes a non-empty base path', () => {
-    const out: SlotInfo[] = [];
-    collectSlots(record({ tmp: int(0, 1), arr: array(2, bool()) }), 'T[1]', out);
-    expect(out.map((s) => s.path)).toEqual(['T[1].tmp', 'T[1].arr[0]', 'T[1].arr[1]']);
+  it('shapes: composites of at most 32 bits pack, larger ones take whole words', () => {
+    expect(shapeOf(bool())).toEqual({ bits: 1, words: 1, slots: 1 });
+    expect(shapeOf(record({ valid: bool(), pfn: int(0, 7) }))).toEqual({ bits: 4, words: 1, slots: 2 });
+    expect(shapeOf(array(8, int(0, 15)))).toEqual({ bits: 32, words: 1, slots: 8 });
+    // 33 bits: 8 fields of 4 bits fill word 0, the 9th goes to word 1.
+    expect(shapeOf(array(9, int(0, 15)))).toEqual({ bits: null, words: 2, slots: 9 });
+    expect(shapeOf(stateType)).toEqual({ bits: null, words: 2, slots: 21 });
   });
 
-  it('defaults: false, int minimum, first enum value, free lock', () => {
-    expect(defaultSlotValue(bool())).toBe(0);
-    expect(defaultSlotValue(int(-2, 2))).toBe(-2);
-    expect(defaultSlotValue(int(3, 9))).toBe(3);
-    expect(defaultSlotValue(enumOf('p', 'q'))).toBe(0);
-    expect(defaultSlotValue(lock())).toBe(0);
+  it('a large composite starts on a word boundary and the next field after it', () => {
+    // y in word 0; big (3 × 21 bits, 42 > 32 for two) word-aligned: words 1, 2, 3; x in word 4.
+    const t = record({ y: bool(), big: array(3, int(0, 2 ** 21 - 1)), x: bool() });
+    const { slots, words } = build(t);
+    expect(slots.map((s) => [s.path, s.word, s.shift, s.bits])).toEqual([
+      ['y', 0, 0, 1],
+      ['big[0]', 1, 0, 21],
+      ['big[1]', 2, 0, 21],
+      ['big[2]', 3, 0, 21],
+      ['x', 4, 0, 1],
+    ]);
+    expect(words).toBe(5);
+  });
+
+  it('several top-level parts share words when they fit', () => {
+    const { slots, at, words } = layoutParts([
+      { name: '', type: record({ a: int(0, 3) }) },
+      { name: 'T[0].pc', type: enumOf('s1', 's2', 'done') },
+      { name: 'T[0]', type: record({ t: int(0, 2 ** 30) }) },
+    ]);
+    expect(slots.map((s) => [s.path, s.word, s.shift])).toEqual([
+      ['a', 0, 0],
+      ['T[0].pc', 0, 2],
+      ['T[0].t', 1, 0], // 31 bits do not fit after bit 4
+    ]);
+    expect(at.map((p) => p.k)).toEqual([0, 1, 2]);
+    expect(words).toBe(2);
+  });
+
+  it('the all-zero state reads as the defaults: false, int minimum, first enum value, free lock', () => {
+    const { root, value } = setup();
+    expect(value('nested.inner.v')).toBe(-2);
+    expect(value('counts[1]')).toBe(-5);
+    expect(root.nested.inner.v).toBe(-2);
+    expect(root.counts.toArray()).toEqual([-5, -5, -5]);
+    expect(root.st).toBe('x');
+    expect(root.kinds.get(1)).toBe('anon');
+    expect(root.pte[1]!.valid).toBe(false);
+    expect(root.ptl.free).toBe(true);
+    expect(root.locks[1]!.owner).toBe(-1);
+  });
+
+  it('ints are stored as value - min, locks as owner + 1, enums as their index', () => {
+    const { store, root, slots } = setup();
+    root.nested.inner.v = 2;
+    root.counts.set(2, -5);
+    root.counts.set(1, 5);
+    root.locks[1]!.acquire(4);
+    root.st = 'z';
+    const raw = (p: string) => readRaw(store.b, slots[SLOT[p]!]!);
+    expect([raw('nested.inner.v'), raw('counts[2]'), raw('counts[1]'), raw('locks[1]'), raw('st')]).toEqual([4, 0, 10, 5, 2]);
+    // The same bits, read from the words by hand: counts[1] is word 1, bits 19..22.
+    expect((store.b[1]! >>> 19) & 15).toBe(10);
+    expect((store.b[0]! >>> 16) & 3).toBe(2);
+  });
+
+  it('full 32-bit ints keep their extremes', () => {
+    const { root, store } = build<{ lo: number; hi: number; u: number }>(
+      record({ lo: int(-(2 ** 31), 2 ** 31 - 1), hi: int(-(2 ** 31), 2 ** 31 - 1), u: int(0, 2 ** 31 - 1) }),
+    );
+    root.lo = -(2 ** 31);
+    root.hi = 2 ** 31 - 1;
+    root.u = 2 ** 31 - 1;
+    expect([root.lo, root.hi, root.u]).toEqual([-(2 ** 31), 2 ** 31 - 1, 2 ** 31 - 1]);
+    root.lo = -1;
+    root.hi = 0;
+    expect([root.lo, root.hi, root.u]).toEqual([-1, 0, 2 ** 31 - 1]);
+    expect(store.b.length).toBe(3);
   });
 });
 
+/** For each slot of the schema: write a value through the view, and the legal values. */
+function writers(root: Root): { path: string; values: number[]; write: (v: number) => void }[] {
+  const ints = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  const out: { path: string; values: number[]; write: (v: number) => void }[] = [
+    { path: 'a', values: ints(0, 3), write: (v) => (root.a = v) },
+    { path: 'st', values: [0, 1, 2], write: (v) => (root.st = ['x', 'y', 'z'][v]!) },
+    { path: 'nested.inner.v', values: ints(-2, 2), write: (v) => (root.nested.inner.v = v) },
+  ];
+  for (let i = 0; i < 2; i++) {
+    out.push({ path: `pte[${i}].valid`, values: [0, 1], write: (v) => (root.pte[i]!.valid = v === 1) });
+    out.push({ path: `pte[${i}].pfn`, values: ints(0, 7), write: (v) => (root.pte[i]!.pfn = v) });
+    out.push({ path: `kinds[${i}]`, values: [0, 1], write: (v) => root.kinds.set(i, v === 1 ? 'file' : 'anon') });
+    for (let j = 0; j < 3; j++) out.push({ path: `m[${i}][${j}]`, values: [0, 1], write: (v) => root.m[i]!.set(j, v === 1) });
+  }
+  for (let i = 0; i < 3; i++) out.push({ path: `counts[${i}]`, values: ints(-5, 5), write: (v) => root.counts.set(i, v) });
+  const lockWriter = (path: string, l: () => LockLike) => ({
+    path,
+    values: [0, 1, 2, 63],
+    write: (v: number) => {
+      const cur = l();
+      if (!cur.free) cur.release(cur.owner);
+      if (v > 0) cur.acquire(v - 1);
+    },
+  });
+  out.push(lockWriter('ptl', () => root.ptl), lockWriter('locks[0]', () => root.locks[0]!), lockWriter('locks[1]', () => root.locks[1]!));
+  return out;
+}
+
 describe('views', () => {
-  it('scalar fields write and read their own slot, and only that slot', () => {
-    const { store, root } = setup();
-    const cases: [string, () => void, number][] = [
-      ['a', () => (root.a = 3), 3],
-      ['pte[1].valid', () => (root.pte[1]!.valid = true), 1],
-      ['pte[1].pfn', () => (root.pte[1]!.pfn = 6), 6],
-      ['pte[0].pfn', () => (root.pte[0]!.pfn = 5), 5],
-      ['m[1][2]', () => root.m[1]!.set(2, true), 1],
-      ['m[0][1]', () => root.m[0]!.set(1, true), 1],
-      ['st', () => (root.st = 'z'), 2],
-      ['nested.inner.v', () => (root.nested.inner.v = 1), 1],
-      ['counts[2]', () => root.counts.set(2, -4), -4],
-      ['kinds[1]', () => root.kinds.set(1, 'file'), 1],
-      ['locks[1]', () => root.locks[1]!.acquire(4), 5],
-    ];
-    for (const [path, write, raw] of cases) {
-      const before = store.b.slice();
-      write();
-      const k = SLOT[path]!;
-      expect(store.b[k], path).toBe(raw);
-      for (let i = 0; i < before.length; i++) if (i !== k) expect(store.b[i], `${path} touched slot ${i}`).toBe(before[i]);
+  it('each write changes its own slot and no other (every slot, every legal value)', () => {
+    const { root, values } = setup();
+    for (const w of writers(root)) {
+      for (const v of w.values) {
+        const before = values();
+        w.write(v);
+        const after = values();
+        const expected = [...before];
+        expected[SLOT[w.path]!] = v;
+        expect(after, `${w.path} = ${v}`).toEqual(expected);
+      }
     }
   });
 
-  it('reads convert raw slot values: bool 0/1, enum index, int value, lock owner+1', () => {
-    const { store, root } = setup();
-    const b = store.b;
-    b[SLOT['pte[0].valid']!] = 1;
-    b[SLOT['st']!] = 1;
-    b[SLOT['a']!] = 2;
-    b[SLOT['nested.inner.v']!] = -1;
-    b[SLOT['ptl']!] = 3;
-    b[SLOT['m[1][0]']!] = 1;
-    b[SLOT['kinds[0]']!] = 1;
-    b[SLOT['counts[1]']!] = -5;
+  it('random sequences of writes agree with an array of slot values (neighbouring bit fields stay intact)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 60 }), fc.boolean(), (writes, fromFull) => {
+        const { root, values, slots, store } = setup();
+        const ws = writers(root);
+        const model = slots.map((s) => readSlot(store.b, s));
+        if (fromFull) {
+          // Start from every slot at its largest legal value (all ones where possible).
+          for (const w of ws) {
+            const v = w.values[w.values.length - 1]!;
+            w.write(v);
+            model[SLOT[w.path]!] = v;
+          }
+        }
+        for (const [i, j] of writes) {
+          const w = ws[i % ws.length]!;
+          const v = w.values[j % w.values.length]!;
+          w.write(v);
+          model[SLOT[w.path]!] = v;
+          expect(values()).toEqual(model);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('reads convert slot values: bool, enum, int, lock owner', () => {
+    const { store, root, slots } = setup();
+    const put = (p: string, raw: number) => writeRaw(store.b, slots[SLOT[p]!]!, raw);
+    put('pte[0].valid', 1);
+    put('st', 1);
+    put('a', 2);
+    put('nested.inner.v', 1); // raw 1 = -1
+    put('ptl', 3);
+    put('m[1][0]', 1);
+    put('kinds[0]', 1);
+    put('counts[1]', 9); // raw 9 = 4
     expect(root.pte[0]!.valid).toBe(true);
     expect(root.pte[1]!.valid).toBe(false);
     expect(root.st).toBe('y');
@@ -198,8 +322,6 @@ describe('views', () => {
     expect(root.locks[0]!.owner).toBe(-1);
     expect(root.m[1]!.toArray()).toEqual([true, false, false]);
     expect(root.kinds.toArray()).toEqual(['file', 'anon']);
-    expect(root.counts.toArray()).toEqual([-5, -5, -5]); // [1] was set to -5 by hand, the others hold the default (the minimum)
-    b[SLOT['counts[1]']!] = 4;
     expect(root.counts.toArray()).toEqual([-5, 4, -5]);
     expect(root.counts.length).toBe(3);
   });
@@ -230,11 +352,11 @@ describe('views', () => {
   });
 
   it('rebasing with store.bind moves every view to the other buffer', () => {
-    const { store, root, slots } = setup();
+    const { store, root, slots, words } = setup();
     const one = store.b;
-    const other = new Int32Array(slots.length);
-    // Fill the other buffer with distinct in-range raw values, by hand.
-    const raw: Record<string, number> = {
+    const other = new Int32Array(words);
+    // Distinct values in the other buffer, written slot by slot (ints as values).
+    const vals: Record<string, number> = {
       a: 2,
       'pte[0].valid': 1,
       'pte[0].pfn': 3,
@@ -257,7 +379,10 @@ describe('views', () => {
       'kinds[0]': 1,
       'kinds[1]': 0,
     };
-    for (const [p, v] of Object.entries(raw)) other[SLOT[p]!] = v;
+    for (const [p, v] of Object.entries(vals)) {
+      const slot = slots[SLOT[p]!]!;
+      writeRaw(other, slot, slot.type.kind === 'int' ? v - slot.type.min : v);
+    }
     store.bind(other);
     expect(root.a).toBe(2);
     expect(root.pte[0]!.valid).toBe(true);
@@ -277,9 +402,9 @@ describe('views', () => {
     root.pte[1]!.pfn = 1;
     root.counts.set(0, 5);
     root.locks[0]!.acquire(0);
-    expect(other[SLOT['pte[1].pfn']!]).toBe(1);
-    expect(other[SLOT['counts[0]']!]).toBe(5);
-    expect(other[SLOT['locks[0]']!]).toBe(1);
+    expect(readSlot(other, slots[SLOT['pte[1].pfn']!]!)).toBe(1);
+    expect(readSlot(other, slots[SLOT['counts[0]']!]!)).toBe(5);
+    expect(readSlot(other, slots[SLOT['locks[0]']!]!)).toBe(1);
     expect(one).toEqual(oneBefore);
     // Back to the first buffer: its defaults again.
     store.bind(one);
@@ -309,10 +434,13 @@ describe('range and type errors', () => {
     ['enum array unknown value', 'kinds[1]', (r) => r.kinds.set(1, 'shmem')],
     ['lock acquire by a negative id', 'ptl', (r) => r.ptl.acquire(-1)],
     ['lock acquire by a non-integer id', 'locks[1]', (r) => r.locks[1]!.acquire(0.5)],
+    ['lock acquire by an id beyond the owners', 'locks[0]', (r) => r.locks[0]!.acquire(63)],
   ];
   for (const [what, path, write] of bad) {
     it(`${what} throws E_MODEL_RANGE naming ${path}, state unchanged`, () => {
       const { store, root } = setup();
+      // Start from a state with every bit of both words set where legal, to see clobbering.
+      for (const w of writers(root)) w.write(w.values[w.values.length - 1]!);
       const before = store.b.slice();
       const e = mmError(() => write(root));
       expect(e.code).toBe('E_MODEL_RANGE');
@@ -342,53 +470,47 @@ describe('range and type errors', () => {
     expect(mmError(() => root.kinds.set(2, 'anon')).message).toContain('kinds');
   });
 
-  it('an index error on an empty array does not name the next slot', () => {
-    // A zero-length array owns no slot: slot `o` belongs to the next field (here `b`).
+  it('an index error on an empty array names that array, not the next slot', () => {
     const t = record({ e: array(0, int(0, 1)), b: int(0, 3) });
-    const slots: SlotInfo[] = [];
-    collectSlots(t, '', slots);
-    const store = new Store(slots);
-    const root = makeView(t, store, 0) as { e: ArrLike<number> };
+    const { root } = build<{ e: ArrLike<number> }>(t);
     const e = mmError(() => root.e.get(0));
     expect(e.code).toBe('E_MODEL_RANGE');
-    expect(e.message).not.toMatch(/\bof b\b/);
+    expect(e.message).toMatch(/\bof e\b/);
   });
 
   it('values at the bounds are accepted', () => {
-    const { store, root } = setup();
+    const { root, value } = setup();
     root.a = 0;
     root.a = 3;
     root.nested.inner.v = -2;
     root.counts.set(2, 5);
     root.counts.set(0, -5);
-    expect(store.b[SLOT['a']!]).toBe(3);
-    expect(store.b[SLOT['counts[2]']!]).toBe(5);
-    expect(store.b[SLOT['counts[0]']!]).toBe(-5);
+    expect([value('a'), value('counts[2]'), value('counts[0]'), value('nested.inner.v')]).toEqual([3, 5, -5, -2]);
   });
 
   it('a write to an undeclared field throws instead of becoming hidden state', () => {
     // Views are shared by every state. An expando property written through one (a typo
-    // in a JS model: `s.cnt = 1` for `s.count`) is state that survives rebasing to
-    // another buffer and is never fingerprinted, so the search silently goes wrong.
-    // Expected: the write throws (record views should be non-extensible).
-    const { store, root } = setup();
-    const other = new Int32Array(store.b.length);
+    // in a JS model: `s.cnt = 1` for `s.count`) would be state that survives rebasing
+    // and is never fingerprinted.
+    const { store, root, words } = setup();
     let threw = false;
     try {
       (root as unknown as Record<string, unknown>)['aa'] = 1;
     } catch {
       threw = true;
     }
-    store.bind(other);
+    store.bind(new Int32Array(words));
     const leaked = (root as unknown as Record<string, unknown>)['aa'];
     expect({ threw, leaked }).toEqual({ threw: true, leaked: undefined });
+    expect(() => ((root.pte[0] as unknown as Record<string, unknown>)['x'] = 1)).toThrow();
+    expect(() => ((root.counts as unknown as Record<string, unknown>)['x'] = 1)).toThrow();
   });
 });
 
 describe('read-only mode', () => {
   it('refuses writes with E_MODEL_DEF naming the slot and what was evaluated; reads work', () => {
     const { store, root } = setup();
-    store.b[SLOT['a']!] = 2;
+    root.a = 2;
     store.m = MODE_READONLY;
     store.readOnlyWhat = 'guard of T[0] go';
     const before = store.b.slice();
@@ -441,6 +563,17 @@ describe('footprint recording', () => {
     expect(noDup(store.writeSet)).toBe(true);
     expect(sorted(store.readSet)).toEqual(sorted([SLOT['a']!, SLOT['pte[1].pfn']!, SLOT['counts[2]']!, SLOT['m[1][0]']!]));
     expect(sorted(store.writeSet)).toEqual(sorted([SLOT['pte[0].pfn']!, SLOT['st']!, SLOT['counts[2]']!]));
+  });
+
+  it('slot numbers of nested composites: every element of every array', () => {
+    const { store, root } = setup();
+    store.m = MODE_RECORD;
+    store.beginFootprint();
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) void root.m[i]!.get(j);
+    void root.kinds.toArray();
+    void root.pte[1]!.valid;
+    void root.locks[1]!.free;
+    expect(store.readSet).toEqual([5, 6, 7, 8, 9, 10, 19, 20, 3, 14]);
   });
 
   it('locks: free/owner/heldBy read; acquire and release read and write', () => {
@@ -510,23 +643,23 @@ describe('footprint recording', () => {
 
 describe('locks', () => {
   it('acquire, heldBy, owner, free, release', () => {
-    const { store, root } = setup();
+    const { root, value } = setup();
     const l = root.ptl;
     expect(l.free).toBe(true);
     expect(l.owner).toBe(-1);
     expect(l.heldBy(0)).toBe(false);
     l.acquire(0);
-    expect(store.b[SLOT['ptl']!]).toBe(1);
+    expect(value('ptl')).toBe(1);
     expect(l.free).toBe(false);
     expect(l.owner).toBe(0);
     expect(l.heldBy(0)).toBe(true);
     expect(l.heldBy(1)).toBe(false);
     l.release(0);
     expect(l.free).toBe(true);
-    expect(store.b[SLOT['ptl']!]).toBe(0);
-    l.acquire(7);
-    expect(l.owner).toBe(7);
-    expect(store.b[SLOT['ptl']!]).toBe(8);
+    expect(value('ptl')).toBe(0);
+    l.acquire(62);
+    expect(l.owner).toBe(62);
+    expect(value('ptl')).toBe(63);
   });
 
   it('acquiring a held lock, releasing a lock held by another or a free lock: E_MODEL_DEF naming the lock', () => {
@@ -537,8 +670,7 @@ describe('locks', () => {
     expect(e1.code).toBe('E_MODEL_DEF');
     expect(e1.message).toContain('locks[1]');
     expect(e1.message).toContain('held by 1');
-    const e1b = mmError(() => root.locks[1]!.acquire(1));
-    expect(e1b.code).toBe('E_MODEL_DEF');
+    expect(mmError(() => root.locks[1]!.acquire(1)).code).toBe('E_MODEL_DEF');
     const e2 = mmError(() => root.locks[1]!.release(0));
     expect(e2.code).toBe('E_MODEL_DEF');
     expect(e2.message).toContain('held by 1');
@@ -557,6 +689,31 @@ describe('locks', () => {
     root.locks[1]!.acquire(3);
     root.locks[0]!.release(3);
     expect(root.locks[1]!.heldBy(3)).toBe(true);
+  });
+
+  it('lock(n) accepts owners 0..n-1 and nothing beyond, whatever its bit width', () => {
+    // lock(2): owners 0 and 1 — in a 2-bit slot, which could hold owners 0..2.
+    const outcome: Record<number, string> = {};
+    const want: Record<number, string> = {};
+    for (const n of [1, 2, 3, 5, 63]) {
+      const { root } = build<{ l: LockLike }>(record({ l: lock(n) }));
+      for (let id = 0; id < n; id++) {
+        root.l.acquire(id);
+        root.l.release(id);
+      }
+      try {
+        root.l.acquire(n);
+        outcome[n] = `acquire(${n}) accepted`;
+      } catch (e) {
+        outcome[n] = (e as { code?: string }).code ?? String(e);
+      }
+      want[n] = 'E_MODEL_RANGE';
+    }
+    expect(outcome).toEqual(want);
+  });
+
+  it('lock(n) rejects a bad owner count with E_MODEL_DEF', () => {
+    for (const n of [0, -1, 1.5, 2 ** 30 + 1]) expect(mmError(() => lock(n)).code).toBe('E_MODEL_DEF');
   });
 });
 

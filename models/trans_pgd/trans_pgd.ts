@@ -43,6 +43,8 @@
  *             is BUG (neither mapped nor aborted-and-carry-on): invented => outcome BUG.
  *   Listed in this order: a state violating INV-PFN and INV-STOP reports INV-PFN. The
  *   parameter `check` keeps one of them only (a cell of the table is checked alone).
+ *   Where a variant violates two invariants in different states, BFS reports the one with
+ *   the shorter counterexample (the table's highlighted one); DFS may report either.
  *
  * Variants (scenarios/trans_pgd/; dpa=any: both values are initial states):
  *   variant                        parameters                                   INV-W      INV-PFN    INV-STOP
@@ -52,6 +54,7 @@
  *   VF hibernate flags             algo=flagged (mkwrite=always mkvalid=dpa checkpfn=dpa)
  *                                    sources=2019 dpa=any                       SAFE       SAFE       VIOLATION
  *                                    sources=all dpa=0 ("same as V0")          VIOLATION  SAFE       SAFE
+ *                                    sources=all dpa=any                        VIOLATION  SAFE       VIOLATION
  *   VF MKWRITE clear (flags=0)     algo=flagged mkwrite=never mkvalid=never checkpfn=never
  *                                    sources=2019 dpa=any                       VIOLATION  SAFE       n/a (holds: nothing is invented)
  *   VF MKVALID without CHECKPFN    algo=flagged mkvalid=always checkpfn=never

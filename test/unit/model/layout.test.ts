@@ -260,6 +260,21 @@ function writers(root: Root): { path: string; values: number[]; write: (v: numbe
   return out;
 }
 
+describe('arrays of full 32-bit ints', () => {
+  it('keep both extremes in every element', () => {
+    const { root, words } = build<{ xs: ArrLike<number>; b: boolean }>(record({ xs: array(3, int(-(2 ** 31), 2 ** 31 - 1)), b: bool() }));
+    expect(words).toBe(4);
+    root.xs.set(0, -(2 ** 31));
+    root.xs.set(1, 2 ** 31 - 1);
+    root.xs.set(2, -1);
+    root.b = true;
+    expect(root.xs.toArray()).toEqual([-(2 ** 31), 2 ** 31 - 1, -1]);
+    expect(root.b).toBe(true);
+    root.xs.set(1, 0);
+    expect(root.xs.toArray()).toEqual([-(2 ** 31), 0, -1]);
+  });
+});
+
 describe('views', () => {
   it('each write changes its own slot and no other (every slot, every legal value)', () => {
     const { root, values } = setup();

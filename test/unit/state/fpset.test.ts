@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FingerprintSet } from '../../../src/state/fpset.js';
+import { MmraceError } from '../../../src/index.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 100);
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
@@ -110,5 +111,20 @@ describe('FingerprintSet', () => {
       Array.from({ length: 9000 }, (_, i) => [Math.imul(i, 0x85ebca6b), -i] as const),
       5000,
     );
+  });
+
+  it('a NaN initial capacity gives a usable table or an error, never a table that probes forever', () => {
+    // check({ maxStates: NaN }) passes NaN * 1.4 + 16 here. A table of capacity NaN has
+    // no entries, and put() then never finds an empty one: the search hangs.
+    let set: FingerprintSet;
+    try {
+      set = new FingerprintSet(NaN);
+    } catch (e) {
+      expect(e).toBeInstanceOf(MmraceError);
+      return;
+    }
+    const usable = Number.isInteger(set.capacity) && set.capacity >= 1024;
+    expect({ capacity: set.capacity, usable }).toEqual({ capacity: set.capacity, usable: true });
+    expect(set.put(1, 2)).toBe(true); // only reached with a usable table
   });
 });

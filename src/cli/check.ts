@@ -55,6 +55,20 @@ export function meetsExpectation(s: Scenario, r: CheckResult): boolean {
   return r.verdict === 'violation' && r.property === s.expect.property;
 }
 
+/** Joins `a=b` items into lines of at most `width` characters. */
+function wrapPairs(items: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    if (cur && cur.length + 1 + it.length > width) {
+      lines.push(cur);
+      cur = it;
+    } else cur = cur ? `${cur} ${it}` : it;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
 export async function runCheck(target: string, flags: CheckFlags): Promise<number> {
   const t = resolveTarget(target, flags.param ?? []);
   const loaded = await loadModel(t.modelPath);
@@ -101,6 +115,11 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   if (r.trace && r.verdict === 'violation') {
     const rep = replay(r.trace, m);
     const how = opts.strategy === 'bfs' ? 'a shortest counterexample' : 'a counterexample (not the shortest: use --strategy bfs)';
+    if (r.trace.init.choice?.length) {
+      // init chose among several initial states: show the one this schedule starts from.
+      out('  from the initial state (chosen by init):');
+      for (const line of wrapPairs(rep.initial.slice(0, m.sharedSize).map((x) => `${x.slot}=${x.value}`), 88)) out(`    ${line}`);
+    }
     out(`  ${how}, ${rep.steps.length} steps:`);
     for (const line of formatSteps(rep, '  ')) out(line);
   } else if (r.trace && r.verdict === 'error') {

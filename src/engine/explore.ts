@@ -114,38 +114,39 @@ export class Exploration implements SuccessorSink {
 
   /** Stores the initial states; false if the search already stopped. */
   addInitialStates(): boolean {
-    let inits: Int32Array[];
+    let ok = true;
     try {
-      inits = this.m.initialStates();
+      this.m.forEachInitialState((s, i) => (ok = this.addInitial(s, i)));
     } catch (e) {
-      this.fail(e, null);
+      if (this.error === null) this.fail(e, null);
       return false;
     }
-    for (let i = 0; i < inits.length; i++) {
-      const s = inits[i]!;
-      fingerprint(s, s.length);
-      if (!this.seen.put(fp.hi, fp.lo)) continue;
-      const max = this.limits.maxStates;
-      if (max !== undefined && this.states >= max) {
-        this.limitHit = 'max-states';
-        return false;
-      }
-      const id = this.states++;
-      this.parent.push(NO_PARENT);
-      this.move.push(i);
-      let inv: string | null;
-      try {
-        inv = this.m.violatedInvariant(s);
-      } catch (e) {
-        this.fail(e, { init: i, moves: [] });
-        return false;
-      }
-      if (inv !== null) {
-        this.violation = { kind: 'invariant', property: inv, message: `initial state violates ${inv}`, path: this.pathTo(id) };
-        return false;
-      }
-      this.frontier!.add(s, id, 0);
+    return ok;
+  }
+
+  private addInitial(s: Int32Array, i: number): boolean {
+    fingerprint(s, s.length);
+    if (!this.seen.put(fp.hi, fp.lo)) return true;
+    const max = this.limits.maxStates;
+    if (max !== undefined && this.states >= max) {
+      this.limitHit = 'max-states';
+      return false;
     }
+    const id = this.states++;
+    this.parent.push(NO_PARENT);
+    this.move.push(i);
+    let inv: string | null;
+    try {
+      inv = this.m.violatedInvariant(s);
+    } catch (e) {
+      this.fail(e, { init: i, moves: [] });
+      return false;
+    }
+    if (inv !== null) {
+      this.violation = { kind: 'invariant', property: inv, message: `initial state violates ${inv}`, path: this.pathTo(id) };
+      return false;
+    }
+    this.frontier!.add(s, id, 0);
     return true;
   }
 

@@ -328,22 +328,46 @@ export class CompiledModel implements World {
     return this.instance(actor, instance).locals;
   }
 
-  /** All initial states, in the order of the init function's choices. */
+  /**
+   * Calls `each` with every initial state, in the order of init's choices, with its
+   * ordinal; stops when `each` returns false. The state buffer is reused: copy it to
+   * keep it. The choice vector that made it is `this.choices.taken()` during the call.
+   */
+  forEachInitialState(each: (state: Int32Array, ordinal: number) => boolean): void {
+    const ch = this.choices;
+    ch.reset();
+    const buf = new Int32Array(this.size);
+    let ordinal = 0;
+    do {
+      buf.fill(0);
+      this.runInit(buf);
+      if (!each(buf, ordinal++)) return;
+    } while (this.model.init && ch.advance());
+  }
+
+  /** All initial states (allocates one buffer each: for tests and small models). */
   initialStates(): Int32Array[] {
-    return this.initialStatesWithChoices().map((x) => x.state);
+    const out: Int32Array[] = [];
+    this.forEachInitialState((s) => (out.push(s.slice()), true));
+    return out;
   }
 
   /** All initial states with the choice vector of init that made each. */
   initialStatesWithChoices(): { state: Int32Array; choice: number[] }[] {
     const out: { state: Int32Array; choice: number[] }[] = [];
-    const ch = this.choices;
-    ch.reset();
-    do {
-      const state = this.initialState(null);
-      out.push({ state, choice: ch.taken() });
-      if (out.length > 1_000_000) throw new MmraceError('E_LIMIT', `model ${this.id}: more than a million initial states`);
-    } while (this.model.init && ch.advance());
+    this.forEachInitialState((s) => (out.push({ state: s.slice(), choice: this.choices.taken() }), true));
     return out;
+  }
+
+  /** The initial state with a given ordinal and the choice vector of init that made it. */
+  initialAt(ordinal: number): { state: Int32Array; choice: number[] } | null {
+    let found: { state: Int32Array; choice: number[] } | null = null;
+    this.forEachInitialState((s, i) => {
+      if (i !== ordinal) return true;
+      found = { state: s.slice(), choice: this.choices.taken() };
+      return false;
+    });
+    return found;
   }
 
   /**
@@ -357,19 +381,23 @@ export class CompiledModel implements World {
     if (choice !== null) ch.follow(choice);
     // All-zero words: false, int minimums, first enum values, free locks, first steps.
     const buf = new Int32Array(this.size);
-    this.store.bind(buf);
-    this.store.m = 0;
-    ch.ci = 0;
-    const init = this.model.init;
-    if (init) {
-      try {
-        init(this.initCtx as InitCtx);
-      } catch (e) {
-        throw wrapThrown(e, `init of model ${this.id}`);
-      }
-    }
+    this.runInit(buf);
     if (choice !== null && (ch.outOfRange || ch.ci !== choice.length)) return null;
     return buf;
+  }
+
+  /** Runs init over `buf` (all-zero words) following the current choice vector. */
+  private runInit(buf: Int32Array): void {
+    this.store.bind(buf);
+    this.store.m = 0;
+    this.choices.ci = 0;
+    const init = this.model.init;
+    if (!init) return;
+    try {
+      init(this.initCtx as InitCtx);
+    } catch (e) {
+      throw wrapThrown(e, `init of model ${this.id}`);
+    }
   }
 
   private readonly initCtx = {

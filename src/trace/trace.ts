@@ -73,8 +73,7 @@ export function buildTrace(
   path: Path,
   outcome: Pick<Trace, 'verdict' | 'violation' | 'error'>,
 ): Trace {
-  const inits = m.initialStatesWithChoices();
-  const first = inits[path.init];
+  const first = m.initialAt(path.init);
   if (!first) throw new MmraceError('E_INTERNAL', `trace: no initial state #${path.init}`);
   const ex = new Expander(m);
   let s = first.state;

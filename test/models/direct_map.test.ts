@@ -292,6 +292,20 @@ describe('H is atomic in the faithful mode, and only there', () => {
   });
 });
 
+describe('a lost update outside the invariants of §3', () => {
+  it("unconstrained, H's unmap can undo V's set_direct_map_default: V frees a page left out of the direct map", () => {
+    const m = withProbe((s, w) => w.pc('V') === 'done' && w.pc('H') === 'done' && !s.oops && s.pte.get(0) === 'INVALID');
+    // check=INV-REPORT: the INV-COPY Oops of other schedules is a ghost, so the search goes on.
+    expect(run({ ...F, check: 'INV-REPORT' }, 'bfs', m).verdict).toBe('safe');
+    const r = run({ ...F, unconstrained: true, check: 'INV-REPORT' }, 'bfs', m);
+    expect(r.property).toBe('probe');
+    const l = labels(r);
+    expect(l.indexOf('H:safe_copy_page:kernel_page_present')).toBeGreaterThan(l.indexOf('V:set_direct_map_invalid_noflush'));
+    expect(l.indexOf('H:hibernate_unmap_page')).toBeGreaterThan(l.indexOf('V:set_direct_map_default_noflush'));
+    expect(l.indexOf('H:hibernate_unmap_page')).toBeGreaterThan(l.indexOf('V:__free_pages'));
+  });
+});
+
 describe('no variant is safe by accident', () => {
   describe('fixes removed (a parameter flip) make the safe variants fail', () => {
     it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actor, bool, defineModel, int, MmraceError } from '../../../src/index.js';
+import { actor, array, bool, defineModel, int, MmraceError } from '../../../src/index.js';
 import type { CompiledModel } from '../../../src/index.js';
 import { Expander, StepError } from '../../../src/engine/transitions.js';
 import { fingerprintHex } from '../../../src/state/fingerprint.js';
@@ -18,6 +18,9 @@ function successors(ex: Expander, src: Int32Array): { list: Succ[]; enabled: num
   const list: Succ[] = [];
   const enabled = ex.expand(src, {
     successor(k, ordinal, work, ctx) {
+      expect(work.length).toBe(ex.m.size);
+      // The successor is exactly the encoding of its slot values: no stray bits.
+      expect(ex.m.encode(ex.m.decode(work))).toEqual(work);
       list.push({ k, ordinal, state: ex.m.decode(work), fault: ctx.faultMsg, prop: ctx.faultMsg === null ? null : ctx.faultProp });
       return true;
     },
@@ -41,7 +44,7 @@ function reachable(m: CompiledModel): Int32Array[] {
   const ex = new Expander(m);
   const seen = new Map<string, Int32Array>();
   const todo = m.initialStates();
-  for (const s of todo) seen.set(s.join(','), s);
+  for (const s of todo) seen.set(m.decode(s).join(','), s); // keyed by slot values, as successors are
   while (todo.length > 0) {
     const s = todo.pop()!;
     for (const x of successors(ex, s).list) {
@@ -464,5 +467,63 @@ describe('runOrdinal and runChoice agree with expand', () => {
     expect(ex.runChoice(src, 0, [1])).toBe('choice');
     expect(ex.runChoice(src, 0, [])).toBe('choice');
     expect(ex.runChoice(src, 0, [0])).toBe('ok');
+  });
+});
+
+describe('packed states', () => {
+  // 40 instances, each setting its own flag. By hand: flags is 40 bits, so the state does
+  // not pack: flags[0..31] fill word 0 (flags[31] is its sign bit), flags[32..39] word 1
+  // bits 0..7. The pcs (enum of go, done: 1 bit each) start word 2: T[0..31].pc fill it,
+  // T[32..39].pc are word 3 bits 0..7. Four words.
+  const N = 40;
+  const m = compileModel(
+    defineModel({
+      id: 'packed',
+      state: { flags: array(N, bool()) },
+      actors: { T: actor({ instances: N, steps: { set: (c) => c.s.flags.set(c.self, true) } }) },
+    }),
+  );
+
+  it('the layout worked out by hand', () => {
+    expect(m.size).toBe(4);
+    expect(m.slots.length).toBe(2 * N);
+    expect(m.slots.map((s) => [s.word, s.shift])).toEqual([
+      ...Array.from({ length: N }, (_, i) => [i >> 5, i & 31]),
+      ...Array.from({ length: N }, (_, i) => [2 + (i >> 5), i & 31]),
+    ]);
+  });
+
+  it('each successor changes exactly its flag and its own pc, in words shared with 31 others', () => {
+    const ex = new Expander(m);
+    // From the initial state, and from a state where every other instance has run.
+    const half = Array.from({ length: 2 * N }, (_, i) => (i % N) % 2);
+    for (const src of [m.initialStates()[0]!, m.encode(half)]) {
+      const before = m.decode(src);
+      const { list, enabled } = successors(ex, src);
+      const expectedK = Array.from({ length: N }, (_, k) => k).filter((k) => before[N + k] === 0);
+      expect(enabled).toBe(expectedK.length);
+      expect(list.map((s) => s.k)).toEqual(expectedK);
+      for (const s of list) {
+        const want = [...before];
+        want[s.k] = 1;
+        want[N + s.k] = 1;
+        expect(s.state, `T[${s.k}]`).toEqual(want);
+      }
+      expect(m.decode(src)).toEqual(before);
+    }
+  });
+
+  it('the last instance of each word and the first of the next: pc and flag at bit 31 and bit 0', () => {
+    const ex = new Expander(m);
+    const src = m.initialStates()[0]!;
+    expect(ex.runOrdinal(src, 31, 0)).toEqual([]);
+    expect(m.instances[31]!.pcIn(ex.work)).toBe(1);
+    expect(m.instances[32]!.pcIn(ex.work)).toBe(0);
+    expect(m.instances[30]!.pcIn(ex.work)).toBe(0);
+    expect(ex.work[0]).toBe(1 << 31);
+    expect(ex.work[2]).toBe(1 << 31);
+    expect([ex.work[1], ex.work[3]]).toEqual([0, 0]);
+    expect(ex.runChoice(src, 32, [])).toBe('ok');
+    expect([...ex.work]).toEqual([0, 1, 0, 1]);
   });
 });

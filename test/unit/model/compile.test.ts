@@ -24,6 +24,7 @@ describe('model definition errors (E_MODEL_DEF)', () => {
     ['state field not a type', { state: { x: 3 }, actors: okActors }],
     ['bad locals field name', { state: okState, actors: { t: { locals: { 'a b': int(0, 1) }, steps: { go: () => {} } } } }],
     ['locals not types', { state: okState, actors: { t: { locals: { a: 1 }, steps: { go: () => {} } } } }],
+    ['local named pc', { state: okState, actors: { t: { locals: { pc: int(0, 1) }, steps: { go: () => {} } } } }],
     ['no actors', { state: okState, actors: {} }],
     ['actors as a function returning no actors', { state: okState, actors: () => ({}) }],
     ['no instance at all', { state: okState, actors: { t: { instances: 0, steps: { go: () => {} } } } }],
@@ -210,6 +211,74 @@ describe('compiled layout', () => {
     m.pcOf('reader', 0);
     expect(m.store.readSet).toEqual([4]);
     m.store.m = 0;
+  });
+});
+
+describe('packed layout of a compiled model', () => {
+  // By hand: big int(-2^31, 2^31 - 1) is 32 bits, so the state (33 bits) does not pack:
+  // big is word 0, b word 1 bit 0, and the state ends on a word boundary (words 0..1).
+  // T[0].pc (enum of 2: 1 bit) word 2 bit 0; T[0]'s locals { v: int(0, 2^20): 21 bits }
+  // pack at word 2 bit 1; T[1].pc word 2 bit 22; T[1]'s locals do not fit (23 + 21 > 32):
+  // word 3 bit 0. Four words.
+  const m = compile({
+    state: { big: int(-(2 ** 31), 2 ** 31 - 1), b: bool() },
+    actors: { T: { instances: 2, locals: { v: int(0, 2 ** 20) }, steps: { go: () => {} } } },
+  });
+
+  it('places every slot where worked out by hand', () => {
+    expect(m.slots.map((s) => [s.path, s.word, s.shift, s.bits])).toEqual([
+      ['big', 0, 0, 32],
+      ['b', 1, 0, 1],
+      ['T[0].pc', 2, 0, 1],
+      ['T[0].v', 2, 1, 21],
+      ['T[1].pc', 2, 22, 1],
+      ['T[1].v', 3, 0, 21],
+    ]);
+    expect(m.size).toBe(4);
+    expect(m.sharedSize).toBe(2);
+    expect(m.instances.map((i) => [i.pcSlot, i.localSlots])).toEqual([
+      [2, [3]],
+      [4, [5]],
+    ]);
+    expect(m.initialStates()[0]!.length).toBe(4);
+  });
+
+  it('encode and decode are inverse, at the extremes of every slot', () => {
+    const tops = [2 ** 31 - 1, 1, 1, 2 ** 20, 1, 2 ** 20];
+    const bottoms = [-(2 ** 31), 0, 0, 0, 0, 0];
+    for (const values of [tops, bottoms, [-1, 1, 0, 2 ** 20, 1, 1], [0, 0, 1, 1, 0, 2 ** 20 - 1]]) {
+      const s = m.encode(values);
+      expect(s.length).toBe(4);
+      expect(m.decode(s)).toEqual(values);
+      expect(m.encode(m.decode(s))).toEqual(s);
+    }
+    expect([...m.encode(bottoms)]).toEqual([0, 0, 0, 0]);
+    const s = m.encode(tops);
+    expect(m.describe(s)).toEqual({ big: 2 ** 31 - 1, b: true, 'T[0]': { pc: 'done', v: 2 ** 20 }, 'T[1]': { pc: 'done', v: 2 ** 20 } });
+    expect(m.instances.map((i) => i.labelIn(s))).toEqual(['done', 'done']);
+    expect(mmError(() => m.encode([0, 0, 0])).code).toBe('E_INTERNAL');
+  });
+
+  it('setPc changes only the pc slot of its instance', () => {
+    const values = [-5, 1, 0, 2 ** 20, 0, 77];
+    const s = m.encode(values);
+    m.instances[0]!.setPc(s, 1);
+    expect(m.decode(s)).toEqual([-5, 1, 1, 2 ** 20, 0, 77]);
+    m.instances[1]!.setPc(s, 1);
+    expect(m.decode(s)).toEqual([-5, 1, 1, 2 ** 20, 1, 77]);
+    m.instances[0]!.setPc(s, 0);
+    expect(m.decode(s)).toEqual([-5, 1, 0, 2 ** 20, 1, 77]);
+    expect(m.instances.map((i) => i.pcIn(s))).toEqual([0, 1]);
+  });
+
+  it('writes of the locals of one instance leave the other instance and its pc alone', () => {
+    const s = m.encode([0, 0, 1, 0, 1, 0]);
+    m.store.bind(s);
+    (m.locals('T', 0) as { v: number }).v = 2 ** 20;
+    expect(m.decode(s)).toEqual([0, 0, 1, 2 ** 20, 1, 0]);
+    (m.locals('T', 1) as { v: number }).v = 12345;
+    (m.locals('T', 0) as { v: number }).v = 0;
+    expect(m.decode(s)).toEqual([0, 0, 1, 0, 1, 12345]);
   });
 });
 

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { array, bool, enumOf, int, lock, record } from '../../../src/model/schema.js';
-import type { Type } from '../../../src/model/schema.js';
+import type { ScalarType, Type } from '../../../src/model/schema.js';
 import {
   MODE_READONLY,
   MODE_RECORD,
   Store,
   bitsFor,
+  collectSlots,
   formatSlotValue,
   layoutParts,
   makeView,
@@ -741,5 +742,428 @@ describe('formatSlotValue', () => {
     expect(formatSlotValue(enumOf('p', 'q'), 5)).toBe('?5');
     expect(formatSlotValue(lock(), 0)).toBe('free');
     expect(formatSlotValue(lock(), 3)).toBe('held(2)');
+  });
+});
+
+// ---- packing: helpers over SlotInfo[] (no CompiledModel here) ----------------------------
+
+/** The value of every slot (as readSlot gives it: ints as values, the rest raw). */
+function decodeSlots(slots: readonly SlotInfo[], buf: Int32Array): number[] {
+  return slots.map((s) => readSlot(buf, s));
+}
+
+/** The state of `words` words whose slots hold `values` (as readSlot gives them). */
+function encodeSlots(slots: readonly SlotInfo[], words: number, values: readonly number[]): Int32Array {
+  expect(values.length).toBe(slots.length);
+  const buf = new Int32Array(words);
+  slots.forEach((s, i) => writeRaw(buf, s, s.type.kind === 'int' ? values[i]! - s.type.min : values[i]!));
+  return buf;
+}
+
+/** The bits of its word that a slot owns. */
+function fieldMask(slot: SlotInfo): number {
+  return slot.bits >= 32 ? -1 : ((1 << slot.bits) - 1) << slot.shift;
+}
+
+describe('packing: fields sharing a word', () => {
+  it('a bool, an int and an enum in one word do not disturb each other, at the top of their ranges', () => {
+    // b: 1 bit at 0; i: int(-100, 27), 128 values, 7 bits at 1..7; e: 8 values, 3 bits at 8..10;
+    // j: int(-(2 ** 20), 2 ** 20 - 1), 21 bits at 11..31, so word 0 is full (its sign bit is j's).
+    const t = record({ b: bool(), i: int(-100, 27), e: enumOf('p', 'q', 'r', 's', 't', 'u', 'v', 'w'), j: int(-(2 ** 20), 2 ** 20 - 1) });
+    type R = { b: boolean; i: number; e: string; j: number };
+    const { store, root, slots, words } = build<R>(t);
+    expect(shapeOf(t)).toEqual({ bits: 32, words: 1, slots: 4 });
+    expect(words).toBe(1);
+    expect(slots.map((s) => [s.path, s.word, s.shift, s.bits])).toEqual([
+      ['b', 0, 0, 1],
+      ['i', 0, 1, 7],
+      ['e', 0, 8, 3],
+      ['j', 0, 11, 21],
+    ]);
+    const read = () => [root.b, root.i, root.e, root.j];
+    expect(read()).toEqual([false, -100, 'p', -(2 ** 20)]);
+    expect(store.b[0]).toBe(0);
+    // Each field to the top of its range, one at a time; the others keep their values.
+    root.i = 27;
+    expect(read()).toEqual([false, 27, 'p', -(2 ** 20)]);
+    root.b = true;
+    expect(read()).toEqual([true, 27, 'p', -(2 ** 20)]);
+    root.e = 'w';
+    expect(read()).toEqual([true, 27, 'w', -(2 ** 20)]);
+    root.j = 2 ** 20 - 1;
+    expect(read()).toEqual([true, 27, 'w', 2 ** 20 - 1]);
+    expect(store.b[0]).toBe(-1); // every bit of the word set: all four at their top raw value
+    expect(decodeSlots(slots, store.b)).toEqual([1, 27, 7, 2 ** 20 - 1]);
+    // Back to the bottom, one at a time, from a full word.
+    root.i = -100;
+    expect(read()).toEqual([true, -100, 'w', 2 ** 20 - 1]);
+    root.e = 'p';
+    expect(read()).toEqual([true, -100, 'p', 2 ** 20 - 1]);
+    root.b = false;
+    expect(read()).toEqual([false, -100, 'p', 2 ** 20 - 1]);
+    root.j = -(2 ** 20);
+    expect(read()).toEqual([false, -100, 'p', -(2 ** 20)]);
+    expect(store.b[0]).toBe(0);
+    // Mixed values: negative ints that are not the minimum.
+    root.i = -1;
+    root.j = -1;
+    root.e = 'r';
+    expect(read()).toEqual([false, -1, 'r', -1]);
+    expect(decodeSlots(slots, store.b)).toEqual([0, -1, 2, -1]);
+    expect(store.b[0]).toBe(encodeSlots(slots, 1, [0, -1, 2, -1])[0]);
+  });
+
+  it('the same fields as elements of arrays: neighbours in one word keep their values', () => {
+    // Four int(-7, 8) (16 values, 4 bits) then four enum of 3 (2 bits) then four bools: 28 bits.
+    const t = record({ xs: array(4, int(-7, 8)), es: array(4, enumOf('u', 'v', 'w')), bs: array(4, bool()) });
+    type R = { xs: ArrLike<number>; es: ArrLike<string>; bs: ArrLike<boolean> };
+    const { root, slots, words } = build<R>(t);
+    expect(words).toBe(1);
+    expect(slots.map((s) => s.shift)).toEqual([0, 4, 8, 12, 16, 18, 20, 22, 24, 25, 26, 27]);
+    root.xs.set(1, 8);
+    root.xs.set(2, -7);
+    root.xs.set(3, -1);
+    root.es.set(0, 'w');
+    root.es.set(3, 'w');
+    root.bs.set(0, true);
+    root.bs.set(3, true);
+    expect(root.xs.toArray()).toEqual([-7, 8, -7, -1]);
+    expect(root.es.toArray()).toEqual(['w', 'u', 'u', 'w']);
+    expect(root.bs.toArray()).toEqual([true, false, false, true]);
+    root.xs.set(1, -7);
+    root.es.set(0, 'u');
+    expect(root.xs.toArray()).toEqual([-7, -7, -7, -1]);
+    expect(root.es.toArray()).toEqual(['u', 'u', 'u', 'w']);
+    expect(root.bs.toArray()).toEqual([true, false, false, true]);
+  });
+
+  it('an int whose range needs exactly 32 bits round-trips its extremes', () => {
+    const full = int(-(2 ** 31), 2 ** 31 - 1);
+    const negOne = int(-1, 2 ** 31 - 1); // 2^31 + 1 values: 32 bits
+    const upToZero = int(-(2 ** 31), 0); // 2^31 + 1 values: 32 bits
+    const t = record({ b: bool(), full, negOne, upToZero, arr: array(2, full), e: enumOf('p', 'q') });
+    type R = { b: boolean; full: number; negOne: number; upToZero: number; arr: ArrLike<number>; e: string };
+    const { store, root, slots, words } = build<R>(t);
+    // b at word 0; each 32-bit int takes a word of its own (1 + 32 > 32); e after the last.
+    expect(slots.map((s) => [s.path, s.word, s.shift, s.bits])).toEqual([
+      ['b', 0, 0, 1],
+      ['full', 1, 0, 32],
+      ['negOne', 2, 0, 32],
+      ['upToZero', 3, 0, 32],
+      ['arr[0]', 4, 0, 32],
+      ['arr[1]', 5, 0, 32],
+      ['e', 6, 0, 1],
+    ]);
+    expect(words).toBe(7);
+    const read = () => [root.b, root.full, root.negOne, root.upToZero, root.arr.get(0), root.arr.get(1), root.e];
+    expect(read()).toEqual([false, -(2 ** 31), -1, -(2 ** 31), -(2 ** 31), -(2 ** 31), 'p']);
+    root.b = true;
+    root.e = 'q';
+    const ints: [number, number, (v: number) => void][] = [
+      [-(2 ** 31), 2 ** 31 - 1, (v) => (root.full = v)],
+      [-1, 2 ** 31 - 1, (v) => (root.negOne = v)],
+      [-(2 ** 31), 0, (v) => (root.upToZero = v)],
+      [-(2 ** 31), 2 ** 31 - 1, (v) => root.arr.set(0, v)],
+      [-(2 ** 31), 2 ** 31 - 1, (v) => root.arr.set(1, v)],
+    ];
+    ints.forEach(([lo, hi, set], n) => {
+      const k = n + 1; // slot of the int written
+      for (const v of [hi, lo, lo + 1, hi - 1, 0, -1, 1, hi]) {
+        if (v < lo || v > hi) continue;
+        const before = decodeSlots(slots, store.b);
+        set(v);
+        const after = decodeSlots(slots, store.b);
+        // The written slot holds v, read through the view and through readSlot…
+        expect(read()[k], slots[k]!.path).toBe(v);
+        expect(after[k]).toBe(v);
+        // …and no other slot changed.
+        expect(after.filter((_, i) => i !== k)).toEqual(before.filter((_, i) => i !== k));
+      }
+    });
+    expect(read()).toEqual([true, 2 ** 31 - 1, 2 ** 31 - 1, 0, 2 ** 31 - 1, 2 ** 31 - 1, 'q']);
+    root.full = 2 ** 31 - 1;
+    root.negOne = 2 ** 31 - 1;
+    root.upToZero = -(2 ** 31);
+    root.arr.set(0, -(2 ** 31));
+    root.arr.set(1, 2 ** 31 - 1);
+    expect(read()).toEqual([true, 2 ** 31 - 1, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31), 2 ** 31 - 1, 'q']);
+    expect(decodeSlots(slots, store.b)).toEqual([1, 2 ** 31 - 1, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31), 2 ** 31 - 1, 1]);
+    // Raw: full's top value is 2^32 - 1, all 32 bits set.
+    expect(readRaw(store.b, slots[1]!)).toBe(2 ** 32 - 1);
+    expect(store.b[1]).toBe(-1);
+    expect(readRaw(store.b, slots[3]!)).toBe(0);
+    // encode/decode by hand of the extremes gives the same words.
+    expect(encodeSlots(slots, words, decodeSlots(slots, store.b))).toEqual(store.b);
+    // Out of range by one, at both ends, is refused and changes nothing.
+    const before = store.b.slice();
+    expect(mmError(() => (root.negOne = -2)).code).toBe('E_MODEL_RANGE');
+    expect(mmError(() => (root.upToZero = 1)).code).toBe('E_MODEL_RANGE');
+    expect(mmError(() => (root.full = 2 ** 31)).code).toBe('E_MODEL_RANGE');
+    expect(mmError(() => (root.full = -(2 ** 31) - 1)).code).toBe('E_MODEL_RANGE');
+    expect(mmError(() => root.arr.set(1, 2 ** 31)).code).toBe('E_MODEL_RANGE');
+    expect(store.b).toEqual(before);
+  });
+
+  it('a record of at most 32 bits packs into one word; a larger one starts on a word boundary', () => {
+    const r32 = record({ lo: int(0, 2 ** 16 - 1), hi: int(-(2 ** 15), 2 ** 15 - 1) }); // 16 + 16 bits
+    const r31 = record({ x: int(0, 2 ** 30 - 1), f: bool() }); // 30 + 1 bits
+    const r33 = record({ x: int(0, 2 ** 17 - 1), y: int(0, 2 ** 16 - 1) }); // 17 + 16 bits
+    expect(shapeOf(r32)).toEqual({ bits: 32, words: 1, slots: 2 });
+    expect(shapeOf(r31)).toEqual({ bits: 31, words: 1, slots: 2 });
+    // 17 + 16 > 32: x in word 0, y in word 1.
+    expect(shapeOf(r33)).toEqual({ bits: null, words: 2, slots: 2 });
+    // By hand: a (1 bit, word 0 bit 0); p31 (31 bits) fits in word 0 at bit 1, filling it;
+    // p32 (32 bits) is word 1; c (1 bit) word 2 bit 0; big (not packed) starts word 3 and
+    // takes words 3 and 4; d (1 bit) starts word 5 after it; p32b does not fit after d: word 6.
+    const t = record({ a: bool(), p31: r31, p32: r32, c: bool(), big: r33, d: bool(), p32b: r32 });
+    type P = { lo: number; hi: number };
+    type R = { a: boolean; p31: { x: number; f: boolean }; p32: P; c: boolean; big: { x: number; y: number }; d: boolean; p32b: P };
+    const { store, root, slots, words } = build<R>(t);
+    expect(slots.map((s) => [s.path, s.word, s.shift])).toEqual([
+      ['a', 0, 0],
+      ['p31.x', 0, 1],
+      ['p31.f', 0, 31],
+      ['p32.lo', 1, 0],
+      ['p32.hi', 1, 16],
+      ['c', 2, 0],
+      ['big.x', 3, 0],
+      ['big.y', 4, 0],
+      ['d', 5, 0],
+      ['p32b.lo', 6, 0],
+      ['p32b.hi', 6, 16],
+    ]);
+    expect(words).toBe(7);
+    expect(shapeOf(t)).toEqual({ bits: null, words: 7, slots: 11 });
+    // Writes at the tops of the ranges keep every other field.
+    root.a = true;
+    root.p31.x = 2 ** 30 - 1;
+    root.p31.f = true;
+    root.p32.lo = 2 ** 16 - 1;
+    root.p32.hi = -(2 ** 15);
+    root.big.x = 2 ** 17 - 1;
+    root.big.y = 2 ** 16 - 1;
+    root.d = true;
+    root.p32b.hi = 2 ** 15 - 1;
+    expect(JSON.parse(JSON.stringify(root))).toEqual({
+      a: true,
+      p31: { x: 2 ** 30 - 1, f: true },
+      p32: { lo: 2 ** 16 - 1, hi: -(2 ** 15) },
+      c: false,
+      big: { x: 2 ** 17 - 1, y: 2 ** 16 - 1 },
+      d: true,
+      p32b: { lo: 0, hi: 2 ** 15 - 1 },
+    });
+    expect(store.b[0]).toBe(-1); // a, p31.x, p31.f fill word 0
+    expect([...store.b.slice(2)]).toEqual([0, 2 ** 17 - 1, 2 ** 16 - 1, 1, (2 ** 16 - 1) << 16]);
+  });
+
+  it('array elements never straddle words', () => {
+    // Elements of 10 bits: three per word (30 bits), the fourth starts the next word.
+    const a10 = array(5, int(0, 2 ** 10 - 1));
+    expect(shapeOf(a10)).toEqual({ bits: null, words: 2, slots: 5 });
+    const { root, slots } = build<{ xs: ArrLike<number> }>(record({ xs: a10 }));
+    expect(slots.map((s) => [s.word, s.shift])).toEqual([
+      [0, 0],
+      [0, 10],
+      [0, 20],
+      [1, 0],
+      [1, 10],
+    ]);
+    for (let i = 0; i < 5; i++) root.xs.set(i, 2 ** 10 - 1 - i);
+    expect(root.xs.toArray()).toEqual([1023, 1022, 1021, 1020, 1019]);
+    // Records of 9 bits (a 3-bit int array, a 6-bit lock): three per word.
+    const recs = array(5, record({ a: array(3, int(0, 1)), b: lock() }));
+    const out: SlotInfo[] = [];
+    collectSlots(recs, 'r', 0, 0, out);
+    for (const s of out) expect(s.shift + s.bits, s.path).toBeLessThanOrEqual(32);
+    expect(out.filter((s) => s.path.endsWith('.b')).map((s) => [s.word, s.shift])).toEqual([
+      [0, 3],
+      [0, 12],
+      [0, 21],
+      [1, 3],
+      [1, 12],
+    ]);
+    // A lock of 2^30 owners is 31 bits: one per word.
+    const bigLocks: SlotInfo[] = [];
+    collectSlots(array(3, lock(2 ** 30)), 'l', 0, 0, bigLocks);
+    expect(bigLocks.map((s) => [s.word, s.shift, s.bits])).toEqual([
+      [0, 0, 31],
+      [1, 0, 31],
+      [2, 0, 31],
+    ]);
+  });
+});
+
+describe('property: random values through views in a random record', () => {
+  type Leaf =
+    | { kind: 'bool' }
+    | { kind: 'int'; min: number; max: number }
+    | { kind: 'enum'; n: number }
+    | { kind: 'lock'; owners: number };
+  type FieldSpec = { shape: 'scalar'; t: Leaf } | { shape: 'array'; n: number; t: Leaf } | { shape: 'record'; fields: Leaf[] };
+
+  const I32_MIN = -(2 ** 31);
+  const I32_MAX = 2 ** 31 - 1;
+  const intLeaf: fc.Arbitrary<Leaf> = fc.oneof(
+    // small ranges around 0, often negative minimums
+    fc.tuple(fc.integer({ min: -40, max: 40 }), fc.integer({ min: 0, max: 70 })).map(([min, w]) => ({ kind: 'int' as const, min, max: min + w })),
+    // ranges of 2^b values, b up to 32 (exact powers are the boundary of a width)
+    fc
+      .tuple(fc.integer({ min: 0, max: 32 }), fc.integer({ min: -1, max: 1 }), fc.double({ min: 0, max: 1, noNaN: true }))
+      .map(([b, d, u]) => {
+        const span = Math.max(1, Math.min(2 ** 32, 2 ** b + d));
+        const min = Math.floor(I32_MIN + u * (2 ** 32 - span));
+        return { kind: 'int' as const, min, max: min + span - 1 };
+      }),
+    // anything in 32 bits
+    fc.tuple(fc.integer({ min: I32_MIN, max: I32_MAX }), fc.integer({ min: I32_MIN, max: I32_MAX })).map(([x, y]) => ({
+      kind: 'int' as const,
+      min: Math.min(x, y),
+      max: Math.max(x, y),
+    })),
+    fc.constant({ kind: 'int' as const, min: I32_MIN, max: I32_MAX }),
+  );
+  const leaf: fc.Arbitrary<Leaf> = fc.oneof(
+    fc.constant({ kind: 'bool' as const }),
+    intLeaf,
+    fc.integer({ min: 1, max: 70 }).map((n) => ({ kind: 'enum' as const, n })),
+    fc.oneof(fc.integer({ min: 1, max: 130 }), fc.integer({ min: 1, max: 2 ** 30 })).map((owners) => ({ kind: 'lock' as const, owners })),
+  );
+  const fieldSpec: fc.Arbitrary<FieldSpec> = fc.oneof(
+    { weight: 3, arbitrary: leaf.map((t) => ({ shape: 'scalar' as const, t })) },
+    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 5 }), leaf).map(([n, t]) => ({ shape: 'array' as const, n, t })) },
+    { weight: 1, arbitrary: fc.array(leaf, { minLength: 0, maxLength: 4 }).map((fields) => ({ shape: 'record' as const, fields })) },
+  );
+  const pick = fc.oneof(fc.constant(0), fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true }));
+  const write = fc.record({ leaf: fc.nat(), u: pick });
+
+  function toType(l: Leaf): ScalarType {
+    switch (l.kind) {
+      case 'bool':
+        return bool();
+      case 'int':
+        return int(l.min, l.max);
+      case 'enum':
+        return enumOf(...Array.from({ length: l.n }, (_, i) => `v${i}`));
+      case 'lock':
+        return lock(l.owners);
+    }
+  }
+  function fieldType(f: FieldSpec): Type {
+    if (f.shape === 'scalar') return toType(f.t);
+    if (f.shape === 'array') return array(f.n, toType(f.t));
+    return record(Object.fromEntries(f.fields.map((l, i) => [`g${i}`, toType(l)])));
+  }
+
+  /** One scalar of the record: how to read and write it through the views. */
+  interface Access {
+    path: string;
+    leaf: Leaf;
+    get(): number;
+    set(u: number): number;
+  }
+
+  /** Reads a view's value as a slot value; writes the value that `u` in [0, 1] picks, returns it. */
+  function access(path: string, l: Leaf, get: () => unknown, set: (v: unknown) => void, lockOf: () => LockLike): Access {
+    const scale = (u: number, n: number) => Math.min(n - 1, Math.floor(u * n));
+    switch (l.kind) {
+      case 'bool':
+        return { path, leaf: l, get: () => (get() ? 1 : 0), set: (u) => (set(u >= 0.5), u >= 0.5 ? 1 : 0) };
+      case 'int':
+        return {
+          path,
+          leaf: l,
+          get: () => get() as number,
+          set: (u) => {
+            const v = l.min + scale(u, l.max - l.min + 1);
+            set(v);
+            return v;
+          },
+        };
+      case 'enum':
+        return {
+          path,
+          leaf: l,
+          get: () => Number(String(get()).slice(1)),
+          set: (u) => {
+            const i = scale(u, l.n);
+            set(`v${i}`);
+            return i;
+          },
+        };
+      case 'lock':
+        return {
+          path,
+          leaf: l,
+          get: () => lockOf().owner + 1,
+          set: (u) => {
+            const lk = lockOf();
+            if (!lk.free) {
+              lk.release(lk.owner);
+              return 0;
+            }
+            const id = scale(u, l.owners);
+            lk.acquire(id);
+            return id + 1;
+          },
+        };
+    }
+  }
+
+  function accesses(specs: FieldSpec[], root: Record<string, any>): Access[] {
+    const out: Access[] = [];
+    specs.forEach((f, i) => {
+      const name = `f${i}`;
+      if (f.shape === 'scalar') {
+        out.push(access(name, f.t, () => root[name], (v) => (root[name] = v), () => root[name] as LockLike));
+      } else if (f.shape === 'array') {
+        for (let j = 0; j < f.n; j++) {
+          const arr = root[name];
+          if (f.t.kind === 'lock') out.push(access(`${name}[${j}]`, f.t, () => null, () => {}, () => arr[j] as LockLike));
+          else out.push(access(`${name}[${j}]`, f.t, () => arr.get(j), (v) => arr.set(j, v), () => arr[j]));
+        }
+      } else {
+        const rec = root[name];
+        f.fields.forEach((l, j) => {
+          const g = `g${j}`;
+          out.push(access(`${name}.${g}`, l, () => rec[g], (v) => (rec[g] = v), () => rec[g] as LockLike));
+        });
+      }
+    });
+    return out;
+  }
+
+  it('every value written reads back; no write changes another field; the words are exactly the encoded values', () => {
+    fc.assert(
+      fc.property(fc.array(fieldSpec, { minLength: 1, maxLength: 10 }), fc.array(write, { minLength: 1, maxLength: 40 }), (specs, writes) => {
+        const t = record(Object.fromEntries(specs.map((f, i) => [`f${i}`, fieldType(f)])));
+        const { store, root, slots, words } = build<Record<string, any>>(t);
+        const acc = accesses(specs, root);
+        if (acc.length === 0) return;
+        // Slots and accessors correspond one to one, in order.
+        expect(slots.map((s) => s.path)).toEqual(acc.map((a) => a.path));
+        // Layout: every slot inside its word, no bit shared, within the words counted.
+        const used = new Int32Array(words);
+        for (const s of slots) {
+          expect(s.word).toBeLessThan(words);
+          expect(s.shift + s.bits).toBeLessThanOrEqual(32);
+          expect(used[s.word]! & fieldMask(s)).toBe(0);
+          used[s.word] = used[s.word]! | fieldMask(s);
+        }
+        // The all-zero state reads as the defaults.
+        const expected = slots.map((s) => (s.type.kind === 'int' ? s.type.min : 0));
+        expect(acc.map((a) => a.get())).toEqual(expected);
+        for (const w of writes) {
+          const k = w.leaf % acc.length;
+          const v = acc[k]!.set(w.u);
+          expected[k] = v;
+          expect(acc[k]!.get(), acc[k]!.path).toBe(v);
+          expect(decodeSlots(slots, store.b)).toEqual(expected);
+          expect(acc.map((a) => a.get())).toEqual(expected);
+          expect(store.b).toEqual(encodeSlots(slots, words, expected));
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
   });
 });

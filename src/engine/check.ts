@@ -3,6 +3,7 @@
  * was found into a verdict, a result and (for a violation) a trace.
  */
 import { match } from 'ts-pattern';
+import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
 import { collisionProbability } from '../state/fingerprint.js';
 import { EXHAUSTIVE, type StrategyName } from '../strategy/index.js';
@@ -15,7 +16,18 @@ export interface CheckOptions extends Limits {
   readonly onProgress?: (p: Progress) => void;
 }
 
+function checkLimits(opts: CheckOptions): void {
+  const bad = (name: string, v: unknown, what: string) =>
+    new MmraceError('E_USAGE', `${name} = ${String(v)}: must be ${what}`);
+  const { maxStates, maxDepth, timeLimit, strategy } = opts;
+  if (maxStates !== undefined && !(Number.isSafeInteger(maxStates) && maxStates >= 1)) throw bad('maxStates', maxStates, 'a positive integer');
+  if (maxDepth !== undefined && !(Number.isSafeInteger(maxDepth) && maxDepth >= 0)) throw bad('maxDepth', maxDepth, 'a whole number');
+  if (timeLimit !== undefined && !(timeLimit >= 0 && Number.isFinite(timeLimit))) throw bad('timeLimit', timeLimit, 'a number of seconds >= 0');
+  if (strategy !== undefined && !(strategy in EXHAUSTIVE)) throw bad('strategy', strategy, `one of ${Object.keys(EXHAUSTIVE).join(', ')}`);
+}
+
 export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = {}): CheckResult {
+  checkLimits(opts);
   const strategy = opts.strategy ?? 'bfs';
   const x = new Exploration(m, opts, opts.onProgress);
   EXHAUSTIVE[strategy](x);

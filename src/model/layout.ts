@@ -314,7 +314,7 @@ export function makeView(t: Type, store: Store, o: number, s: number, k: number,
     case 'array':
       return makeArrayView(t, store, o, s, k, path);
     case 'lock':
-      return Object.seal(new LockV(store, o, s, k, scalarBits(t)));
+      return Object.seal(new LockV(store, o, s, k, scalarBits(t), t.owners));
     default:
       throw new MmraceError('E_INTERNAL', `makeView on scalar ${t.kind}`);
   }
@@ -463,9 +463,10 @@ class LockV implements LockView, ViewBase {
     readonly s: number,
     readonly k: number,
     bits: number,
+    owners: number,
   ) {
     this.mask = maskOf(bits);
-    this.owners = 2 ** bits - 1;
+    this.owners = owners;
   }
   private raw(): number {
     const $ = this.$;

@@ -21,7 +21,8 @@ export class FingerprintSet {
   size = 0;
 
   constructor(initialCapacity = MIN_CAPACITY) {
-    this.cap = Math.max(MIN_CAPACITY, Math.ceil(initialCapacity));
+    const want = Number.isFinite(initialCapacity) ? Math.ceil(initialCapacity) : MIN_CAPACITY;
+    this.cap = Math.min(MAX_CAPACITY, Math.max(MIN_CAPACITY, want));
     this.table = new Int32Array(this.cap * 2);
     this.limit = Math.floor(this.cap * MAX_LOAD);
   }

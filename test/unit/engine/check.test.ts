@@ -288,8 +288,8 @@ describe('limits', () => {
   }
 
   it('a time limit already passed stops a large search as incomplete, time-limit', () => {
-    // The clock is read every 1024 expansions; counter T=3 L=3 has far more states
-    // (27,136 per models/counter), so the search stops at the first reading.
+    // The clock is read every 1024 expansions; counter T=3 L=3 has more states
+    // (4,627 per models/counter), so the search stops at the first reading.
     for (const strategy of STRATEGIES) {
       const r = run(compileModel(counter, { threads: 3, incs: 3 }), { strategy, timeLimit: 0 });
       expect([r.verdict, r.limit]).toEqual(['incomplete', 'time-limit']);

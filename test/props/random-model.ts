@@ -13,6 +13,7 @@
  *     copy    dst = src % (max(dst) + 1)
  *     inc     dst = (dst + 1) % (max(dst) + 1)
  *     choose  dst = one of `values` (each index is a separate transition)
+ *     chooseUpTo  dst = one of 0 .. src % (max(dst) + 1) (an arity that depends on the state)
  *     fault   if `when` holds: the transition is a fault of `property`; stop the step
  *     goto    (last op only) continue at step `label` (≤ the current step)
  *     finish  (last op only) the instance is done
@@ -36,6 +37,7 @@ export type Op =
   | { readonly op: 'copy'; readonly dst: VarRef; readonly src: VarRef }
   | { readonly op: 'inc'; readonly dst: VarRef }
   | { readonly op: 'choose'; readonly dst: VarRef; readonly values: readonly number[] }
+  | { readonly op: 'chooseUpTo'; readonly dst: VarRef; readonly src: VarRef }
   | { readonly op: 'fault'; readonly when: Cond; readonly property: string }
   | { readonly op: 'goto'; readonly label: number }
   | { readonly op: 'finish' };
@@ -201,8 +203,9 @@ function resolve(raw: RawModel): ModelDesc {
             return { op: 'copy', dst, src: ref(ro.src, ro.srcLocal) };
           case 3:
           case 4:
-          case 5:
             return { op: 'inc', dst };
+          case 5:
+            return { op: 'chooseUpTo', dst, src: ref(ro.src, ro.srcLocal) };
           case 6:
           case 7:
             return { op: 'choose', dst, values: ro.values.map((x) => x % range) };
@@ -266,6 +269,8 @@ export function describeModel(d: ModelDesc): string {
         return `${ref(o.dst)}++ mod`;
       case 'choose':
         return `${ref(o.dst)} = choose[${o.values.join(',')}]`;
+      case 'chooseUpTo':
+        return `${ref(o.dst)} = choose(0..${ref(o.src)} mod)`;
       case 'fault':
         return `if (${cond(o.when)}) fault ${o.property}`;
       case 'goto':

@@ -81,6 +81,16 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
           out.push(...run(branch, n, ops, i + 1, next));
         }
         return out;
+      } else if (op.op === 'chooseUpTo') {
+        // Values 0 .. src mod (max + 1): the number of branches depends on the state.
+        const arity = (get(s, n, op.src) % (top(n, op.dst) + 1)) + 1;
+        const out: Outcome[] = [];
+        for (let x = 0; x < arity; x++) {
+          const branch = clone(s);
+          set(branch, n, op.dst, x);
+          out.push(...run(branch, n, ops, i + 1, next));
+        }
+        return out;
       } else if (op.op === 'fault') {
         if (test(s, n, op.when)) return [{ fault: op.property }];
       } else if (op.op === 'goto') next = op.label;

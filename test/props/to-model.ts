@@ -42,6 +42,9 @@ export function toModel(d: ModelDesc): Model {
         case 'choose':
           write(c, op.dst, c.choose(op.values));
           break;
+        case 'chooseUpTo':
+          write(c, op.dst, c.choose((read(c.s, c.l, op.src) % (maxOf(op.dst, localMax) + 1)) + 1));
+          break;
         case 'fault':
           if (holds(c, op.when)) {
             c.fault(`fault at ${where}`, op.property);

@@ -291,12 +291,15 @@ function describeScalar(t: ScalarType): string {
 
 // ---- views ---------------------------------------------------------------------------
 
-/** Every view knows its word `o`, its bit offset `s` and its first slot number `k`. */
+/**
+ * Every view knows its word `$o`, its bit offset `$s` and its first slot number `$k`
+ * (names a schema field cannot take: fields are identifiers without `$`).
+ */
 interface ViewBase {
   readonly $: Store;
-  readonly o: number;
-  readonly s: number;
-  readonly k: number;
+  readonly $o: number;
+  readonly $s: number;
+  readonly $k: number;
 }
 type ViewCtor = new ($: Store, o: number, s: number, k: number, path: string) => ViewBase;
 
@@ -346,14 +349,14 @@ function recordClass(rt: RecordType): ViewCtor {
   const composite: { name: string; type: Type; rel: RelPart }[] = [];
   class R implements ViewBase {
     readonly $: Store;
-    readonly o: number;
-    readonly s: number;
-    readonly k: number;
+    readonly $o: number;
+    readonly $s: number;
+    readonly $k: number;
     constructor($: Store, o: number, s: number, k: number, path: string) {
       this.$ = $;
-      this.o = o;
-      this.s = s;
-      this.k = k;
+      this.$o = o;
+      this.$s = s;
+      this.$k = k;
       for (const c of composite) {
         const value = makeView(c.type, $, o + c.rel.w, s + c.rel.s, k + c.rel.k, path ? `${path}.${c.name}` : c.name);
         Object.defineProperty(this, c.name, { value, enumerable: true, writable: false });
@@ -392,15 +395,15 @@ function scalarAccessor(t: Exclude<ScalarType, { kind: 'lock' }>, W: number, S: 
       return {
         get(this: ViewBase): boolean {
           const $ = this.$;
-          if ($.m & MODE_RECORD) $.r(this.k + K);
-          return (($.b[this.o + W]! >>> (this.s + S)) & 1) !== 0;
+          if ($.m & MODE_RECORD) $.r(this.$k + K);
+          return (($.b[this.$o + W]! >>> (this.$s + S)) & 1) !== 0;
         },
         set(this: ViewBase, v: boolean) {
           const $ = this.$;
-          if ($.m) $.w(this.k + K);
-          if (v !== true && v !== false) $.range(this.k + K, v);
-          const w = this.o + W;
-          const bit = 1 << (this.s + S);
+          if ($.m) $.w(this.$k + K);
+          if (v !== true && v !== false) $.range(this.$k + K, v);
+          const w = this.$o + W;
+          const bit = 1 << (this.$s + S);
           $.b[w] = v ? $.b[w]! | bit : $.b[w]! & ~bit;
         },
       };
@@ -411,15 +414,15 @@ function scalarAccessor(t: Exclude<ScalarType, { kind: 'lock' }>, W: number, S: 
       return {
         get(this: ViewBase): number {
           const $ = this.$;
-          if ($.m & MODE_RECORD) $.r(this.k + K);
-          return (((($.b[this.o + W]! >>> (this.s + S)) & M) >>> 0) + min);
+          if ($.m & MODE_RECORD) $.r(this.$k + K);
+          return (((($.b[this.$o + W]! >>> (this.$s + S)) & M) >>> 0) + min);
         },
         set(this: ViewBase, v: number) {
           const $ = this.$;
-          if ($.m) $.w(this.k + K);
-          if ((v | 0) !== v || v < min || v > max) $.range(this.k + K, v);
-          const w = this.o + W;
-          const sh = this.s + S;
+          if ($.m) $.w(this.$k + K);
+          if ((v | 0) !== v || v < min || v > max) $.range(this.$k + K, v);
+          const w = this.$o + W;
+          const sh = this.$s + S;
           const m = M << sh;
           $.b[w] = ($.b[w]! & ~m) | (((v - min) << sh) & m);
         },
@@ -432,16 +435,16 @@ function scalarAccessor(t: Exclude<ScalarType, { kind: 'lock' }>, W: number, S: 
       return {
         get(this: ViewBase): string {
           const $ = this.$;
-          if ($.m & MODE_RECORD) $.r(this.k + K);
-          return values[($.b[this.o + W]! >>> (this.s + S)) & M]!;
+          if ($.m & MODE_RECORD) $.r(this.$k + K);
+          return values[($.b[this.$o + W]! >>> (this.$s + S)) & M]!;
         },
         set(this: ViewBase, v: string) {
           const $ = this.$;
-          if ($.m) $.w(this.k + K);
+          if ($.m) $.w(this.$k + K);
           const i = index.get(v);
-          const x = i === undefined ? $.range(this.k + K, v) : i;
-          const w = this.o + W;
-          const sh = this.s + S;
+          const x = i === undefined ? $.range(this.$k + K, v) : i;
+          const w = this.$o + W;
+          const sh = this.$s + S;
           const m = M << sh;
           $.b[w] = ($.b[w]! & ~m) | ((x << sh) & m);
         },
@@ -459,9 +462,9 @@ class LockV implements LockView, ViewBase {
   private readonly owners: number;
   constructor(
     readonly $: Store,
-    readonly o: number,
-    readonly s: number,
-    readonly k: number,
+    readonly $o: number,
+    readonly $s: number,
+    readonly $k: number,
     bits: number,
     owners: number,
   ) {
@@ -470,13 +473,13 @@ class LockV implements LockView, ViewBase {
   }
   private raw(): number {
     const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(this.k);
-    return ($.b[this.o]! >>> this.s) & this.mask;
+    if ($.m & MODE_RECORD) $.r(this.$k);
+    return ($.b[this.$o]! >>> this.$s) & this.mask;
   }
   private put(raw: number): void {
-    const m = this.mask << this.s;
+    const m = this.mask << this.$s;
     const b = this.$.b;
-    b[this.o] = (b[this.o]! & ~m) | ((raw << this.s) & m);
+    b[this.$o] = (b[this.$o]! & ~m) | ((raw << this.$s) & m);
   }
   get free(): boolean {
     return this.raw() === 0;
@@ -490,18 +493,18 @@ class LockV implements LockView, ViewBase {
   acquire(id: number): void {
     const $ = this.$;
     const held = this.raw();
-    if ($.m) $.w(this.k);
+    if ($.m) $.w(this.$k);
     if ((id | 0) !== id || id < 0 || id >= this.owners) {
       throw new MmraceError(
         'E_MODEL_RANGE',
-        `${$.slots[this.k]!.path}.acquire(${String(id)}): owner ids of this lock are 0 to ${this.owners - 1}`,
+        `${$.slots[this.$k]!.path}.acquire(${String(id)}): owner ids of this lock are 0 to ${this.owners - 1}`,
         'declare the lock with room for more owners: lock(n)',
       );
     }
     if (held !== 0) {
       throw new MmraceError(
         'E_MODEL_DEF',
-        `${$.slots[this.k]!.path}.acquire(${id}): the lock is held by ${held - 1}`,
+        `${$.slots[this.$k]!.path}.acquire(${id}): the lock is held by ${held - 1}`,
         'guard the step that takes a lock with `await: c => <lock>.free`',
       );
     }
@@ -510,10 +513,10 @@ class LockV implements LockView, ViewBase {
   release(id: number): void {
     const $ = this.$;
     const held = this.raw();
-    if ($.m) $.w(this.k);
+    if ($.m) $.w(this.$k);
     if (held !== id + 1) {
       const what = held === 0 ? 'free' : `held by ${held - 1}`;
-      throw new MmraceError('E_MODEL_DEF', `${$.slots[this.k]!.path}.release(${id}): the lock is ${what}`);
+      throw new MmraceError('E_MODEL_DEF', `${$.slots[this.$k]!.path}.release(${id}): the lock is ${what}`);
     }
     this.put(0);
   }
@@ -542,9 +545,9 @@ abstract class ScalarArrayBase {
   readonly length: number;
   constructor(
     readonly $: Store,
-    readonly o: number,
-    readonly s: number,
-    readonly k: number,
+    readonly $o: number,
+    readonly $s: number,
+    readonly $k: number,
     /** The array's path in the state, for errors. */
     readonly path: string,
     t: ArrayType,
@@ -563,14 +566,14 @@ abstract class ScalarArrayBase {
   protected rawAt(i: number): number {
     this.check(i);
     const $ = this.$;
-    if ($.m & MODE_RECORD) $.r(this.k + i);
-    return (($.b[this.o + this.pw[i]!]! >>> (this.s + this.ps[i]!)) & this.mask) >>> 0;
+    if ($.m & MODE_RECORD) $.r(this.$k + i);
+    return (($.b[this.$o + this.pw[i]!]! >>> (this.$s + this.ps[i]!)) & this.mask) >>> 0;
   }
   protected putAt(i: number, raw: number): void {
-    const w = this.o + this.pw[i]!;
-    const m = this.mask << (this.s + this.ps[i]!);
+    const w = this.$o + this.pw[i]!;
+    const m = this.mask << (this.$s + this.ps[i]!);
     const b = this.$.b;
-    b[w] = (b[w]! & ~m) | ((raw << (this.s + this.ps[i]!)) & m);
+    b[w] = (b[w]! & ~m) | ((raw << (this.$s + this.ps[i]!)) & m);
   }
   abstract get(i: number): unknown;
   toArray(): unknown[] {
@@ -590,8 +593,8 @@ class BoolArray extends ScalarArrayBase implements ScalarArrayView<boolean> {
   set(i: number, v: boolean): void {
     this.check(i);
     const $ = this.$;
-    if ($.m) $.w(this.k + i);
-    if (v !== true && v !== false) $.range(this.k + i, v);
+    if ($.m) $.w(this.$k + i);
+    if (v !== true && v !== false) $.range(this.$k + i, v);
     this.putAt(i, v ? 1 : 0);
   }
   override toArray(): boolean[] {
@@ -613,8 +616,8 @@ class IntArray extends ScalarArrayBase implements ScalarArrayView<number> {
   set(i: number, v: number): void {
     this.check(i);
     const $ = this.$;
-    if ($.m) $.w(this.k + i);
-    if ((v | 0) !== v || v < this.min || v > this.max) $.range(this.k + i, v);
+    if ($.m) $.w(this.$k + i);
+    if ((v | 0) !== v || v < this.min || v > this.max) $.range(this.$k + i, v);
     this.putAt(i, v - this.min);
   }
   override toArray(): number[] {
@@ -636,9 +639,9 @@ class EnumArray extends ScalarArrayBase implements ScalarArrayView<string> {
   set(i: number, v: string): void {
     this.check(i);
     const $ = this.$;
-    if ($.m) $.w(this.k + i);
+    if ($.m) $.w(this.$k + i);
     const x = this.index.get(v);
-    this.putAt(i, x === undefined ? $.range(this.k + i, v) : x);
+    this.putAt(i, x === undefined ? $.range(this.$k + i, v) : x);
   }
   override toArray(): string[] {
     return super.toArray() as string[];

@@ -83,7 +83,7 @@ export function array<T extends Type>(length: number, of: T): ArrayType<T> {
   return { kind: 'array', length, of };
 }
 
-const RESERVED = new Set(['$', 'o', 'constructor', '__proto__', 'prototype', 'toJSON']);
+const RESERVED = new Set(['constructor', '__proto__', 'prototype', 'toJSON']);
 
 export function checkFieldName(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || RESERVED.has(name)) {

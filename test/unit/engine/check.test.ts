@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { actor, bool, check, defineModel, int, lock, replay } from '../../../src/index.js';
 import type { CheckResult, CompiledModel } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, mmError } from '../helpers.js';
 
 const STRATEGIES = ['bfs', 'dfs'] as const;
 
@@ -293,8 +293,32 @@ describe('limits', () => {
     for (const strategy of STRATEGIES) {
       const r = run(compileModel(counter, { threads: 3, incs: 3 }), { strategy, timeLimit: 0 });
       expect([r.verdict, r.limit]).toEqual(['incomplete', 'time-limit']);
-      expect(r.states).toBeLessThan(27136);
+      expect(r.states).toBeLessThan(4627);
     }
+  });
+
+  it('malformed limits and strategies are refused with E_USAGE before any search', () => {
+    const bad: Parameters<typeof check>[2][] = [
+      { maxStates: 0 },
+      { maxStates: -1 },
+      { maxStates: 2.5 },
+      { maxStates: NaN },
+      { maxStates: Infinity },
+      { maxDepth: -1 },
+      { maxDepth: 1.5 },
+      { maxDepth: NaN },
+      { timeLimit: -1 },
+      { timeLimit: NaN },
+      { timeLimit: Infinity },
+      { strategy: 'random' as 'bfs' },
+    ];
+    for (const opts of bad) {
+      const e = mmError(() => run(locked2(), opts));
+      expect(e.code, JSON.stringify(opts, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))).toBe('E_USAGE');
+    }
+    // The smallest legal values are accepted.
+    expect(run(locked2(), { maxStates: 1 }).verdict).toBe('incomplete');
+    expect(run(locked2(), { maxDepth: 0 }).verdict).toBe('incomplete');
   });
 
   it('a violation beyond maxStates gives incomplete, not safe', () => {

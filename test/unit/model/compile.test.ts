@@ -20,7 +20,7 @@ describe('model definition errors (E_MODEL_DEF)', () => {
     ['label done', { state: okState, actors: { t: { steps: { done: () => {} } } } }],
     ['empty label', { state: okState, actors: { t: { steps: { '': () => {} } } } }],
     ['bad state field name', { state: { 'x-y': int(0, 1) }, actors: okActors }],
-    ['reserved state field name', { state: { o: int(0, 1) }, actors: okActors }],
+    ['reserved state field name', { state: { toJSON: int(0, 1) }, actors: okActors }],
     ['state field not a type', { state: { x: 3 }, actors: okActors }],
     ['bad locals field name', { state: okState, actors: { t: { locals: { 'a b': int(0, 1) }, steps: { go: () => {} } } } }],
     ['locals not types', { state: okState, actors: { t: { locals: { a: 1 }, steps: { go: () => {} } } } }],
@@ -418,5 +418,40 @@ describe('invariants', () => {
     expect(e.code).toBe('E_MODEL_THREW');
     expect(e.message).toContain('invariant boom');
     expect(e.message).toContain('oops');
+  });
+});
+
+describe('field names that views use internally elsewhere', () => {
+  it('fields and locals named o, s, k are ordinary state', () => {
+    // Views keep their position in $o/$s/$k: a schema field can never shadow them.
+    const m = new CompiledModel(
+      defineModel({
+        id: 'kso',
+        state: { k: int(0, 3), s: bool(), o: int(0, 3), r: array(2, record({ k: int(0, 2), s: bool() })) },
+        actors: {
+          a: actor({
+            locals: { k: int(0, 2) },
+            steps: {
+              one: (c) => {
+                c.l.k = 2;
+                c.s.k = 3;
+                c.s.s = true;
+                c.s.o = 1;
+                c.s.r[1]!.k = 2;
+              },
+            },
+          }),
+        },
+        invariants: {
+          written: (s, w) =>
+            w.pc('a') !== 'done' || (s.k === 3 && s.s && s.o === 1 && s.r[1]!.k === 2 && s.r[0]!.k === 0 && !s.r[0]!.s && w.locals('a').k === 2),
+        },
+      }),
+      {},
+    );
+    const r = check(m, ANY_MODEL_PATH);
+    expect([r.verdict, r.states]).toEqual(['safe', 2]);
+    const init = m.initialStates()[0]!;
+    expect(m.decode(init).every((v) => v === 0)).toBe(true);
   });
 });

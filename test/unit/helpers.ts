@@ -1,5 +1,5 @@
 /** Small helpers shared by the unit tests (not a test file itself). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,18 @@ export function mmError(fn: () => unknown): MmraceError {
   return thrown;
 }
 
-/** A fresh temporary folder for trace files. */
+const made: string[] = [];
+
+/** A fresh temporary folder for trace files (removed by `removeTempDirs`). */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'mmrace-unit-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mmrace-unit-'));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder `tempDir` made in this test file (use in afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** An existing file whose source is hashed into traces (this helper itself). */

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { actor, check, defineModel, int, lock, readTrace, replay, writeTrace } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel, mmError, tempDir } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
+
+afterAll(removeTempDirs);
 
 function traceOf(m: CompiledModel, strategy: 'bfs' | 'dfs' = 'bfs'): Trace {
   const r = check(m, ANY_MODEL_PATH, { strategy });

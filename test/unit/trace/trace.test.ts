@@ -1,10 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TRACE_FORMAT, actor, check, defineModel, int, readTrace, writeTrace } from '../../../src/index.js';
 import type { Trace } from '../../../src/index.js';
 import { hashSource } from '../../../src/trace/trace.js';
-import { ANY_MODEL_PATH, compileModel, mmError, tempDir } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
+
+afterAll(removeTempDirs);
 import { createHash } from 'node:crypto';
 
 const model = defineModel({

@@ -1,0 +1,53 @@
+/**
+ * Every scenario of scenarios/ (deep ones included only with MMRACE_DEEP=1): the
+ * checker reaches the expected verdict, and every violation's trace replays to the same
+ * property. In-process, through the public API, so the whole suite stays fast.
+ */
+import { readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CompiledModel, check, loadModel, loadScenario, replay } from '../../src/index.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const deep = process.env['MMRACE_DEEP'] === '1';
+
+function scenarioFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...scenarioFiles(p));
+    else if (e.name.endsWith('.json')) out.push(p);
+  }
+  return out.sort();
+}
+
+const files = scenarioFiles(join(root, 'scenarios'));
+
+describe('every scenario meets its expectation and its trace replays', () => {
+  it('covers the five seed problems with at least 30 variants', () => {
+    const families = new Set(files.map((f) => relative(join(root, 'scenarios'), f).split('/')[0]));
+    for (const f of ['trans_pgd', 'xen', 'direct_map', 'riscv_kexec', 'contpte']) expect(families).toContain(f);
+    expect(files.filter((f) => !loadScenario(f).tags.includes('deep')).length).toBeGreaterThanOrEqual(30);
+  });
+
+  const run = files.filter((f) => deep || !loadScenario(f).tags.includes('deep'));
+  it.each(run.map((f) => [relative(root, f), f]))('%s', async (_name, file) => {
+    const s = loadScenario(file);
+    const { model, path } = await loadModel(s.modelPath);
+    const m = new CompiledModel(model, s.params);
+    const r = check(m, path, {
+      strategy: s.strategy as 'bfs' | 'dfs',
+      maxStates: s.limits.maxStates,
+      maxDepth: s.limits.maxDepth,
+      timeLimit: s.limits.timeLimit,
+    });
+    if (s.expect.verdict === 'safe') {
+      expect(r.verdict).toBe('safe');
+      return;
+    }
+    expect([r.verdict, r.property]).toEqual(['violation', s.expect.property]);
+    const rep = replay(r.trace!, new CompiledModel(model, s.params));
+    expect([rep.reproduced, rep.property]).toEqual([true, s.expect.property]);
+  });
+});

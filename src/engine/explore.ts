@@ -125,29 +125,40 @@ export class Exploration implements SuccessorSink {
   }
 
   private addInitial(s: Int32Array, i: number): boolean {
-    fingerprint(s, s.length);
-    if (!this.seen.put(fp.hi, fp.lo)) return true;
-    const max = this.limits.maxStates;
-    if (max !== undefined && this.states >= max) {
-      this.limitHit = 'max-states';
-      return false;
-    }
-    const id = this.states++;
-    this.parent.push(NO_PARENT);
-    this.move.push(i);
-    let inv: string | null;
     try {
-      inv = this.m.violatedInvariant(s);
+      return this.store(s, NO_PARENT, i, 0) >= 0;
     } catch (e) {
       this.fail(e, { init: i, moves: [] });
       return false;
     }
-    if (inv !== null) {
-      this.violation = { kind: 'invariant', property: inv, message: `initial state violates ${inv}`, path: this.pathTo(id) };
-      return false;
+  }
+
+  /**
+   * Stores state `s` if it is new: its parent link, its move, its depth; checks the
+   * invariants and hands it to the frontier. Returns 1 for a new state, 0 for one seen
+   * before, -1 when the search must stop (a limit or a violation). An invariant that
+   * throws propagates.
+   */
+  private store(s: Int32Array, parent: number, move: number, depth: number): number {
+    fingerprint(s, s.length);
+    if (!this.seen.put(fp.hi, fp.lo)) return 0;
+    const max = this.limits.maxStates;
+    if (max !== undefined && this.states >= max) {
+      this.limitHit = 'max-states';
+      return -1;
     }
-    this.frontier!.add(s, id, 0);
-    return true;
+    const id = this.states++;
+    this.parent.push(parent);
+    this.move.push(move);
+    if (depth > this.depth) this.depth = depth;
+    const inv = this.m.violatedInvariant(s);
+    if (inv !== null) {
+      const where = depth === 0 ? ' in an initial state' : '';
+      this.violation = { kind: 'invariant', property: inv, message: `${inv} does not hold${where}`, path: this.pathTo(id) };
+      return -1;
+    }
+    this.frontier!.add(s, id, depth);
+    return 1;
   }
 
   /**
@@ -226,30 +237,11 @@ export class Exploration implements SuccessorSink {
       };
       return false;
     }
-    fingerprint(work, work.length);
-    if (!this.seen.put(fp.hi, fp.lo)) return true;
-    const max = this.limits.maxStates;
-    if (max !== undefined && this.states >= max) {
-      this.limitHit = 'max-states';
-      return false;
-    }
-    const id = this.states++;
-    this.parent.push(this.currentId);
-    this.move.push(k + this.nInst * ordinal);
-    const depth = this.currentDepth + 1;
-    if (depth > this.depth) this.depth = depth;
-    let inv: string | null;
     try {
-      inv = this.m.violatedInvariant(work);
+      return this.store(work, this.currentId, k + this.nInst * ordinal, this.currentDepth + 1) >= 0;
     } catch (e) {
       throw new StepError(isMmraceError(e) ? e : new MmraceError('E_MODEL_THREW', String(e)), k, ordinal);
     }
-    if (inv !== null) {
-      this.violation = { kind: 'invariant', property: inv, message: `${inv} does not hold`, path: this.pathTo(id) };
-      return false;
-    }
-    this.frontier!.add(work, id, depth);
-    return true;
   }
 
   private checkClock(): void {

@@ -1,6 +1,6 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
 import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';

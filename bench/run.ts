@@ -98,7 +98,7 @@ interface MmraceJson {
   expectationMet?: boolean;
 }
 
-async function mmrace(args: string[]): Promise<Row> {
+async function mmrace(args: string[], tool = 'mmrace (BFS)'): Promise<Row> {
   const r = await exec(process.execPath, ['bin/mmrace.js', 'check', ...args, '--json', '--progress'], ROOT, undefined, 'inherit');
   const last = r.stdout.trim().split('\n').pop() ?? '';
   let json: MmraceJson;
@@ -111,7 +111,7 @@ async function mmrace(args: string[]): Promise<Row> {
     if (typeof json[k] !== 'number') throw new BenchError(`mmrace's JSON lacks ${k}: ${last}`);
   }
   const { verdict, states, transitions, depth, seconds, expectationMet } = json;
-  return { tool: 'mmrace (BFS)', verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet };
+  return { tool, verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet };
 }
 
 /** The run with the shortest search of RUNS runs, reported as it goes. */
@@ -283,6 +283,38 @@ function contpteTable(row: Row | null): string[] {
   ];
 }
 
+const PARALLEL = 'bench/scenarios/counter-4x5.json';
+
+/** The same scenario on the sequential engine, then on the parallel explorer with 1 and 2 workers. */
+async function parallelRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [label, extra] of [
+    ['sequential engine', []],
+    ['parallel, 1 worker', ['--workers', '1']],
+    ['parallel, 2 workers', ['--workers', '2']],
+  ] as const) {
+    console.log(`  ${label}`);
+    rows.push(await best(() => mmrace([PARALLEL, ...extra], label)));
+  }
+  return rows;
+}
+
+function parallelTable(rows: Row[]): string[] {
+  const [seq, one, two] = rows as [Row, Row, Row];
+  const same = one.states === two.states && one.transitions === two.transitions && one.depth === two.depth && seq.states === one.states;
+  return [
+    '## Parallel explorer: 1 worker vs 2',
+    '',
+    `\`${PARALLEL}\`, side by side: the sequential engine, then \`--workers 1\` and \`--workers 2\`. Same states, transitions and depth in all three: ${same ? 'yes' : 'NO'}.`,
+    '',
+    '| run | states | transitions | depth | search s | wall s | states/s |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.tool} | ${fmtInt(r.states)} | ${fmtInt(r.transitions)} | ${r.depth} | ${fmtSec(r.seconds)} | ${fmtSec(r.wall)} | ${fmtRate(r)} |`),
+    '',
+    `Speedup of 2 workers over 1 (search time): ${(one.seconds / two.seconds).toFixed(2)}; over the sequential engine: ${(seq.seconds / two.seconds).toFixed(2)}.`,
+  ];
+}
+
 const HOW_TO_READ = `## How to read
 
 - **Same state space.** \`counter.pml\` makes each mmrace step one SPIN transition, so with
@@ -325,6 +357,9 @@ async function main(): Promise<number> {
     console.log(`contpte: skipped, ${CONTPTE} does not exist yet`);
   }
 
+  console.log(`parallel: ${PARALLEL}`);
+  const par = await parallelRows();
+
   const doc = [
     '# Benchmark results: mmrace vs SPIN',
     '',
@@ -335,6 +370,8 @@ async function main(): Promise<number> {
     ...counterTables(results),
     '',
     ...contpteTable(contpte),
+    '',
+    ...parallelTable(par),
     '',
     HOW_TO_READ,
   ].join('\n');

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
+import { defaultWorkers, parallelCheck } from '../parallel/explore.js';
 import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
@@ -23,6 +24,7 @@ export interface CheckFlags {
   trace?: string;
   json?: boolean;
   progress?: boolean;
+  workers?: number | 'auto';
 }
 
 export interface Target {
@@ -38,6 +40,11 @@ export function resolveTarget(target: string, paramArgs: readonly string[]): Tar
     return { modelPath: scenario.modelPath, params: { ...scenario.params, ...cli }, scenario };
   }
   return { modelPath: target, params: cli, scenario: null };
+}
+
+/** --workers: a number, or auto (the machine's available parallelism). */
+export function resolveWorkers(w: number | 'auto' | undefined): number {
+  return w === undefined || w === 'auto' ? defaultWorkers() : w;
 }
 
 /** Where a trace goes when --trace is not given. */
@@ -86,7 +93,10 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
         }
       : {}),
   };
-  const r = check(m, loaded.path, opts);
+  // --workers runs BFS on the parallel explorer (the same result at any worker count);
+  // without it, and for DFS, the sequential engine runs.
+  const parallel = flags.workers !== undefined && opts.strategy === 'bfs';
+  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, workers: resolveWorkers(flags.workers) }) : check(m, loaded.path, opts);
   let traceFile: string | null = null;
   if (r.trace) {
     traceFile = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);

@@ -6,6 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { check } from '../engine/check.js';
+import { createPool, parallelCheck, type Pool } from '../parallel/explore.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
@@ -15,12 +16,13 @@ import { num, secs } from '../report/text.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
 import type { StrategyName } from '../strategy/index.js';
 import { writeTrace } from '../trace/trace.js';
-import { defaultTraceFile, expectationText, meetsExpectation } from './check.js';
+import { defaultTraceFile, expectationText, meetsExpectation, resolveWorkers } from './check.js';
 import { findFiles } from './list.js';
 import { out, shq } from './output.js';
 
 export interface CiFlags {
   deep?: boolean;
+  workers?: number | 'auto';
   junit?: string;
   json?: boolean;
 }
@@ -53,7 +55,7 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>): Promise<Row> {
+async function runOne(s: Scenario, models: Map<string, LoadedModel>, pool: Pool | null): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   let loaded = models.get(s.modelPath);
   if (!loaded) {
@@ -61,12 +63,13 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>): Promise<Ro
     models.set(s.modelPath, loaded);
   }
   const m = new CompiledModel(loaded.model, s.params);
-  const r = check(m, loaded.path, {
+  const opts = {
     strategy: s.strategy as StrategyName,
     maxStates: s.limits.maxStates,
     maxDepth: s.limits.maxDepth,
     timeLimit: s.limits.timeLimit,
-  });
+  };
+  const r = pool && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, pool }) : check(m, loaded.path, opts);
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, m.params);
@@ -91,25 +94,31 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   if (files.length === 0) throw new MmraceError('E_USAGE', `no scenario files (.json) under ${dir}`);
   const models = new Map<string, LoadedModel>();
   const rows: Row[] = [];
-  for (const f of files) {
-    let s: Scenario;
-    try {
-      s = loadScenario(f);
-    } catch (e) {
-      rows.push(errorRow(f, e));
-      continue;
-    }
-    if (s.tags.includes('deep') && !flags.deep) {
-      rows.push({ file: relative(process.cwd(), f), name: s.name, suite: basename(dirname(f)), expected: expectationText(s), got: 'skipped (deep)', ok: true, error: false, skipped: true, states: 0, seconds: 0 });
+  // --workers: one pool of explorer threads for every scenario.
+  const pool = flags.workers !== undefined ? createPool(resolveWorkers(flags.workers)) : null;
+  try {
+    for (const f of files) {
+      let s: Scenario;
+      try {
+        s = loadScenario(f);
+      } catch (e) {
+        rows.push(errorRow(f, e));
+        continue;
+      }
+      if (s.tags.includes('deep') && !flags.deep) {
+        rows.push({ file: relative(process.cwd(), f), name: s.name, suite: basename(dirname(f)), expected: expectationText(s), got: 'skipped (deep)', ok: true, error: false, skipped: true, states: 0, seconds: 0 });
+        if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
+        continue;
+      }
+      try {
+        rows.push(await runOne(s, models, pool));
+      } catch (e) {
+        rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
+      }
       if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
-      continue;
     }
-    try {
-      rows.push(await runOne(s, models));
-    } catch (e) {
-      rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
-    }
-    if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
+  } finally {
+    await pool?.destroy();
   }
   const total = (performance.now() - started) / 1000;
   if (flags.junit) {

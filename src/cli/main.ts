@@ -28,6 +28,12 @@ function seconds(v: string): number {
   return n;
 }
 
+function workers(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1024) throw new InvalidArgumentError('--workers takes a number from 1 to 1024, or auto');
+  return Number(v);
+}
+
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
@@ -52,6 +58,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-depth <n>', 'do not go deeper than n steps (verdict incomplete if cut)', nonNegativeInt('--max-depth'))
     .option('--time-limit <s>', 'stop after s seconds (verdict incomplete)', seconds)
     .option('--trace <file>', 'where to write the counterexample (default .mmrace/traces/)')
+    .option('-w, --workers <n|auto>', 'run BFS on n worker threads (auto: one per core); the same result at any count', workers)
     .option('--progress', 'report progress on stderr even without a terminal')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
@@ -73,6 +80,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('check every scenario against its expected verdict; exit 1 on any mismatch')
     .argument('[dir]', 'folder of scenarios', 'scenarios')
     .option('--deep', 'also run the scenarios tagged deep')
+    .option('-w, --workers <n|auto>', 'run BFS scenarios on n worker threads (auto: one per core)', workers)
     .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {

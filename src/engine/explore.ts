@@ -59,14 +59,50 @@ export interface Frontier {
   add(state: Int32Array, id: number, depth: number): void;
 }
 
-const NO_PARENT = -1;
+export const NO_PARENT = -1;
+
+/**
+ * Parent links and moves of stored states, by state id: 8 bytes per state, from which
+ * a counterexample is rebuilt (as TLC does). A move is k + instances × ordinal; an
+ * initial state's parent is NO_PARENT and its move is its initial-state ordinal.
+ */
+export class Links {
+  private readonly parent = new IntColumn();
+  private readonly move = new IntColumn();
+  constructor(private readonly nInst: number) {}
+
+  get length(): number {
+    return this.parent.length;
+  }
+
+  push(parent: number, move: number): void {
+    this.parent.push(parent);
+    this.move.push(move);
+  }
+
+  /** The path from an initial state to state `id`. */
+  pathTo(id: number): Path {
+    const moves: [number, number][] = [];
+    let cur = id;
+    while (this.parent.get(cur) !== NO_PARENT) {
+      const mv = this.move.get(cur);
+      moves.push([mv % this.nInst, Math.floor(mv / this.nInst)]);
+      cur = this.parent.get(cur);
+    }
+    moves.reverse();
+    return { init: this.move.get(cur), moves };
+  }
+
+  get bytes(): number {
+    return this.parent.bytes + this.move.bytes;
+  }
+}
 
 export class Exploration implements SuccessorSink {
   readonly m: CompiledModel;
   readonly ex: Expander;
   readonly seen: FingerprintSet;
-  private readonly parent = new IntColumn();
-  private readonly move = new IntColumn();
+  private readonly links: Links;
   private readonly nInst: number;
   readonly limits: Limits;
   private readonly started = performance.now();
@@ -96,6 +132,7 @@ export class Exploration implements SuccessorSink {
     this.ex = new Expander(m);
     this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
     this.nInst = m.instances.length;
+    this.links = new Links(this.nInst);
     this.limits = limits;
     this.deadline = limits.timeLimit !== undefined ? this.started + limits.timeLimit * 1000 : Infinity;
     this.onProgress = onProgress;
@@ -148,8 +185,7 @@ export class Exploration implements SuccessorSink {
       return -1;
     }
     const id = this.states++;
-    this.parent.push(parent);
-    this.move.push(move);
+    this.links.push(parent, move);
     if (depth > this.depth) this.depth = depth;
     const inv = this.m.violatedInvariant(s);
     if (inv !== null) {
@@ -269,19 +305,11 @@ export class Exploration implements SuccessorSink {
 
   /** The path from an initial state to state `id`, from the parent links. */
   pathTo(id: number): Path {
-    const moves: [number, number][] = [];
-    let cur = id;
-    while (this.parent.get(cur) !== NO_PARENT) {
-      const mv = this.move.get(cur);
-      moves.push([mv % this.nInst, Math.floor(mv / this.nInst)]);
-      cur = this.parent.get(cur);
-    }
-    moves.reverse();
-    return { init: this.move.get(cur), moves };
+    return this.links.pathTo(id);
   }
 
   /** Bytes used by the seen set and the parent links. */
   get storeBytes(): number {
-    return this.seen.bytes + this.parent.bytes + this.move.bytes;
+    return this.seen.bytes + this.links.bytes;
   }
 }

@@ -31,6 +31,8 @@ export interface CheckResult {
   readonly collisionProbability: number;
   /** Bytes of the seen-set and parent links at the end. */
   readonly storeBytes: number;
+  /** Worker threads of a parallel search (absent: the sequential engine). */
+  readonly workers?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */
   readonly property?: string;
   readonly kind?: 'invariant' | 'fault' | 'deadlock';

@@ -31,7 +31,7 @@ import { buildTrace } from '../trace/trace.js';
 import type { ExpandResult, FilterResult, ModelRef, Task, TaskResult } from './protocol.js';
 
 /** States per batch. Fixed, so that results do not depend on the number of workers. */
-export const BATCH = 2048;
+export const BATCH = 8192;
 
 export interface ParallelOptions extends CheckOptions {
   /** Worker threads (default: the machine's available parallelism). */
@@ -87,7 +87,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
   const nInst = m.instances.length;
   const links = new Links(nInst);
   const modelRef: ModelRef = { path: modelPath, params: { ...m.params } };
-  let table = new SharedFingerprintSet(opts.tableCapacity ?? SharedFingerprintSet.capacityFor(1 << 16));
+  let table = new SharedFingerprintSet(opts.tableCapacity ?? SharedFingerprintSet.capacityFor(1 << 20));
   let states = 0;
   let transitions = 0;
   let depth = 0;
@@ -204,8 +204,9 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
               cand: r.cand,
               parents: r.parents,
               moves: r.moves,
+              entries: r.entries,
               candCount: r.candCount,
-            }, { transferList: [r.cand.buffer as ArrayBuffer, r.parents.buffer as ArrayBuffer, r.moves.buffer as ArrayBuffer] }) as Promise<FilterResult>,
+            }, { transferList: [r.cand.buffer, r.parents.buffer, r.moves.buffer, r.entries.buffer] as ArrayBuffer[] }) as Promise<FilterResult>,
         ),
       );
       // Number the kept states batch by batch; find the first event of the level.
@@ -274,7 +275,9 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
         break;
       }
       level = rechunk(nextFirst, kept, keptCounts, size, batchSize);
-      if (states > table.capacity * 0.75) table = SharedFingerprintSet.grownFrom(table, Math.ceil(table.capacity * 1.5));
+      // Room for a next level as large as this one, at load 3/4 at most.
+      const want = SharedFingerprintSet.capacityFor(states + 2 * (states - nextFirst));
+      if (want > table.capacity) table = SharedFingerprintSet.grownFrom(table, Math.max(want, table.capacity * 2));
     }
   } finally {
     if (!opts.pool) await pool.destroy();

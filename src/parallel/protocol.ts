@@ -44,6 +44,8 @@ export interface ExpandResult {
   readonly cand: Int32Array;
   readonly parents: Int32Array;
   readonly moves: Int32Array;
+  /** The fingerprint-set entry of each candidate (its owner is read there in phase 2). */
+  readonly entries: Int32Array;
   readonly candCount: number;
   /** First fault raised by a transition of the batch, in expansion order. */
   readonly fault: { readonly index: number; readonly k: number; readonly ordinal: number; readonly message: string; readonly property: string } | null;
@@ -65,6 +67,7 @@ export interface FilterTask {
   readonly cand: Int32Array;
   readonly parents: Int32Array;
   readonly moves: Int32Array;
+  readonly entries: Int32Array;
   readonly candCount: number;
 }
 

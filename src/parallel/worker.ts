@@ -8,7 +8,7 @@ import { Expander, StepError, type SuccessorSink } from '../engine/transitions.j
 import { CompiledModel, type Ctx } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
-import { CLAIM_NEW, SharedFingerprintSet } from '../state/shared-fpset.js';
+import { SharedFingerprintSet } from '../state/shared-fpset.js';
 import type { ExpandResult, ExpandTask, FilterResult, FilterTask, ModelRef, Task, TaskError, TaskResult } from './protocol.js';
 
 interface Loaded {
@@ -83,6 +83,7 @@ class ClaimSink implements SuccessorSink {
     readonly cand: Column,
     readonly parents: Column,
     readonly moves: Column,
+    readonly entries: Column,
   ) {}
   successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
     this.transitions++;
@@ -91,9 +92,9 @@ class ClaimSink implements SuccessorSink {
       return true;
     }
     fingerprint(work, work.length);
-    let r: number;
+    let entry: number;
     try {
-      r = this.t.claim(fp.hi, fp.lo, this.batch);
+      entry = this.t.claimEntry(fp.hi, fp.lo, this.batch);
     } catch (e) {
       if (isMmraceError(e) && e.code === 'E_LIMIT') {
         this.full = true;
@@ -101,10 +102,11 @@ class ClaimSink implements SuccessorSink {
       }
       throw e;
     }
-    if (r === CLAIM_NEW) {
+    if (entry >= 0) {
       this.cand.pushState(work);
       this.parents.push(this.parentId);
       this.moves.push(k + this.nInst * ordinal);
+      this.entries.push(entry);
     }
     return true;
   }
@@ -115,7 +117,8 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
   const size = m.size;
   const nInst = m.instances.length;
   const t = tableFor(task.table);
-  const sink = new ClaimSink(t, task.batch, nInst, new Column(task.count * size * 2), new Column(task.count * 2), new Column(task.count * 2));
+  const n = task.count * 2;
+  const sink = new ClaimSink(t, task.batch, nInst, new Column(n * size), new Column(n), new Column(n), new Column(n));
   const src = new Int32Array(size);
   let deadlock = -1;
   let truncated = false;
@@ -138,16 +141,14 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
       error = taskError(e, i, -1, -1);
     }
   }
-  const cand = sink.cand.take();
-  const parents = sink.parents.take();
-  const moves = sink.moves.take();
   return {
     kind: 'expand',
     batch: task.batch,
     transitions: sink.transitions,
-    cand,
-    parents,
-    moves,
+    cand: sink.cand.take(),
+    parents: sink.parents.take(),
+    moves: sink.moves.take(),
+    entries: sink.entries.take(),
     candCount: sink.parents.length,
     fault: sink.fault,
     deadlock,
@@ -174,9 +175,8 @@ async function filter(task: FilterTask): Promise<FilterResult> {
   let violation: FilterResult['violation'] = null;
   let error: TaskError | null = null;
   for (let c = 0; c < task.candCount; c++) {
+    if (t.ownerAt(task.entries[c]!) !== task.batch) continue;
     for (let j = 0; j < size; j++) s[j] = task.cand[c * size + j]!;
-    fingerprint(s, size);
-    if (t.ownerOf(fp.hi, fp.lo) !== task.batch) continue;
     const index = parents.length;
     kept.pushState(s);
     parents.push(task.parents[c]!);
@@ -211,7 +211,7 @@ function moved(value: TaskResult, buffers: ArrayBufferLike[]): TaskResult {
 export default async function run(task: Task): Promise<TaskResult> {
   if (task.kind === 'expand') {
     const r = await expand(task);
-    return moved(r, [r.cand.buffer, r.parents.buffer, r.moves.buffer]);
+    return moved(r, [r.cand.buffer, r.parents.buffer, r.moves.buffer, r.entries.buffer]);
   }
   const r = await filter(task);
   return moved(r, [r.kept.buffer, r.parents.buffer, r.moves.buffer]);

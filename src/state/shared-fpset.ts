@@ -146,15 +146,15 @@ export class SharedFingerprintSet {
    * with `before`, only those owned by a batch older than `before` (to run a level again
    * in a larger table: the fingerprints its batches added are dropped, the ones an older
    * batch owns keep their owner, which no batch of the level could lower).
-   * Single-threaded: no claim may run on `old` meanwhile.
+   * Single-threaded: no claim may run on `old` meanwhile (so plain reads are enough).
    */
   static grownFrom(old: SharedFingerprintSet, capacity: number, before = Infinity): SharedFingerprintSet {
     const s = old.table;
     const oldEnd = old.capacity * LANES;
     let n = 0;
     for (let j = 0; j < oldEnd; j += LANES) {
-      if (Atomics.load(s, j) === 0) continue;
-      const o = Atomics.load(s, j + 2);
+      if (s[j]! === 0) continue;
+      const o = s[j + 2]!;
       if (o === 0) throw new MmraceError('E_INTERNAL', 'shared fingerprint set: grown while a claim was still running');
       if (o - 1 < before) n++;
     }
@@ -164,16 +164,16 @@ export class SharedFingerprintSet {
     const set = new SharedFingerprintSet(capacity);
     const t = set.table;
     for (let j = 0; j < oldEnd; j += LANES) {
-      const h = Atomics.load(s, j);
+      const h = s[j]!;
       if (h === 0) continue;
-      const o = Atomics.load(s, j + 2);
+      const o = s[j + 2]!;
       if (!(o - 1 < before)) continue;
       // Every fingerprint of `old` is distinct: the first empty entry from its home is its place.
       let i = home(h, capacity);
       while (t[i * LANES] !== 0) if (++i === capacity) i = 0;
       const k = i * LANES;
       t[k] = h;
-      t[k + 1] = Atomics.load(s, j + 1);
+      t[k + 1] = s[j + 1]!;
       t[k + 2] = o;
     }
     return set;
@@ -195,6 +195,15 @@ export class SharedFingerprintSet {
    * this one already owns it. Lock-free; safe to call from several threads at once.
    */
   claim(hi: number, lo: number, batch: number): ClaimResult {
+    return this.claimEntry(hi, lo, batch) >= 0 ? CLAIM_NEW : CLAIM_SEEN;
+  }
+
+  /**
+   * `claim`, returning the entry that holds the fingerprint when this batch owns it now,
+   * or -1 (CLAIM_SEEN). The entry never moves, so after a barrier `ownerAt(entry)` says
+   * whether the batch still owns it, without hashing or probing again.
+   */
+  claimEntry(hi: number, lo: number, batch: number): number {
     if (batch >>> 0 !== batch || batch > MAX_BATCH) badBatch(batch);
     hi |= 0;
     lo |= 0;
@@ -211,7 +220,7 @@ export class SharedFingerprintSet {
         if (h === 0) {
           Atomics.store(t, j + 1, lo);
           Atomics.store(t, j + 2, want);
-          return CLAIM_NEW;
+          return i;
         }
       }
       if (h === hi) {
@@ -220,10 +229,10 @@ export class SharedFingerprintSet {
         if (Atomics.load(t, j + 1) === lo) {
           while (o > want) {
             const seen = Atomics.compareExchange(t, j + 2, o, want);
-            if (seen === o) return CLAIM_NEW;
+            if (seen === o) return i;
             o = seen;
           }
-          return CLAIM_SEEN;
+          return -1;
         }
       }
       if (++i === cap) i = 0;
@@ -233,6 +242,11 @@ export class SharedFingerprintSet {
       `shared fingerprint set is full (${cap} entries)`,
       'bound the search with --max-states, or give the explorer more room between levels',
     );
+  }
+
+  /** The batch that owns entry `entry` (from claimEntry), after a barrier. */
+  ownerAt(entry: number): number {
+    return Atomics.load(this.table, entry * LANES + 2) - 1;
   }
 
   /**

@@ -120,6 +120,33 @@ describe('SharedFingerprintSet, one thread', () => {
     );
   });
 
+  it('claimEntry returns the entry exactly when claim would say NEW, and ownerAt reads its owner there', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 9 })), { maxLength: 300 }),
+        (claims) => {
+          const a = new SharedFingerprintSet(64);
+          const b = new SharedFingerprintSet(64);
+          const entries = new Map<string, number>();
+          for (const [hi, lo, batch] of claims) {
+            const entry = a.claimEntry(hi * 7919, lo, batch);
+            expect(entry >= 0 ? CLAIM_NEW : CLAIM_SEEN).toBe(b.claim(hi * 7919, lo, batch));
+            const key = `${hi}:${lo}`;
+            if (entry >= 0) {
+              // A fingerprint's entry never moves.
+              expect(entries.get(key) ?? entry).toBe(entry);
+              entries.set(key, entry);
+            }
+          }
+          for (const [key, entry] of entries) {
+            const [hi, lo] = key.split(':').map(Number) as [number, number];
+            expect(a.ownerAt(entry)).toBe(a.ownerOf(hi * 7919, lo));
+          }
+        },
+      ),
+    );
+  });
+
   it('stores a fingerprint whose hi is 0 as hi = 1', () => {
     const set = new SharedFingerprintSet(16);
     expect(set.ownerOf(0, 5)).toBe(-1);

@@ -4,27 +4,16 @@
  * property and schedule of a violation). And the CLI's --workers.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, scenarioFiles } from './scenario-files.js';
 import { CompiledModel, check, loadModel, loadScenario, type CheckResult } from '../../src/index.js';
 import { createPool, parallelCheck, type Pool } from '../../src/parallel/explore.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
-function scenarioFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...scenarioFiles(p));
-    else if (e.name.endsWith('.json')) out.push(p);
-  }
-  return out.sort();
-}
-
-const files = scenarioFiles(join(root, 'scenarios')).filter((f) => !loadScenario(f).tags.includes('deep'));
+const files = scenarioFiles().filter((f) => !loadScenario(f).tags.includes('deep'));
 const pools: Pool[] = [];
 beforeAll(() => {
   for (const n of [1, 2, 3]) pools.push(createPool(n));

@@ -3,26 +3,14 @@
  * checker reaches the expected verdict, and every violation's trace replays to the same
  * property. In-process, through the public API, so the whole suite stays fast.
  */
-import { readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, scenarioFiles } from './scenario-files.js';
 import { CompiledModel, check, loadModel, loadScenario, replay } from '../../src/index.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const deep = process.env['MMRACE_DEEP'] === '1';
 
-function scenarioFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...scenarioFiles(p));
-    else if (e.name.endsWith('.json')) out.push(p);
-  }
-  return out.sort();
-}
-
-const files = scenarioFiles(join(root, 'scenarios'));
+const files = scenarioFiles();
 
 describe('every scenario meets its expectation and its trace replays', () => {
   it('covers the five seed problems with at least 30 variants', () => {

@@ -181,8 +181,10 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
         }
       }
       const firstFound = first as { key: Key; found: FoundViolation | FoundError } | null;
-      if (firstFound !== null && ('kind' in firstFound.found || expanded.every((r) => r.deadlock < 0) === false)) {
-        // A deadlock (one step shorter than anything phase 2 can find) or an error before it.
+      const anyDeadlock = expanded.some((r) => r.deadlock >= 0);
+      if (firstFound !== null && anyDeadlock) {
+        // A deadlock of this level is one step shorter than anything phase 2 can find;
+        // a model error before it stops the search first, as in sequential BFS.
         if ('kind' in firstFound.found) violation = firstFound.found;
         else error = firstFound.found;
         break;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompiledModel, MmraceError, type Model } from '../../src/index.js';
+import { CompiledModel, MmraceError, actor, defineModel, int, type Model } from '../../src/index.js';
 
 /** Runs `fn`, which must throw an MmraceError, and returns that error. */
 export function mmError(fn: () => unknown): MmraceError {
@@ -39,3 +39,23 @@ export const ANY_MODEL_PATH = fileURLToPath(import.meta.url);
 export function compileModel(model: unknown, params: Record<string, string | number | boolean> = {}): CompiledModel {
   return new CompiledModel(model as Model, params);
 }
+
+/**
+ * A adds 1 then faults (property `oops`) when x is 2; B adds 1. The fault needs both
+ * additions before A's second step: 3 steps, e.g. A.inc, B.inc, A.test.
+ */
+export const faulty = defineModel({
+  id: 'faulty',
+  state: { x: int(0, 3) },
+  actors: {
+    A: actor({
+      steps: {
+        inc: (c) => void (c.s.x = c.s.x + 1),
+        test: (c) => {
+          if (c.s.x === 2) c.fault('x is 2', 'oops');
+        },
+      },
+    }),
+    B: actor({ steps: { inc: (c) => void (c.s.x = c.s.x + 1) } }),
+  },
+});

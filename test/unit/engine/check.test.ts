@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { actor, bool, check, defineModel, int, lock, replay } from '../../../src/index.js';
 import type { CheckResult, CompiledModel } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel, mmError } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, mmError, faulty } from '../helpers.js';
 
 const STRATEGIES = ['bfs', 'dfs'] as const;
 
@@ -150,26 +150,8 @@ describe('violations', () => {
     });
   }
 
-  /**
-   * A adds 1 then faults when x is 2; B adds 1. The fault needs both additions before
-   * A's second step: 3 steps (the faulting transition counts), e.g. A.inc, B.inc, A.test.
-   */
-  const faulty = defineModel({
-    id: 'faulty',
-    state: { x: int(0, 3) },
-    actors: {
-      A: actor({
-        steps: {
-          inc: (c) => void (c.s.x = c.s.x + 1),
-          test: (c) => {
-            if (c.s.x === 2) c.fault('x is 2', 'oops');
-          },
-        },
-      }),
-      B: actor({ steps: { inc: (c) => void (c.s.x = c.s.x + 1) } }),
-    },
-  });
-
+  // `faulty` (helpers.ts): the fault needs both additions before A's second step: 3 steps
+  // (the faulting transition counts), e.g. A.inc, B.inc, A.test.
   for (const strategy of STRATEGIES) {
     it(`a fault is a violation of its property, the faulting step last (${strategy})`, () => {
       const m = compileModel(faulty);

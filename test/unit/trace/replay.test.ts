@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { actor, check, defineModel, int, lock, readTrace, replay, writeTrace } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir, faulty } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -16,21 +16,6 @@ function traceOf(m: CompiledModel, strategy: 'bfs' | 'dfs' = 'bfs'): Trace {
 /** A deep copy of a trace to edit. */
 const copy = (t: Trace): Trace => JSON.parse(JSON.stringify(t)) as Trace;
 
-const faulty = defineModel({
-  id: 'faulty',
-  state: { x: int(0, 3) },
-  actors: {
-    A: actor({
-      steps: {
-        inc: (c) => void (c.s.x = c.s.x + 1),
-        test: (c) => {
-          if (c.s.x === 2) c.fault('x is 2', 'oops');
-        },
-      },
-    }),
-    B: actor({ steps: { inc: (c) => void (c.s.x = c.s.x + 1) } }),
-  },
-});
 
 const abba = defineModel({
   id: 'abba',

@@ -45,7 +45,8 @@ export function statsLine(r: CheckResult): string {
   return (
     `states ${num(r.states)} · transitions ${num(r.transitions)} · depth ${r.depth} · ` +
     `${secs(r.seconds)} s · ${num(r.statesPerSecond)} states/s · ` +
-    `strategy ${r.strategy} · reductions ${r.reductions.length ? r.reductions.join(', ') : 'none'}`
+    `strategy ${r.strategy}${r.workers ? ` on ${r.workers} worker${r.workers > 1 ? 's' : ''}` : ''} · ` +
+    `reductions ${r.reductions.length ? r.reductions.join(', ') : 'none'}`
   );
 }
 

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_TRACE_DIVERGED' // replay behaved differently from the recorded run
   | 'E_IO' // a file could not be read or written
   | 'E_LIMIT' // a resource limit could not be honoured
+  | 'E_WORKER' // a worker thread of the parallel explorer died
   | 'E_INTERNAL'; // a bug in mmrace itself
 
 export class MmraceError extends Error {

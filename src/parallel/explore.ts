@@ -154,7 +154,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
             atDepthLimit,
           };
           // Copied, not moved: a level that overflows the table runs again from the same batches.
-          return pool.run(t) as Promise<ExpandResult>;
+          return run<ExpandResult>(pool, t);
         });
         expanded = await Promise.all(tasks);
         if (!expanded.some((r) => r.full)) break;
@@ -198,7 +198,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
       const filtered = await Promise.all(
         expanded.map(
           (r) =>
-            pool.run({
+            run<FilterResult>(pool, {
               kind: 'filter',
               model: modelRef,
               table: table.buffer,
@@ -208,7 +208,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
               moves: r.moves,
               entries: r.entries,
               candCount: r.candCount,
-            }, { transferList: [r.cand.buffer, r.parents.buffer, r.moves.buffer, r.entries.buffer] as ArrayBuffer[] }) as Promise<FilterResult>,
+            }, [r.cand.buffer, r.parents.buffer, r.moves.buffer, r.entries.buffer] as ArrayBuffer[]),
         ),
       );
       // Number the kept states batch by batch; find the first event of the level.
@@ -314,6 +314,20 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
   }
   if (limitHit) return { ...base, limit: limitHit };
   return base;
+}
+
+/** Runs a task; a worker that died (not a model error, which comes back as data) is E_WORKER. */
+async function run<R extends TaskResult>(pool: Pool, task: Task, transferList?: ArrayBuffer[]): Promise<R> {
+  try {
+    return (await pool.run(task, transferList ? { transferList } : {})) as R;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new MmraceError(
+      'E_WORKER',
+      `a worker thread of the parallel explorer failed: ${why}`,
+      'a model must not exit the process or exhaust memory; run without --workers to see the failure in the sequential engine',
+    );
+  }
 }
 
 function deadlockAt(links: Links, id: number): FoundViolation {

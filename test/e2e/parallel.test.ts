@@ -64,6 +64,13 @@ describe('--workers on the command line', () => {
     expect(schedule('2.json')).toEqual(schedule('1.json'));
   });
 
+  it('a worker that dies is an error with a stable code, not a hang or a stack', () => {
+    const r = run(['check', 'test/e2e/fixtures/exits-in-worker.ts', '--workers', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mmrace: error E_WORKER: a worker thread of the parallel explorer failed: worker exited with code: 3/);
+  });
+
   it('a bad worker count is a usage error', () => {
     const r = run(['check', 'scenarios/contpte/s.json', '--workers', '0']);
     expect(r.code).toBe(2);

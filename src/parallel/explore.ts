@@ -123,7 +123,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
       const err = e instanceof MmraceError ? e : new MmraceError('E_INTERNAL', String(e));
       error = { code: err.code, message: err.message, hint: err.hint, path: null };
     }
-    level = chunked(0, kept, size, batchSize);
+    level = rechunk(0, kept, kept.map(() => 1), size, batchSize);
   }
 
   const pool = opts.pool ?? createPool(workers);
@@ -158,7 +158,8 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
         });
         expanded = await Promise.all(tasks);
         if (!expanded.some((r) => r.full)) break;
-        table = grownWithout(table, firstBatch, table.capacity * 2);
+        // Keep only the claims of older levels; the level's own are made again.
+        table = SharedFingerprintSet.grownFrom(table, table.capacity * 2, firstBatch);
       }
       for (const r of expanded) transitions += r.transitions;
       // A model error or a deadlock among the level's states: the first in batch order.
@@ -334,20 +335,6 @@ function deadlockAt(links: Links, id: number): FoundViolation {
   return { kind: 'deadlock', property: 'deadlock', message: 'no step is enabled and some actor has not finished', path: links.pathTo(id) };
 }
 
-/** Cuts a list of single states into batches. */
-function chunked(firstId: number, list: Int32Array[], size: number, batchSize: number): Level {
-  const chunks: Int32Array[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < list.length; i += batchSize) {
-    const n = Math.min(batchSize, list.length - i);
-    const chunk = new Int32Array(n * size);
-    for (let j = 0; j < n; j++) chunk.set(list[i + j]!, j * size);
-    chunks.push(chunk);
-    counts.push(n);
-  }
-  return { firstId, chunks, counts };
-}
-
 /** Re-cuts the kept states of every batch, in order, into batches of `batchSize`. */
 function rechunk(firstId: number, parts: Int32Array[], partCounts: number[], size: number, batchSize: number): Level {
   const total = partCounts.reduce((a, b) => a + b, 0);
@@ -375,9 +362,4 @@ function rechunk(firstId: number, parts: Int32Array[], partCounts: number[], siz
     done += n;
   }
   return { firstId, chunks, counts };
-}
-
-/** A larger set holding every entry of `old` claimed before batch `firstBatch`. */
-function grownWithout(old: SharedFingerprintSet, firstBatch: number, capacity: number): SharedFingerprintSet {
-  return SharedFingerprintSet.grownFrom(old, capacity, firstBatch);
 }

@@ -25,6 +25,8 @@ export interface CheckFlags {
   json?: boolean;
   progress?: boolean;
   workers?: number | 'auto';
+  memory?: number;
+  allViolations?: boolean;
 }
 
 export interface Target {
@@ -42,9 +44,16 @@ export function resolveTarget(target: string, paramArgs: readonly string[]): Tar
   return { modelPath: target, params: cli, scenario: null };
 }
 
-/** --workers: a number, or auto (the machine's available parallelism). */
+/**
+ * --workers: a number (0: the sequential engine, in this thread), or auto, the default:
+ * one worker per core, or the sequential engine on a single core.
+ */
 export function resolveWorkers(w: number | 'auto' | undefined): number {
-  return w === undefined || w === 'auto' ? defaultWorkers() : w;
+  if (w === undefined || w === 'auto') {
+    const n = defaultWorkers();
+    return n > 1 ? n : 0;
+  }
+  return w;
 }
 
 /** Where a trace goes when --trace is not given. */
@@ -86,6 +95,8 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
     maxStates: flags.maxStates ?? sc?.limits.maxStates,
     maxDepth: flags.maxDepth ?? sc?.limits.maxDepth,
     timeLimit: flags.timeLimit ?? sc?.limits.timeLimit,
+    memory: flags.memory,
+    allViolations: flags.allViolations,
     ...(flags.progress ?? process.stderr.isTTY
       ? {
           onProgress: (p) =>
@@ -93,23 +104,38 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
         }
       : {}),
   };
-  // --workers runs BFS on the parallel explorer (the same result at any worker count);
-  // without it, and for DFS, the sequential engine runs.
-  const parallel = flags.workers !== undefined && opts.strategy === 'bfs';
-  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, workers: resolveWorkers(flags.workers) }) : check(m, loaded.path, opts);
+  // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
+  // count, the sequential engine's); DFS runs on the sequential engine.
+  const workers = resolveWorkers(flags.workers);
+  const parallel = workers > 0 && opts.strategy === 'bfs';
+  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
   let traceFile: string | null = null;
+  const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
+    writeTrace(sc ? { ...trace, scenario: relative(process.cwd(), sc.file) } : trace, file);
   if (r.trace) {
     traceFile = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
-    writeTrace(sc ? { ...r.trace, scenario: relative(process.cwd(), sc.file) } : r.trace, traceFile);
+    save(r.trace, traceFile);
+  }
+  // --all-violations: the first trace goes to the trace file, each further one beside it.
+  const more: { property: string; file: string }[] = [];
+  if (traceFile && r.violations) {
+    for (const v of r.violations.slice(1)) {
+      const file = traceFile.replace(/(\.trace)?\.json$/, '') + `.${v.property.replace(/[^A-Za-z0-9_-]+/g, '_')}.trace.json`;
+      save(v.trace, file);
+      more.push({ property: v.property, file });
+    }
   }
   const replayCmd = traceFile ? `npx mmrace replay ${shq(traceFile)}` : null;
   const expected = sc ? expectationText(sc) : null;
   const met = sc ? meetsExpectation(sc, r) : null;
   if (flags.json) {
-    const { trace: _trace, ...rest } = r;
+    const { trace: _trace, violations, ...rest } = r;
     out(
       JSON.stringify({
         ...rest,
+        ...(violations
+          ? { violations: violations.map((v, i) => ({ property: v.property, kind: v.kind, message: v.message, steps: v.trace.schedule.length, traceFile: i === 0 ? traceFile : more[i - 1]!.file })) }
+          : {}),
         ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
         ...(traceFile ? { traceFile, replay: replayCmd } : {}),
         version: VERSION,
@@ -142,6 +168,14 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   if (traceFile) {
     out(`trace written to ${traceFile}`);
     out(`replay: ${replayCmd}`);
+  }
+  if (r.violations && r.violations.length > 1) {
+    out('');
+    out(`${r.violations.length} properties violated (--all-violations), each with a shortest counterexample:`);
+    r.violations.forEach((v, i) => {
+      const file = i === 0 ? traceFile! : more[i - 1]!.file;
+      out(`  ${v.property} (${v.kind}, ${v.trace.schedule.length} steps): npx mmrace replay ${shq(file)}`);
+    });
   }
   return exitCodeOf(r.verdict);
 }

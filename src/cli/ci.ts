@@ -6,7 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { check } from '../engine/check.js';
-import { createPool, parallelCheck, type Pool } from '../parallel/explore.js';
+import { parallelCheck } from '../parallel/explore.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
@@ -23,6 +23,7 @@ import { out, shq } from './output.js';
 export interface CiFlags {
   deep?: boolean;
   workers?: number | 'auto';
+  memory?: number;
   junit?: string;
   json?: boolean;
 }
@@ -55,7 +56,7 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>, pool: Pool | null): Promise<Row> {
+async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   let loaded = models.get(s.modelPath);
   if (!loaded) {
@@ -68,8 +69,10 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, pool: Pool 
     maxStates: s.limits.maxStates,
     maxDepth: s.limits.maxDepth,
     timeLimit: s.limits.timeLimit,
+    memory,
   };
-  const r = pool && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, pool }) : check(m, loaded.path, opts);
+  // The parallel explorer starts its threads only when a level is large: small scenarios never do.
+  const r = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, m.params);
@@ -94,9 +97,8 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   if (files.length === 0) throw new MmraceError('E_USAGE', `no scenario files (.json) under ${dir}`);
   const models = new Map<string, LoadedModel>();
   const rows: Row[] = [];
-  // --workers: one pool of explorer threads for every scenario.
-  const pool = flags.workers !== undefined ? createPool(resolveWorkers(flags.workers)) : null;
-  try {
+  const workers = resolveWorkers(flags.workers);
+  {
     for (const f of files) {
       let s: Scenario;
       try {
@@ -111,14 +113,12 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
         continue;
       }
       try {
-        rows.push(await runOne(s, models, pool));
+        rows.push(await runOne(s, models, workers, flags.memory));
       } catch (e) {
         rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
       }
       if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
     }
-  } finally {
-    await pool?.destroy();
   }
   const total = (performance.now() - started) / 1000;
   if (flags.junit) {

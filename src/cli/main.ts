@@ -30,8 +30,17 @@ function seconds(v: string): number {
 
 function workers(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1024) throw new InvalidArgumentError('--workers takes a number from 1 to 1024, or auto');
+  if (!/^\d+$/.test(v) || Number(v) > 1024) throw new InvalidArgumentError('--workers takes a number from 0 to 1024, or auto');
   return Number(v);
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+/** --memory: bytes, or a number with K, M, G or T (powers of 1024), e.g. 512M, 4G. */
+export function memorySize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(v.trim());
+  const n = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!) : NaN;
+  if (!(n >= 2 ** 20) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('--memory takes a size of at least 1M, such as 512M or 4G');
+  return n;
 }
 
 function collect(v: string, prev: string[] | undefined): string[] {
@@ -58,7 +67,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-depth <n>', 'do not go deeper than n steps (verdict incomplete if cut)', nonNegativeInt('--max-depth'))
     .option('--time-limit <s>', 'stop after s seconds (verdict incomplete)', seconds)
     .option('--trace <file>', 'where to write the counterexample (default .mmrace/traces/)')
-    .option('-w, --workers <n|auto>', 'run BFS on n worker threads (auto: one per core); the same result at any count', workers)
+    .option('-w, --workers <n|auto>', 'worker threads for BFS (default auto: one per core; 0: none); the same result at any count', workers)
+    .option('--memory <size>', 'memory for the search, e.g. 512M or 4G (default: half the machine); at the limit the verdict is incomplete', memorySize)
+    .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
     .option('--progress', 'report progress on stderr even without a terminal')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
@@ -80,7 +91,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('check every scenario against its expected verdict; exit 1 on any mismatch')
     .argument('[dir]', 'folder of scenarios', 'scenarios')
     .option('--deep', 'also run the scenarios tagged deep')
-    .option('-w, --workers <n|auto>', 'run BFS scenarios on n worker threads (auto: one per core)', workers)
+    .option('-w, --workers <n|auto>', 'worker threads for BFS scenarios (default auto: one per core; 0: none)', workers)
+    .option('--memory <size>', 'memory for each search, e.g. 512M or 4G (default: half the machine)', memorySize)
     .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {

@@ -7,6 +7,7 @@
  * Per stored state: a fingerprint in the set (≤ 16 bytes) plus a parent link and a
  * move (8 bytes) from which `pathTo` rebuilds the schedule, as TLC does.
  */
+import { totalmem } from 'node:os';
 import { MmraceError, isMmraceError } from '../errors.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
 import { FingerprintSet } from '../state/fpset.js';
@@ -14,7 +15,7 @@ import { fingerprint, fp } from '../state/fingerprint.js';
 import { IntColumn } from '../state/queue.js';
 import { Expander, StepError, type SuccessorSink } from './transitions.js';
 
-export type LimitKind = 'max-states' | 'max-depth' | 'time-limit';
+export type LimitKind = 'max-states' | 'max-depth' | 'time-limit' | 'memory';
 
 export interface Limits {
   /** Stop after this many distinct states (the search is then incomplete). */
@@ -23,6 +24,10 @@ export interface Limits {
   readonly maxDepth?: number | undefined;
   /** Stop after this many seconds. */
   readonly timeLimit?: number | undefined;
+  /** Bytes the seen-set, parent links and frontier may take (default: half the machine's memory). */
+  readonly memory?: number | undefined;
+  /** Go on after a violation, to report the first violation of every property. */
+  readonly allViolations?: boolean | undefined;
 }
 
 export interface Progress {
@@ -57,6 +62,13 @@ export interface FoundError {
 /** Where a strategy puts a newly discovered state. */
 export interface Frontier {
   add(state: Int32Array, id: number, depth: number): void;
+}
+
+/** The default memory budget: half of the machine's memory (or of the process's cgroup limit). */
+export function defaultMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  const total = totalmem();
+  return Math.floor((limit > 0 && limit < total ? limit : total) / 2);
 }
 
 export const NO_PARENT = -1;
@@ -117,8 +129,13 @@ export class Exploration implements SuccessorSink {
   /** Greatest depth of a stored state. */
   depth = 0;
   violation: FoundViolation | null = null;
+  /** With allViolations: the first violation of each property, in the order found. */
+  readonly allFound: FoundViolation[] = [];
+  private readonly foundProps = new Set<string>();
+  readonly all: boolean;
   error: FoundError | null = null;
   limitHit: LimitKind | null = null;
+  limitMessage: string | null = null;
 
   /** The state being expanded: its id and depth (set by the strategy). */
   currentId = -1;
@@ -130,7 +147,9 @@ export class Exploration implements SuccessorSink {
   constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
     this.m = m;
     this.ex = new Expander(m);
+    this.all = limits.allViolations === true;
     this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
+    this.seen.maxBytes = limits.memory ?? defaultMemory();
     this.nInst = m.instances.length;
     this.links = new Links(this.nInst);
     this.limits = limits;
@@ -176,9 +195,33 @@ export class Exploration implements SuccessorSink {
    * before, -1 when the search must stop (a limit or a violation). An invariant that
    * throws propagates.
    */
+  /** Records a violation: it stops the search, or with allViolations, is kept if its property is new. */
+  found(v: FoundViolation): void {
+    if (!this.all) {
+      this.violation = v;
+      return;
+    }
+    if (this.foundProps.has(v.property)) return;
+    this.foundProps.add(v.property);
+    this.allFound.push(v);
+  }
+
   private store(s: Int32Array, parent: number, move: number, depth: number): number {
     fingerprint(s, s.length);
-    if (!this.seen.put(fp.hi, fp.lo)) return 0;
+    // The memory limit counts the parent links next to the set.
+    this.seen.otherBytes = this.links.bytes;
+    let isNew: boolean;
+    try {
+      isNew = this.seen.put(fp.hi, fp.lo);
+    } catch (e) {
+      if (isMmraceError(e) && e.code === 'E_MEMORY') {
+        this.limitHit = 'memory';
+        this.limitMessage = e.message;
+        return -1;
+      }
+      throw e;
+    }
+    if (!isNew) return 0;
     const max = this.limits.maxStates;
     if (max !== undefined && this.states >= max) {
       this.limitHit = 'max-states';
@@ -190,8 +233,8 @@ export class Exploration implements SuccessorSink {
     const inv = this.m.violatedInvariant(s);
     if (inv !== null) {
       const where = depth === 0 ? ' in an initial state' : '';
-      this.violation = { kind: 'invariant', property: inv, message: `${inv} does not hold${where}`, path: this.pathTo(id) };
-      return -1;
+      this.found({ kind: 'invariant', property: inv, message: `${inv} does not hold${where}`, path: this.pathTo(id) });
+      if (!this.all) return -1;
     }
     this.frontier!.add(s, id, depth);
     return 1;
@@ -247,12 +290,12 @@ export class Exploration implements SuccessorSink {
 
   private deadlock(): void {
     const path = this.pathTo(this.currentId);
-    this.violation = {
+    this.found({
       kind: 'deadlock',
       property: 'deadlock',
       message: 'no step is enabled and some actor has not finished',
       path,
-    };
+    });
   }
 
   allDone(src: Int32Array): boolean {
@@ -265,13 +308,13 @@ export class Exploration implements SuccessorSink {
     this.transitions++;
     if (ctx.faultMsg !== null) {
       const base = this.pathTo(this.currentId);
-      this.violation = {
+      this.found({
         kind: 'fault',
         property: ctx.faultProp,
         message: ctx.faultMsg,
         path: { init: base.init, moves: [...base.moves, [k, ordinal]] },
-      };
-      return false;
+      });
+      return this.all;
     }
     try {
       return this.store(work, this.currentId, k + this.nInst * ordinal, this.currentDepth + 1) >= 0;

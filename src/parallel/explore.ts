@@ -1,48 +1,73 @@
 /**
- * Parallel exhaustive search: level-synchronous BFS on a pool of worker threads, with
- * the same verdict, counts and counterexample whatever the number of workers.
+ * Parallel exhaustive search: level-synchronous BFS on a pool of worker threads that
+ * gives exactly the sequential engine's result (verdict, counts, counterexample) at any
+ * number of workers.
  *
- * Each level's states, in id order, are cut into batches of BATCH states; batches get
- * increasing ids across the whole search. Phase 1: workers expand batches and claim
- * every successor in the shared fingerprint set for their batch; a state claimed by
- * several batches belongs to the smallest batch id (the set lowers the owner
- * atomically), which is the batch that sequential BFS would have found it in first.
- * Phase 2, after every claim of the level: each batch keeps the successors it owns,
- * in its expansion order, and checks their invariants. The main thread then numbers
- * the kept states batch by batch, in order: the ids, parent links and the next level
- * are exactly those of sequential BFS, and so is every count. The first violation is
- * chosen by (batch, state, instance, choice), again as sequential BFS meets them; a
- * deadlock of the level comes first (its counterexample is one step shorter).
+ * A level's states (consecutive ids, in the sequential engine's order) sit in one
+ * SharedArrayBuffer. They are cut into batches whose ids increase with the state ids;
+ * each batch expands its states and claims every successor in the shared fingerprint
+ * set for its batch id. A state claimed by several batches belongs to the smallest batch
+ * id, the batch in which sequential BFS meets it first: the set lowers the owner
+ * atomically, and the batch that takes a state over logs the takeover, so the younger
+ * batch drops its copy. There is one barrier per level. The main thread then walks the
+ * batches in order and replays the level as the sequential engine would run it: it
+ * numbers the kept successors, pushes their parent links, and finds the first event
+ * (violation, fault, error, deadlock, limit) by (batch, state, transition), with the
+ * counts at that point (batch.ts records the positions).
  *
- * What is serial: numbering kept states and copying them into the next level's
- * batches (a memory copy), resizing the fingerprint set between levels, and the
- * per-level barrier.
+ * Small levels run in the main thread (the same batch code), so small searches never
+ * start a thread; the pool starts with the first level of `inThreadBelow` states or more.
+ *
+ * What is serial, per level: the walk over the batch results (a copy of the kept states
+ * into the next level's buffer and the parent links: a few bytes per state), deciding
+ * whether the set must grow, and the barrier itself. Growing the set is parallel.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
-import type { CheckOptions } from '../engine/check.js';
-import { Links, NO_PARENT, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
+import { checkLimits, type CheckOptions } from '../engine/check.js';
+import { Expander } from '../engine/transitions.js';
+import { Links, NO_PARENT, defaultMemory, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult, Verdict } from '../report/verdict.js';
 import { collisionProbability, fingerprint, fp } from '../state/fingerprint.js';
-import { CLAIM_NEW, SharedFingerprintSet } from '../state/shared-fpset.js';
+import { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { buildTrace } from '../trace/trace.js';
-import type { ExpandResult, FilterResult, ModelRef, Task, TaskResult } from './protocol.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, expandBatch, type BatchMode, type BatchResult } from './batch.js';
+import type { ExpandResult, ModelRef, MoveResult, Task, TaskResult } from './protocol.js';
 
-/** States per batch. Fixed, so that results do not depend on the number of workers. */
+/** Largest batch (states) of a level run on the pool. */
 export const BATCH = 8192;
+/** Smallest batch of a level run on the pool, unless `batchSize` is smaller. */
+const MIN_BATCH = 256;
+/** Batches per worker a level is cut into, at least (load balance at the barrier). */
+const BATCHES_PER_WORKER = 4;
+/** Levels smaller than this run in the main thread. */
+export const IN_THREAD_BELOW = 4096;
+/** Growing a set of fewer entries than this runs in the main thread. */
+const MOVE_IN_THREAD_BELOW = 1 << 20;
+/**
+ * Initial capacity of the fingerprint set (48 MiB of address space; a small search
+ * touches only the pages its states land on).
+ */
+const FIRST_CAPACITY = 1 << 22;
+/** The set grows by this factor: each growth moves every entry, so grow seldom. */
+const GROWTH = 4;
 
 export interface ParallelOptions extends CheckOptions {
   /** Worker threads (default: the machine's available parallelism). */
   readonly workers?: number;
   /** A pool to run on (from createPool; kept open), instead of one made for this check. */
   readonly pool?: Pool;
-  /** States per batch (for tests; the default is BATCH). */
+  /** Largest batch (for tests: a small one makes many batches; the default is BATCH). */
   readonly batchSize?: number;
+  /** Levels smaller than this run in the main thread (for tests: 0 sends every level to the pool). */
+  readonly inThreadBelow?: number;
   /** First capacity of the fingerprint set (for tests: a small one makes levels overflow it). */
   readonly tableCapacity?: number;
 }
+
+export { defaultMemory };
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -63,303 +88,597 @@ export function createPool(workers: number): Pool {
   });
 }
 
-interface Level {
-  /** Id of the level's first state. */
-  readonly firstId: number;
-  /** The level's states, in id order, as batches of up to `batchSize` states. */
-  readonly chunks: Int32Array[];
-  readonly counts: number[];
-}
-
-/** Event order within a level: (batch, state in batch, instance, ordinal). */
-type Key = readonly [number, number, number, number];
-function before(a: Key, b: Key): boolean {
-  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
-  return false;
-}
-
-export async function parallelCheck(m: CompiledModel, modelPath: string, opts: ParallelOptions = {}): Promise<CheckResult> {
-  const workers = opts.pool ? opts.pool.options.maxThreads : (opts.workers ?? defaultWorkers());
-  const batchSize = opts.batchSize ?? BATCH;
-  const started = performance.now();
-  const deadline = opts.timeLimit !== undefined ? started + opts.timeLimit * 1000 : Infinity;
-  const size = m.size;
-  const nInst = m.instances.length;
-  const links = new Links(nInst);
-  const modelRef: ModelRef = { path: modelPath, params: { ...m.params } };
-  let table = new SharedFingerprintSet(opts.tableCapacity ?? SharedFingerprintSet.capacityFor(1 << 20));
-  let states = 0;
-  let transitions = 0;
-  let depth = 0;
-  let violation: FoundViolation | null = null;
-  let error: FoundError | null = null;
-  let limitHit: LimitKind | null = null;
-  let nextBatch = 1;
-
-  // Initial states: batch 0, numbered in init's order, on the main thread.
-  let level: Level = { firstId: 0, chunks: [], counts: [] };
-  {
-    const kept: Int32Array[] = [];
-    try {
-      m.forEachInitialState((s, i) => {
-        if (states + 1 > table.capacity * 0.75) table = SharedFingerprintSet.grownFrom(table, Math.ceil((states + 1) * 2));
-        fingerprint(s, size);
-        if (table.claim(fp.hi, fp.lo, 0) !== CLAIM_NEW) return true;
-        if (opts.maxStates !== undefined && states >= opts.maxStates) {
-          limitHit = 'max-states';
-          return false;
-        }
-        const id = states++;
-        links.push(NO_PARENT, i);
-        const inv = m.violatedInvariant(s);
-        if (inv !== null) {
-          violation = { kind: 'invariant', property: inv, message: `${inv} does not hold in an initial state`, path: links.pathTo(id) };
-          return false;
-        }
-        kept.push(s.slice());
-        return true;
-      });
-    } catch (e) {
-      const err = e instanceof MmraceError ? e : new MmraceError('E_INTERNAL', String(e));
-      error = { code: err.code, message: err.message, hint: err.hint, path: null };
-    }
-    level = rechunk(0, kept, kept.map(() => 1), size, batchSize);
-  }
-
-  const pool = opts.pool ?? createPool(workers);
-  try {
-    while (violation === null && error === null && limitHit === null && level.counts.length > 0) {
-      if (performance.now() >= deadline) {
-        limitHit = 'time-limit';
-        break;
-      }
-      opts.onProgress?.({ states, transitions, depth, queued: level.counts.reduce((a, b) => a + b, 0), seconds: (performance.now() - started) / 1000 });
-      const atDepthLimit = opts.maxDepth !== undefined && depth >= opts.maxDepth;
-      const firstBatch = nextBatch;
-      nextBatch += level.counts.length;
-      // How many successors a level claims is not known before it runs: a level that
-      // overflows the table runs again on a larger one that keeps only older claims.
-      let expanded: ExpandResult[];
-      for (;;) {
-        const tasks = level.chunks.map((chunk, b) => {
-          const firstId = level.firstId + b * batchSize;
-          const t: Task = {
-            kind: 'expand',
-            model: modelRef,
-            table: table.buffer,
-            batch: firstBatch + b,
-            firstId,
-            count: level.counts[b]!,
-            states: chunk,
-            atDepthLimit,
-          };
-          // Copied, not moved: a level that overflows the table runs again from the same batches.
-          return run<ExpandResult>(pool, t);
-        });
-        expanded = await Promise.all(tasks);
-        if (!expanded.some((r) => r.full)) break;
-        // Keep only the claims of older levels; the level's own are made again.
-        table = SharedFingerprintSet.grownFrom(table, table.capacity * 2, firstBatch);
-      }
-      for (const r of expanded) transitions += r.transitions;
-      // A model error or a deadlock among the level's states: the first in batch order.
-      let first: { key: Key; found: FoundViolation | FoundError } | null = null;
-      for (const r of expanded) {
-        const b = r.batch - firstBatch;
-        const at = level.firstId + b * batchSize;
-        if (r.error) {
-          const e = r.error;
-          const key: Key = [b, e.index, e.k, e.ordinal];
-          if (first === null || before(key, first.key)) {
-            const base = links.pathTo(at + e.index);
-            const path: Path = e.k >= 0 ? { init: base.init, moves: [...base.moves, [e.k, e.ordinal]] } : base;
-            first = { key, found: { code: e.code, message: e.message, hint: e.hint, path } };
-          }
-        }
-        if (r.deadlock >= 0) {
-          const key: Key = [b, r.deadlock, -1, -1];
-          if (first === null || before(key, first.key)) first = { key, found: deadlockAt(links, at + r.deadlock) };
-        }
-      }
-      const firstFound = first as { key: Key; found: FoundViolation | FoundError } | null;
-      const anyDeadlock = expanded.some((r) => r.deadlock >= 0);
-      if (firstFound !== null && anyDeadlock) {
-        // A deadlock of this level is one step shorter than anything phase 2 can find;
-        // a model error before it stops the search first, as in sequential BFS.
-        if ('kind' in firstFound.found) violation = firstFound.found;
-        else error = firstFound.found;
-        break;
-      }
-      if (atDepthLimit) {
-        if (firstFound !== null) error = firstFound.found as FoundError;
-        else if (expanded.some((r) => r.truncated)) limitHit = 'max-depth';
-        break;
-      }
-      // Phase 2: keep what each batch owns.
-      const filtered = await Promise.all(
-        expanded.map(
-          (r) =>
-            run<FilterResult>(pool, {
-              kind: 'filter',
-              model: modelRef,
-              table: table.buffer,
-              batch: r.batch,
-              cand: r.cand,
-              parents: r.parents,
-              moves: r.moves,
-              entries: r.entries,
-              candCount: r.candCount,
-            }, [r.cand.buffer, r.parents.buffer, r.moves.buffer, r.entries.buffer] as ArrayBuffer[]),
-        ),
-      );
-      // Number the kept states batch by batch; find the first event of the level.
-      const nextFirst = states;
-      const kept: Int32Array[] = [];
-      const keptCounts: number[] = [];
-      let event: { key: Key; found: () => FoundViolation | FoundError } | null = null;
-      const offer = (key: Key, found: () => FoundViolation | FoundError): void => {
-        if (event === null || before(key, event.key)) event = { key, found };
-      };
-      if (firstFound !== null) offer(firstFound.key, () => firstFound.found);
-      let cut = false;
-      for (let b = 0; b < filtered.length; b++) {
-        const f = filtered[b]!;
-        const x = expanded[b]!;
-        const batchFirstId = level.firstId + b * batchSize;
-        if (x.fault) {
-          const fault = x.fault;
-          offer([b, fault.index, fault.k, fault.ordinal], () => {
-            const base = links.pathTo(batchFirstId + fault.index);
-            return { kind: 'fault', property: fault.property, message: fault.message, path: { init: base.init, moves: [...base.moves, [fault.k, fault.ordinal]] } };
-          });
-        }
-        let take = f.keptCount;
-        if (opts.maxStates !== undefined && states + take > opts.maxStates) {
-          take = Math.max(0, opts.maxStates - states);
-          cut = true;
-        }
-        const firstKeptId = states;
-        for (let c = 0; c < take; c++) links.push(f.parents[c]!, f.moves[c]!);
-        states += take;
-        if (f.error) {
-          const e = f.error;
-          const parentId = f.parents[e.index]!;
-          offer([b, parentId - batchFirstId, e.k, e.ordinal], () => {
-            const base = links.pathTo(parentId);
-            return { code: e.code, message: e.message, hint: e.hint, path: { init: base.init, moves: [...base.moves, [e.k, e.ordinal]] } };
-          });
-        }
-        if (f.violation && f.violation.index < take) {
-          const v = f.violation;
-          const mv = f.moves[v.index]!;
-          const id = firstKeptId + v.index;
-          offer([b, f.parents[v.index]! - batchFirstId, mv % nInst, Math.floor(mv / nInst)], () => ({
-            kind: 'invariant',
-            property: v.property,
-            message: `${v.property} does not hold`,
-            path: links.pathTo(id),
-          }));
-        }
-        if (take > 0) {
-          kept.push(f.kept.subarray(0, take * size));
-          keptCounts.push(take);
-        }
-        if (cut) break;
-      }
-      if (states > nextFirst) depth++;
-      if (event !== null) {
-        const found = (event as { found: () => FoundViolation | FoundError }).found();
-        if ('kind' in found) violation = found;
-        else error = found;
-        break;
-      }
-      if (cut) {
-        limitHit = 'max-states';
-        break;
-      }
-      level = rechunk(nextFirst, kept, keptCounts, size, batchSize);
-      // Room for a next level as large as this one, at load 3/4 at most.
-      const want = SharedFingerprintSet.capacityFor(states + 2 * (states - nextFirst));
-      if (want > table.capacity) table = SharedFingerprintSet.grownFrom(table, Math.max(want, table.capacity * 2));
-    }
-  } finally {
-    if (!opts.pool) await pool.destroy();
-  }
-
-  const seconds = (performance.now() - started) / 1000;
-  const v = violation as FoundViolation | null;
-  const e = error as FoundError | null;
-  const verdict: Verdict = e ? 'error' : v ? 'violation' : limitHit ? 'incomplete' : 'safe';
-  const base = {
-    verdict,
-    model: m.id,
-    params: { ...m.params },
-    strategy: 'bfs',
-    reductions: [] as string[],
-    states,
-    transitions,
-    depth,
-    seconds,
-    statesPerSecond: seconds > 0 ? states / seconds : states,
-    collisionProbability: collisionProbability(states),
-    storeBytes: table.bytes + links.bytes,
-    workers,
-  };
-  if (v) {
-    const trace = buildTrace(m, modelPath, v.path, { verdict: 'violation', violation: { kind: v.kind, property: v.property, message: v.message } });
-    return { ...base, property: v.property, kind: v.kind, message: v.message, trace };
-  }
-  if (e) {
-    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }) : undefined;
-    return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
-  }
-  if (limitHit) return { ...base, limit: limitHit };
-  return base;
-}
-
 /** Runs a task; a worker that died (not a model error, which comes back as data) is E_WORKER. */
-async function run<R extends TaskResult>(pool: Pool, task: Task, transferList?: ArrayBuffer[]): Promise<R> {
+async function run<R extends TaskResult>(pool: Pool, task: Task): Promise<R> {
   try {
-    return (await pool.run(task, transferList ? { transferList } : {})) as R;
+    return (await pool.run(task)) as R;
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new MmraceError(
       'E_WORKER',
       `a worker thread of the parallel explorer failed: ${why}`,
-      'a model must not exit the process or exhaust memory; run without --workers to see the failure in the sequential engine',
+      'a model must not exit the process or exhaust memory; run with --workers 0 to see the failure in the sequential engine',
     );
   }
+}
+
+/** A BFS level: `n` states with consecutive ids from `firstId`, all at `depth`. */
+interface Level {
+  readonly firstId: number;
+  readonly n: number;
+  readonly depth: number;
+  readonly buf: SharedArrayBuffer;
+  readonly states: Int32Array;
+}
+
+function newLevel(firstId: number, n: number, depth: number, size: number): Level {
+  const buf = new SharedArrayBuffer(Math.max(4, n * size * 4));
+  return { firstId, n, depth, buf, states: new Int32Array(buf) };
+}
+
+/** An event of a level, at a position of one batch (see batch.ts). */
+interface Event {
+  readonly i: number;
+  readonly tx: number;
+  /**
+   * Order at one position: 0, the --max-states cut (checked before the new state's
+   * invariants); 1, an event of a transition; 2, an event of a whole state.
+   */
+  readonly rank: 0 | 1 | 2;
+  readonly what:
+    | { readonly kind: 'mark'; readonly c: number }
+    | { readonly kind: 'fault'; readonly f: BatchResult['faults'][number] }
+    | { readonly kind: 'error'; readonly e: NonNullable<BatchResult['error']> }
+    | { readonly kind: 'deadlock' }
+    | { readonly kind: 'truncated' }
+    | { readonly kind: 'cut'; readonly c: number };
+}
+
+function earlier(a: Event, b: Event): boolean {
+  if (a.i !== b.i) return a.i < b.i;
+  if (a.tx !== b.tx) return a.tx < b.tx;
+  return a.rank < b.rank;
+}
+
+interface Found {
+  readonly violation: FoundViolation;
+  /** Order of discovery (for the order of the report). */
+  readonly seq: number;
+}
+
+class Search {
+  readonly size: number;
+  readonly nInst: number;
+  readonly links: Links;
+  readonly ex: Expander;
+  readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  readonly modelRef: ModelRef;
+  readonly all: boolean;
+  readonly memory: number;
+  readonly deadline: number;
+  table: SharedFingerprintSet;
+  pool: Pool | null;
+  readonly ownPool: boolean;
+  readonly workers: number;
+  states = 0;
+  transitions = 0;
+  depth = 0;
+  nextBatch = 1;
+  /** First violation (or, with allViolations, the first of each property). */
+  readonly found = new Map<string, Found>();
+  error: FoundError | null = null;
+  limitHit: LimitKind | null = null;
+  limitMessage: string | null = null;
+
+  constructor(
+    readonly m: CompiledModel,
+    modelPath: string,
+    readonly opts: ParallelOptions,
+  ) {
+    this.size = m.size;
+    this.nInst = m.instances.length;
+    this.links = new Links(this.nInst);
+    this.ex = new Expander(m);
+    this.modelRef = { path: modelPath, params: { ...m.params } };
+    this.all = opts.allViolations === true;
+    this.memory = opts.memory ?? defaultMemory();
+    this.deadline = opts.timeLimit !== undefined ? Date.now() + opts.timeLimit * 1000 : Infinity;
+    this.pool = opts.pool ?? null;
+    this.ownPool = opts.pool === undefined;
+    this.workers = opts.pool ? opts.pool.options.maxThreads : (opts.workers ?? defaultWorkers());
+    const first = opts.tableCapacity ?? (opts.maxStates !== undefined ? Math.min(SharedFingerprintSet.capacityFor(opts.maxStates + 16), FIRST_CAPACITY) : FIRST_CAPACITY);
+    // At most a quarter of the memory limit to start with.
+    const fit = Math.max(1024, Math.floor(this.memory / 4 / SharedFingerprintSet.bytesFor(1)));
+    this.table = this.allocate(Math.min(first, fit)) ?? this.tooBig(Math.min(first, fit));
+  }
+
+  get stopped(): boolean {
+    return this.error !== null || this.limitHit !== null || (!this.all && this.found.size > 0);
+  }
+
+  private tooBig(capacity: number): never {
+    throw new MmraceError(
+      'E_LIMIT',
+      `the memory limit (${mib(this.memory)}) cannot hold a fingerprint set of ${capacity} entries`,
+      'raise --memory',
+    );
+  }
+
+  /** Bytes in use besides the fingerprint set: parent links and the current level. */
+  private otherBytes(levelBytes: number): number {
+    return this.links.bytes + levelBytes;
+  }
+
+  /** A new set of `capacity` entries, or null when the memory limit forbids it. */
+  private allocate(capacity: number, levelBytes = 0): SharedFingerprintSet | null {
+    const keep = this.table === undefined ? 0 : this.table.bytes;
+    if (SharedFingerprintSet.bytesFor(capacity) + keep + this.otherBytes(levelBytes) > this.memory) return null;
+    try {
+      return new SharedFingerprintSet(capacity);
+    } catch (e) {
+      if (e instanceof MmraceError && e.code === 'E_LIMIT') return null;
+      throw e;
+    }
+  }
+
+  private record(v: FoundViolation): void {
+    if (!this.found.has(v.property)) this.found.set(v.property, { violation: v, seq: this.found.size });
+  }
+
+  private memoryLimit(what: string): void {
+    this.limitHit = 'memory';
+    this.limitMessage = `the memory limit (${mib(this.memory)}) was reached ${what}`;
+  }
+
+  /** Stores the initial states as batch 0; returns the first level. */
+  initial(): Level | null {
+    const kept: Int32Array[] = [];
+    try {
+      this.m.forEachInitialState((s, i) => {
+        fingerprint(s, this.size);
+        if (this.table.claim(fp.hi, fp.lo, 0) === 0) return true;
+        if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
+          this.limitHit = 'max-states';
+          return false;
+        }
+        if (this.states + 1 > this.table.capacity * 0.75) {
+          const bigger = this.grow(this.table.capacity * 2, Infinity, 0, false);
+          if (bigger === null) {
+            this.memoryLimit(`while storing the initial states`);
+            return false;
+          }
+          this.table = bigger;
+        }
+        const id = this.states++;
+        this.links.push(NO_PARENT, i);
+        let inv: string | null;
+        try {
+          inv = this.m.violatedInvariant(s);
+        } catch (e) {
+          this.fail(e, { init: i, moves: [] });
+          return false;
+        }
+        if (inv !== null) {
+          this.record({ kind: 'invariant', property: inv, message: `${inv} does not hold in an initial state`, path: this.links.pathTo(id) });
+          if (!this.all) return false;
+        }
+        kept.push(s.slice());
+        return true;
+      });
+    } catch (e) {
+      if (this.error === null) this.fail(e, null);
+    }
+    if (this.stopped) return null;
+    const level = newLevel(0, kept.length, 0, this.size);
+    kept.forEach((s, j) => level.states.set(s, j * this.size));
+    return level;
+  }
+
+  /** A copy of the set, with room for `capacity` entries, in parallel when it is large. */
+  private grow(capacity: number, before: number, levelBytes: number, parallel: boolean): SharedFingerprintSet | null {
+    const old = this.table;
+    const next = this.allocate(Math.min(capacity, 2 ** 30 - 1), levelBytes);
+    if (next !== null && !parallel) next.moveRange(old, 0, old.capacity, before);
+    return next;
+  }
+
+  private async growParallel(next: SharedFingerprintSet, before: number): Promise<void> {
+    const old = this.table;
+    const parts = this.workers * 4;
+    const step = Math.ceil(old.capacity / parts);
+    const tasks: Promise<MoveResult>[] = [];
+    for (let start = 0; start < old.capacity; start += step) {
+      tasks.push(run<MoveResult>(this.pool!, { kind: 'move', from: old.buffer, to: next.buffer, start, end: Math.min(old.capacity, start + step), before }));
+    }
+    await Promise.all(tasks);
+  }
+
+  /** Replaces the set by one of at least `capacity` entries; false at the memory limit. */
+  private async resize(capacity: number, before: number, levelBytes: number): Promise<boolean> {
+    const parallel = this.pool !== null && this.table.capacity >= MOVE_IN_THREAD_BELOW;
+    const next = this.grow(capacity, before, levelBytes, parallel);
+    if (next === null) return false;
+    if (parallel) await this.growParallel(next, before);
+    this.table = next;
+    return true;
+  }
+
+  private fail(e: unknown, path: Path | null): void {
+    const err = e instanceof MmraceError ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
+    this.error = { code: err.code, message: err.message, hint: err.hint, path };
+  }
+
+  private usePool(level: Level): boolean {
+    return level.n >= (this.opts.inThreadBelow ?? IN_THREAD_BELOW);
+  }
+
+  /** Cuts a level into [offset, count] batches. */
+  private plan(level: Level, pooled: boolean): [number, number][] {
+    const max = this.opts.batchSize ?? (pooled ? BATCH : level.n);
+    const per = pooled ? Math.ceil(level.n / (this.workers * BATCHES_PER_WORKER)) : level.n;
+    const size = Math.max(1, Math.min(max, Math.max(per, Math.min(MIN_BATCH, max))));
+    const out: [number, number][] = [];
+    for (let off = 0; off < level.n; off += size) out.push([off, Math.min(size, level.n - off)]);
+    return out;
+  }
+
+  private async runLevel(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, pooled: boolean): Promise<BatchResult[]> {
+    Atomics.store(this.control, STOP, NO_STOP);
+    Atomics.store(this.control, ABORT, 0);
+    if (!pooled) {
+      return cuts.map(([offset, count], b) =>
+        expandBatch(this.m, this.ex, this.table, this.control, {
+          batch: firstBatch + b,
+          states: level.states,
+          offset,
+          count,
+          mode,
+          allViolations: this.all,
+          deadline: this.deadline,
+        }),
+      );
+    }
+    this.pool ??= createPool(this.workers);
+    const pool = this.pool;
+    return Promise.all(
+      cuts.map(([offset, count], b) =>
+        run<ExpandResult>(pool, {
+          kind: 'expand',
+          model: this.modelRef,
+          table: this.table.buffer,
+          control: this.control.buffer as SharedArrayBuffer,
+          level: level.buf,
+          batch: firstBatch + b,
+          offset,
+          count,
+          mode,
+          allViolations: this.all,
+          deadline: this.deadline,
+        }),
+      ),
+    );
+  }
+
+  /** Runs one level; returns the next one, or null when the search stops. */
+  async step(level: Level): Promise<Level | null> {
+    const mode: BatchMode = this.opts.maxDepth !== undefined && level.depth >= this.opts.maxDepth ? 'depth' : 'full';
+    const levelBytes = level.n * this.size * 4 * 3;
+    if (this.table.bytes + this.otherBytes(levelBytes) > this.memory) {
+      this.memoryLimit(`at depth ${level.depth}, after ${this.states} states`);
+      return null;
+    }
+    // Room for a next level twice as large as this one, at load 3/4 at most.
+    const want = SharedFingerprintSet.capacityFor(this.states + 2 * level.n + 1024);
+    if (mode === 'full' && want > this.table.capacity) {
+      const grown =
+        (await this.resize(Math.max(want, this.table.capacity * GROWTH), Infinity, levelBytes)) ||
+        (await this.resize(Math.max(want, this.table.capacity * 2), Infinity, levelBytes)) ||
+        (await this.resize(want, Infinity, levelBytes));
+      // At the memory limit, go on at a higher load: the level runs again if it overflows.
+      void grown;
+    }
+    const pooled = this.usePool(level);
+    const cuts = this.plan(level, pooled);
+    const firstBatch = this.nextBatch;
+    this.nextBatch += cuts.length;
+    let results: BatchResult[];
+    for (;;) {
+      results = await this.runLevel(level, mode, cuts, firstBatch, pooled);
+      if (!results.some((r) => r.full)) break;
+      // The set overflowed: keep only the claims of older levels, grow, run the level again.
+      if (!(await this.resize(this.table.capacity * 2, firstBatch, levelBytes))) {
+        this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
+        return null;
+      }
+    }
+    return this.walk(level, mode, cuts, results);
+  }
+
+  /**
+   * Replays a level's results in sequential order: numbers kept successors, finds the
+   * first event and the counts at it, builds the next level.
+   */
+  private walk(level: Level, mode: BatchMode, cuts: [number, number][], results: BatchResult[]): Level | null {
+    const size = this.size;
+    const firstBatch = results[0]!.batch;
+    // Which candidates each batch lost to an older batch.
+    const lost: (Set<number> | undefined)[] = new Array(results.length);
+    for (const r of results) {
+      for (let j = 0; j < r.stolenCount; j++) {
+        const v = r.stolen[2 * j]! - firstBatch;
+        if (v < 0 || v >= results.length) throw new MmraceError('E_INTERNAL', `parallel explorer: batch ${r.batch} took a state from batch ${v + firstBatch}, outside the level`);
+        (lost[v] ??= new Set()).add(r.stolen[2 * j + 1]!);
+      }
+    }
+    const nextFirst = level.firstId + level.n;
+    const levelStates = this.states;
+    const keptOf: Int32Array[] = [];
+    let stopAt: { b: number; ev: Event } | null = null;
+    for (let b = 0; b < results.length && stopAt === null; b++) {
+      const r = results[b]!;
+      const stolen = lost[b];
+      // Kept candidates, in order.
+      let kept: Int32Array;
+      if (stolen === undefined) {
+        kept = identity(r.candCount);
+      } else {
+        const ks: number[] = [];
+        for (let c = 0; c < r.candCount; c++) if (!stolen.has(r.entries[c]!)) ks.push(c);
+        kept = Int32Array.from(ks);
+        if (ks.length !== r.candCount - stolen.size) throw new MmraceError('E_INTERNAL', `parallel explorer: batch ${r.batch} lost states it never claimed`);
+      }
+      const evs: Event[] = [];
+      const isKept = (c: number): boolean => stolen === undefined || !stolen.has(r.entries[c]!);
+      for (const mk of r.marks) evs.push({ i: r.parents[mk.c]!, tx: r.tx[mk.c]!, rank: 1, what: { kind: 'mark', c: mk.c } });
+      for (const f of r.faults) evs.push({ i: f.i, tx: f.tx, rank: 1, what: { kind: 'fault', f } });
+      if (r.error) evs.push({ i: r.error.i, tx: r.error.tx, rank: 2, what: { kind: 'error', e: r.error } });
+      if (r.deadlock) evs.push({ i: r.deadlock.i, tx: r.deadlock.tx, rank: 2, what: { kind: 'deadlock' } });
+      if (r.truncated >= 0) evs.push({ i: r.truncated, tx: 0, rank: 2, what: { kind: 'truncated' } });
+      const max = this.opts.maxStates;
+      if (max !== undefined && this.states + kept.length > max) {
+        const c = kept[max - this.states]!;
+        evs.push({ i: r.parents[c]!, tx: r.tx[c]!, rank: 0, what: { kind: 'cut', c } });
+      }
+      evs.sort((a, z) => (earlier(a, z) ? -1 : earlier(z, a) ? 1 : 0));
+      const batchFirstId = level.firstId + cuts[b]![0];
+      const firstKeptId = this.states;
+      let pushed = 0;
+      /** Numbers the first `n` kept candidates: parent links, state count. */
+      const pushTo = (n: number): void => {
+        for (; pushed < n; pushed++) {
+          const c = kept[pushed]!;
+          this.links.push(batchFirstId + r.parents[c]!, r.moves[c]!);
+        }
+        this.states = firstKeptId + pushed;
+      };
+      // A stopping event of this batch, if any (with allViolations, violations do not stop).
+      let stop: Event | null = null;
+      for (const ev of evs) {
+        const w = ev.what;
+        if (w.kind === 'mark') {
+          const mk = r.marks.find((x) => x.c === w.c)!;
+          if (!isKept(w.c)) {
+            if (mk.error === null && this.found.has(mk.property!)) continue;
+            throw new MmraceError('E_INTERNAL', `parallel explorer: the first violation of batch ${r.batch} was taken by an older batch that did not report it`);
+          }
+          if (mk.error !== null || !this.all) {
+            stop = ev;
+            break;
+          }
+          if (!this.found.has(mk.property!)) {
+            pushTo(countBelow(kept, w.c) + 1);
+            this.record({ kind: 'invariant', property: mk.property!, message: `${mk.property!} does not hold`, path: this.links.pathTo(this.states - 1) });
+          }
+          continue;
+        }
+        if (w.kind === 'fault' && this.all) {
+          if (!this.found.has(w.f.property)) this.record(this.faultAt(w.f, batchFirstId));
+          continue;
+        }
+        if (w.kind === 'deadlock' && this.all) {
+          this.record(deadlockAt(this.links, batchFirstId + ev.i));
+          continue;
+        }
+        stop = ev;
+        break;
+      }
+      if (stop === null) {
+        pushTo(kept.length);
+        this.transitions += r.transitions;
+        keptOf[b] = kept;
+        if (r.aborted) {
+          this.limitHit = 'time-limit';
+          break;
+        }
+        continue;
+      }
+      // The counts at the event: kept successors and transitions up to it.
+      pushTo(stop.what.kind === 'cut' ? max! - firstKeptId : countUpToTx(kept, r.tx, stop.tx));
+      this.transitions += stop.tx;
+      stopAt = { b, ev: stop };
+    }
+    if (this.states > levelStates) this.depth = level.depth + 1;
+    if (stopAt !== null) {
+      this.settle(level, cuts, results, stopAt.b, stopAt.ev);
+      return null;
+    }
+    if (this.limitHit !== null || this.error !== null) return null;
+    if (mode === 'depth') return null;
+    // The next level: kept successors in order.
+    const next = newLevel(nextFirst, this.states - levelStates, level.depth + 1, size);
+    let at = 0;
+    for (let b = 0; b < results.length; b++) {
+      const r = results[b]!;
+      const kept = keptOf[b]!;
+      if (kept.length === r.candCount) {
+        next.states.set(r.cand.subarray(0, r.candCount * size), at);
+        at += r.candCount * size;
+      } else {
+        for (const c of kept) {
+          next.states.set(r.cand.subarray(c * size, (c + 1) * size), at);
+          at += size;
+        }
+      }
+    }
+    return next.n > 0 ? next : null;
+  }
+
+  private faultAt(f: BatchResult['faults'][number], batchFirstId: number): FoundViolation {
+    const base = this.links.pathTo(batchFirstId + f.i);
+    return { kind: 'fault', property: f.property, message: f.message, path: { init: base.init, moves: [...base.moves, [f.k, f.ordinal]] } };
+  }
+
+  /** The verdict of the level's stopping event (and the drain after a violation). */
+  private settle(level: Level, cuts: [number, number][], results: BatchResult[], b: number, ev: Event): void {
+    const r = results[b]!;
+    const batchFirstId = level.firstId + cuts[b]![0];
+    const w = ev.what;
+    const pathPlus = (id: number, k: number, ordinal: number): Path => {
+      const base = this.links.pathTo(id);
+      return k >= 0 ? { init: base.init, moves: [...base.moves, [k, ordinal]] } : base;
+    };
+    switch (w.kind) {
+      case 'cut':
+        this.limitHit = 'max-states';
+        return;
+      case 'truncated':
+        this.limitHit = 'max-depth';
+        return;
+      case 'deadlock':
+        this.record(deadlockAt(this.links, batchFirstId + ev.i));
+        return;
+      case 'error':
+        this.error = { code: w.e.code, message: w.e.message, hint: w.e.hint, path: pathPlus(batchFirstId + w.e.i, w.e.k, w.e.ordinal) };
+        return;
+      case 'mark': {
+        const mk = r.marks.find((x) => x.c === w.c)!;
+        const mv = r.moves[w.c]!;
+        if (mk.error !== null) {
+          this.error = { ...mk.error, path: pathPlus(batchFirstId + r.parents[w.c]!, mv % this.nInst, Math.floor(mv / this.nInst)) };
+          return;
+        }
+        this.record({ kind: 'invariant', property: mk.property!, message: `${mk.property!} does not hold`, path: this.links.pathTo(this.states - 1) });
+        break;
+      }
+      case 'fault':
+        this.record(this.faultAt(w.f, batchFirstId));
+        break;
+    }
+    // A violation found while expanding level d has a counterexample of d + 1 steps; the
+    // first deadlock among the rest of the level has one of d steps and is reported instead.
+    for (let a = b; a < results.length; a++) {
+      const x = results[a]!;
+      const first = a === b ? ev.i : -1;
+      const dl = x.deadlock && x.deadlock.i > first ? x.deadlock.i : Infinity;
+      const de = x.drainError && x.drainError.i > first ? x.drainError.i : Infinity;
+      if (dl === Infinity && de === Infinity) continue;
+      const at = level.firstId + cuts[a]![0];
+      this.found.clear();
+      if (dl < de) this.record(deadlockAt(this.links, at + dl));
+      else {
+        const e = x.drainError!;
+        this.error = { code: e.code, message: e.message, hint: e.hint, path: pathPlus(at + e.i, e.k, e.ordinal) };
+      }
+      return;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownPool && this.pool !== null) await this.pool.destroy();
+  }
+}
+
+let ids = new Int32Array(0);
+/** 0, 1, … n - 1 (a shared view: read only). */
+function identity(n: number): Int32Array {
+  if (ids.length < n) {
+    ids = new Int32Array(Math.max(n, ids.length * 2));
+    for (let i = 0; i < ids.length; i++) ids[i] = i;
+  }
+  return ids.subarray(0, n);
+}
+
+/** Index, among the kept candidates (ascending), of candidate `c`. */
+function countBelow(kept: Int32Array, c: number): number {
+  let lo = 0;
+  let hi = kept.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (kept[mid]! < c) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Number of kept candidates whose transition is at or before `tx`. */
+function countUpToTx(kept: Int32Array, tx: Int32Array, upTo: number): number {
+  let lo = 0;
+  let hi = kept.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tx[kept[mid]!]! <= upTo) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function deadlockAt(links: Links, id: number): FoundViolation {
   return { kind: 'deadlock', property: 'deadlock', message: 'no step is enabled and some actor has not finished', path: links.pathTo(id) };
 }
 
-/** Re-cuts the kept states of every batch, in order, into batches of `batchSize`. */
-function rechunk(firstId: number, parts: Int32Array[], partCounts: number[], size: number, batchSize: number): Level {
-  const total = partCounts.reduce((a, b) => a + b, 0);
-  const chunks: Int32Array[] = [];
-  const counts: number[] = [];
-  let p = 0;
-  let off = 0; // states of parts[p] already copied
-  for (let done = 0; done < total; ) {
-    const n = Math.min(batchSize, total - done);
-    const chunk = new Int32Array(n * size);
-    let filled = 0;
-    while (filled < n) {
-      const avail = partCounts[p]! - off;
-      const take = Math.min(avail, n - filled);
-      chunk.set(parts[p]!.subarray(off * size, (off + take) * size), filled * size);
-      filled += take;
-      off += take;
-      if (off === partCounts[p]) {
-        p++;
-        off = 0;
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+export async function parallelCheck(m: CompiledModel, modelPath: string, opts: ParallelOptions = {}): Promise<CheckResult> {
+  checkLimits(opts);
+  const started = performance.now();
+  const x = new Search(m, modelPath, opts);
+  try {
+    let level = x.initial();
+    while (level !== null && !x.stopped) {
+      if (Date.now() >= x.deadline) {
+        x.limitHit = 'time-limit';
+        break;
       }
+      opts.onProgress?.({ states: x.states, transitions: x.transitions, depth: x.depth, queued: level.n, seconds: (performance.now() - started) / 1000 });
+      level = await x.step(level);
     }
-    chunks.push(chunk);
-    counts.push(n);
-    done += n;
+  } finally {
+    await x.close();
   }
-  return { firstId, chunks, counts };
+  const seconds = (performance.now() - started) / 1000;
+  const found = [...x.found.values()].sort((a, b) => a.violation.path.moves.length - b.violation.path.moves.length || a.seq - b.seq);
+  const e = x.error;
+  const v = e === null ? (found[0]?.violation ?? null) : null;
+  const verdict: Verdict = e ? 'error' : v ? 'violation' : x.limitHit ? 'incomplete' : 'safe';
+  const base = {
+    verdict,
+    model: m.id,
+    params: { ...m.params },
+    strategy: 'bfs',
+    reductions: [] as string[],
+    states: x.states,
+    transitions: x.transitions,
+    depth: x.depth,
+    seconds,
+    statesPerSecond: seconds > 0 ? x.states / seconds : x.states,
+    collisionProbability: collisionProbability(x.states),
+    storeBytes: x.table.bytes + x.links.bytes,
+    workers: x.workers,
+    ...(x.limitHit ? { limit: x.limitHit, ...(x.limitMessage ? { limitMessage: x.limitMessage } : {}) } : {}),
+  };
+  const traceOf = (f: FoundViolation) =>
+    buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } });
+  if (v) {
+    const all = opts.allViolations
+      ? { violations: found.map(({ violation: f }) => ({ property: f.property, kind: f.kind, message: f.message, trace: traceOf(f) })) }
+      : {};
+    return { ...base, property: v.property, kind: v.kind, message: v.message, trace: traceOf(v), ...all };
+  }
+  if (e) {
+    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }) : undefined;
+    return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
+  }
+  return base;
 }

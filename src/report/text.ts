@@ -37,6 +37,7 @@ function limitText(r: CheckResult): string {
     .with('max-states', () => '--max-states')
     .with('max-depth', () => '--max-depth')
     .with('time-limit', () => '--time-limit')
+    .with('memory', () => r.limitMessage ?? 'the memory limit (--memory)')
     .with(undefined, () => 'a limit')
     .exhaustive();
 }

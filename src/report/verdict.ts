@@ -16,6 +16,13 @@ export function exitCodeOf(v: Verdict): number {
     .exhaustive();
 }
 
+export interface ViolationReport {
+  readonly property: string;
+  readonly kind: 'invariant' | 'fault' | 'deadlock';
+  readonly message: string;
+  readonly trace: Trace;
+}
+
 export interface CheckResult {
   readonly verdict: Verdict;
   readonly model: string;
@@ -37,8 +44,12 @@ export interface CheckResult {
   readonly property?: string;
   readonly kind?: 'invariant' | 'fault' | 'deadlock';
   readonly message?: string;
-  /** For incomplete: which limit stopped the search. */
+  /** Which limit stopped the search (for incomplete; with --all-violations, also for violation). */
   readonly limit?: LimitKind;
+  /** What the limit was, in words (the memory limit). */
+  readonly limitMessage?: string;
+  /** With --all-violations: the first violation of every property, shortest first. */
+  readonly violations?: readonly ViolationReport[];
   /** For error: a stable code. */
   readonly code?: string;
   readonly hint?: string;

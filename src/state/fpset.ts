@@ -19,6 +19,9 @@ export class FingerprintSet {
   private cap: number;
   private limit: number;
   size = 0;
+  /** Memory limit: growing the table past `maxBytes` (with `otherBytes` counted) throws E_MEMORY. */
+  maxBytes = Infinity;
+  otherBytes = 0;
 
   constructor(initialCapacity = MIN_CAPACITY) {
     const want = Number.isFinite(initialCapacity) ? Math.ceil(initialCapacity) : MIN_CAPACITY;
@@ -78,6 +81,18 @@ export class FingerprintSet {
     const old = this.table;
     const oldCap = this.cap;
     const cap = Math.min(MAX_CAPACITY, Math.ceil(oldCap * GROWTH));
+    if ((old.byteLength + cap * 8 + this.otherBytes) > this.maxBytes) {
+      // At the limit the table fills up to 15/16 before the search stops.
+      if (this.size < oldCap * 0.9375) {
+        this.limit = Math.floor(oldCap * 0.9375);
+        return;
+      }
+      throw new MmraceError(
+        'E_MEMORY',
+        `the memory limit (${Math.round(this.maxBytes / 2 ** 20)} MiB) was reached after ${this.size - 1} states`,
+        'raise --memory',
+      );
+    }
     if (cap <= oldCap) {
       throw new MmraceError('E_LIMIT', `fingerprint set is full at ${this.size} states`, 'bound the search with --max-states');
     }

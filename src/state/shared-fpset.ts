@@ -44,6 +44,15 @@ const SPINS = 1 << 12;
 const SLEEPS = 10_000;
 
 /**
+ * A claim that probes this many entries without finding its fingerprint or an empty
+ * entry reports the set full (E_LIMIT). Linear probing at load 3/4 has clusters of a few
+ * hundred entries in the largest tables; this bound is reached only far above that, so
+ * a table the explorer keeps at load 3/4 or less never reports full by mistake, and a
+ * nearly full one fails fast instead of sweeping the whole table.
+ */
+const PROBE_LIMIT = 1 << 13;
+
+/**
  * A set of 64-bit fingerprints, each with the id of the batch that owns it, shared by
  * threads through one SharedArrayBuffer.
  *
@@ -60,7 +69,7 @@ const SLEEPS = 10_000;
  *   `batch + 1` (a failed CAS re-reads the owner). CLAIM_NEW when this claim's CAS
  *   succeeded, CLAIM_SEEN when the owner already was `batch + 1` or less.
  * - another `hi`: probe on.
- * A sweep of the whole table without room or a match throws E_LIMIT.
+ * A claim that probes PROBE_LIMIT entries (or the whole table) without room or a match throws E_LIMIT.
  *
  * Why that is enough for the explorer:
  * - An entry's (`hi`, `lo`) never changes once published and no entry is ever emptied, so
@@ -87,6 +96,12 @@ export class SharedFingerprintSet {
   /** The three lanes of every entry. */
   private readonly table: Int32Array;
   readonly capacity: number;
+  /**
+   * After a `claimEntry` that returned an entry: the batch it took the fingerprint from,
+   * or -1 when the fingerprint was new to the set. Per thread (each thread has its own
+   * SharedFingerprintSet object over the shared buffer).
+   */
+  victim = -1;
 
   /** A new, empty set of `capacity` entries (an integer from 1 to 2^30 - 1). */
   constructor(capacity: number);
@@ -179,6 +194,42 @@ export class SharedFingerprintSet {
     return set;
   }
 
+  /**
+   * Copies the entries `from` to `to` (exclusive) of `old` into this set, with their
+   * owners, keeping only those owned by a batch older than `before`. Several threads may
+   * move disjoint ranges of one old set into one new set at once (growing the set in
+   * parallel); no claim may run on either set meanwhile. Every fingerprint of `old` is
+   * distinct, so a mover only needs an empty entry: a CAS on `hi` orders the movers that
+   * race for one. Returns the number of fingerprints moved; throws E_LIMIT when this set
+   * has no room.
+   */
+  moveRange(old: SharedFingerprintSet, from: number, to: number, before = Infinity): number {
+    const s = old.table;
+    const t = this.table;
+    const cap = this.capacity;
+    let n = 0;
+    for (let j = from * LANES, end = Math.min(to, old.capacity) * LANES; j < end; j += LANES) {
+      const h = s[j]!;
+      if (h === 0) continue;
+      const o = s[j + 2]!;
+      if (o === 0) throw new MmraceError('E_INTERNAL', 'shared fingerprint set: grown while a claim was still running');
+      if (!(o - 1 < before)) continue;
+      let i = home(h, cap);
+      for (let probes = 0; ; probes++) {
+        if (probes === cap) throw new MmraceError('E_LIMIT', `shared fingerprint set is full (${cap} entries)`);
+        const k = i * LANES;
+        if (Atomics.load(t, k) === 0 && Atomics.compareExchange(t, k, 0, h) === 0) {
+          Atomics.store(t, k + 1, s[j + 1]!);
+          Atomics.store(t, k + 2, o);
+          break;
+        }
+        if (++i === cap) i = 0;
+      }
+      n++;
+    }
+    return n;
+  }
+
   /** The buffer to share with other threads (`fromBuffer`). */
   get buffer(): SharedArrayBuffer {
     return this.table.buffer as SharedArrayBuffer;
@@ -211,25 +262,34 @@ export class SharedFingerprintSet {
     const want = batch + 1;
     const t = this.table;
     const cap = this.capacity;
+    const limit = cap < PROBE_LIMIT ? cap : PROBE_LIMIT;
     let i = home(hi, cap);
-    for (let probes = 0; probes < cap; probes++) {
+    for (let probes = 0; probes < limit; probes++) {
       const j = i * LANES;
-      let h = Atomics.load(t, j);
+      // A plain read is enough to probe: a non-zero `hi` never changes, and a stale 0
+      // only sends this claim to the CAS, which returns the entry's real `hi`.
+      let h = t[j]!;
       if (h === 0) {
         h = Atomics.compareExchange(t, j, 0, hi);
         if (h === 0) {
-          Atomics.store(t, j + 1, lo);
+          // `lo` is published by the atomic store of `owner` that follows it.
+          t[j + 1] = lo;
           Atomics.store(t, j + 2, want);
+          this.victim = -1;
           return i;
         }
       }
       if (h === hi) {
         let o = Atomics.load(t, j + 2);
         if (o === 0) o = awaitOwner(t, j + 2);
-        if (Atomics.load(t, j + 1) === lo) {
+        // Read after a non-zero owner (an atomic load), so it sees the published `lo`.
+        if (t[j + 1] === lo) {
           while (o > want) {
             const seen = Atomics.compareExchange(t, j + 2, o, want);
-            if (seen === o) return i;
+            if (seen === o) {
+              this.victim = o - 1;
+              return i;
+            }
             o = seen;
           }
           return -1;

@@ -37,7 +37,7 @@ describe('parallel BFS on the scenarios', () => {
     const { model, path } = await loadModel(s.modelPath);
     const seq = check(new CompiledModel(model, s.params), path, { strategy: 'bfs' });
     const runs = [];
-    for (const pool of pools) runs.push(essence(await parallelCheck(new CompiledModel(model, s.params), path, { pool, batchSize: 64 })));
+    for (const pool of pools) runs.push(essence(await parallelCheck(new CompiledModel(model, s.params), path, { pool, batchSize: 64, inThreadBelow: 0 })));
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
     const par = runs[0]!;
@@ -72,8 +72,71 @@ describe('--workers on the command line', () => {
   });
 
   it('a bad worker count is a usage error', () => {
-    const r = run(['check', 'scenarios/contpte/s.json', '--workers', '0']);
+    const r = run(['check', 'scenarios/contpte/s.json', '--workers', 'many']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^mmrace: error E_USAGE: .*--workers/);
+  });
+
+  it('--workers 0 runs the sequential engine, with the same result', () => {
+    const zero = run(['check', 'scenarios/contpte/s.json', '--workers', '0', '--json']);
+    const two = run(['check', 'scenarios/contpte/s.json', '--workers', '2', '--json']);
+    expect([zero.code, two.code]).toEqual([0, 0]);
+    expect(zero.json.workers).toBeUndefined();
+    for (const k of ['verdict', 'states', 'transitions', 'depth']) expect(two.json[k], k).toEqual(zero.json[k]);
+  });
+});
+
+describe('--memory', () => {
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), ...args], { cwd: root, encoding: 'utf8' });
+    const last = r.stdout.trimEnd().split('\n').pop() ?? '';
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
+  };
+  const big = ['check', 'models/counter/counter.ts', '-p', 'threads=4', '-p', 'incs=4'];
+
+  it.each([['0'], ['2']])('a tight limit ends incomplete, cleanly (--workers %s)', (w) => {
+    const full = run([...big, '--json', '--workers', '0']);
+    expect(full.json.verdict).toBe('safe');
+    const r = run([...big, '--memory', '4M', '--workers', w, '--json']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('');
+    expect(r.json).toMatchObject({ verdict: 'incomplete', limit: 'memory' });
+    expect(r.json.limitMessage).toMatch(/memory limit \(4 MiB\) was reached/);
+    expect(r.json.states).toBeGreaterThan(0);
+    expect(r.json.states).toBeLessThan(full.json.states);
+    const text = run([...big, '--memory', '4M', '--workers', w]);
+    expect(text.code).toBe(3);
+    expect(text.stdout).toMatch(/INCOMPLETE: stopped by the memory limit \(4 MiB\) was reached/);
+  });
+
+  it('a roomy limit changes nothing', () => {
+    const a = run([...big, '--json']);
+    const b = run([...big, '--memory', '1G', '--json']);
+    for (const k of ['verdict', 'states', 'transitions', 'depth']) expect(b.json[k], k).toEqual(a.json[k]);
+  });
+
+  it('a bad size is a usage error', () => {
+    const r = run([...big, '--memory', 'lots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mmrace: error E_USAGE: .*--memory/);
+  });
+});
+
+describe('--all-violations', () => {
+  it('reports every violated property with a replayable trace each', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmrace-all-'));
+    const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), 'check', 'test/e2e/fixtures/two-violations.ts', '--all-violations', '--trace', join(dir, 't.json'), '--json'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout.trimEnd().split('\n').pop()!);
+    const props = j.violations.map((v: { property: string }) => v.property).sort();
+    expect(props).toEqual(['BIG', 'deadlock']);
+    for (const v of j.violations) {
+      const rep = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), 'replay', v.traceFile, '--json'], { cwd: root, encoding: 'utf8' });
+      expect(rep.status, v.property).toBe(1);
+      expect(JSON.parse(rep.stdout.trimEnd().split('\n').pop()!).property).toBe(v.property);
+    }
+    // Without the flag the search stops at the first.
+    const one = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), 'check', 'test/e2e/fixtures/two-violations.ts', '--trace', join(dir, 'u.json'), '--json'], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(one.stdout.trimEnd().split('\n').pop()!).violations).toBeUndefined();
   });
 });

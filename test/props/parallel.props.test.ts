@@ -1,8 +1,9 @@
 /**
- * The parallel explorer is deterministic and agrees with sequential BFS: on random
- * models, 1, 2 and 3 workers and several batch sizes give the same verdict, counts and
- * counterexample; a complete search gives exactly sequential BFS's counts, and a
- * violation exactly its counterexample.
+ * The parallel explorer is deterministic and is sequential BFS: on random models, 1, 2
+ * and 3 workers, several batch sizes, levels run in the main thread or on the pool, and
+ * tables small enough to overflow all give exactly the sequential engine's verdict,
+ * counts (also where a violation, an error or a limit stops the search) and
+ * counterexample.
  *
  * Workers load models from files, so each random model is written to a temporary
  * module that rebuilds it with toModel. Runs: FC_NUM_RUNS_PARALLEL (default 40).
@@ -54,46 +55,54 @@ function essence(r: CheckResult) {
 }
 
 describe('parallel BFS', () => {
-  it('same result at 1, 2 and 3 workers and any batch size, equal to sequential BFS', async () => {
+  it('same result at 1, 2 and 3 workers, any batch size, in the main thread or not: sequential BFS', async () => {
     await fc.assert(
-      fc.asyncProperty(modelDesc(), fc.constantFrom(1, 3, 64), fc.constantFrom(undefined, 2, 7), async (d, batchSize, tableCapacity) => {
-        const file = modelFile(d);
-        const m = new CompiledModel(toModel(d), {});
-        const seq = check(m, file, { strategy: 'bfs' });
-        const results = [];
-        // A tiny first table overflows during levels: the level runs again on a larger one.
-        const sizing = tableCapacity === undefined ? {} : { tableCapacity };
-        for (const pool of pools) results.push(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, ...sizing })));
-        expect(results[1]).toEqual(results[0]);
-        expect(results[2]).toEqual(results[0]);
-        const par = results[0]!;
-        expect(par.verdict).toBe(seq.verdict);
-        if (seq.verdict === 'safe') {
-          expect({ states: par.states, transitions: par.transitions, depth: par.depth }).toEqual({
-            states: seq.states,
-            transitions: seq.transitions,
-            depth: seq.depth,
-          });
-        } else {
-          expect([par.property, par.code]).toEqual([seq.property, seq.code]);
-          expect(par.schedule).toEqual(seq.trace?.schedule);
-        }
-      }),
+      fc.asyncProperty(
+        modelDesc(),
+        fc.constantFrom(1, 3, 64),
+        fc.constantFrom(undefined, 2, 7),
+        fc.constantFrom(0, 5),
+        fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+        async (d, batchSize, tableCapacity, inThreadBelow, maxDepth) => {
+          const file = modelFile(d);
+          const m = new CompiledModel(toModel(d), {});
+          const seq = essence(check(m, file, { strategy: 'bfs', maxDepth }));
+          // A tiny first table overflows during levels: the level runs again on a larger one.
+          const sizing = tableCapacity === undefined ? {} : { tableCapacity };
+          const opts = { batchSize, inThreadBelow, maxDepth, ...sizing };
+          expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, opts))).toEqual(seq);
+          for (const pool of pools) expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, ...opts }))).toEqual(seq);
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });
 
-  it('a state limit gives incomplete at every worker count, with the same counts', async () => {
+  it('a state limit stops where sequential BFS stops, at every worker count', async () => {
     await fc.assert(
-      fc.asyncProperty(modelDesc({ faults: false, invariants: false, guardOdds: 4 }), fc.integer({ min: 1, max: 30 }), async (d, maxStates) => {
+      fc.asyncProperty(modelDesc(), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 3), async (d, maxStates, batchSize) => {
         const file = modelFile(d);
-        const full = check(new CompiledModel(toModel(d), {}), file, {});
-        fc.pre(full.verdict === 'safe' && full.states > maxStates);
-        const results = [];
-        for (const pool of pools) results.push(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize: 3, maxStates })));
-        expect(results[0]).toMatchObject({ verdict: 'incomplete', limit: 'max-states', states: maxStates });
-        expect(results[1]).toEqual(results[0]);
-        expect(results[2]).toEqual(results[0]);
+        const seq = essence(check(new CompiledModel(toModel(d), {}), file, { maxStates }));
+        for (const pool of pools) {
+          expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, maxStates }))).toEqual(seq);
+        }
+      }),
+      { numRuns: Math.max(10, Math.floor(NUM_RUNS / 2)) },
+    );
+  });
+
+  it('--all-violations: the same violations, counts and traces as the sequential engine', async () => {
+    await fc.assert(
+      fc.asyncProperty(modelDesc(), fc.constantFrom(1, 3), async (d, batchSize) => {
+        const file = modelFile(d);
+        const all = (r: CheckResult) => ({ ...essence(r), violations: r.violations?.map((v) => [v.property, v.kind, v.trace.schedule]) });
+        const seq = all(check(new CompiledModel(toModel(d), {}), file, { allViolations: true }));
+        for (const pool of pools) {
+          expect(all(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, allViolations: true }))).toEqual(seq);
+        }
+        // The first violation reported is the one the search without --all-violations reports.
+        const one = essence(check(new CompiledModel(toModel(d), {}), file, {}));
+        if (one.verdict === 'violation' && seq.verdict === 'violation') expect([seq.property, seq.schedule?.length]).toEqual([one.property, one.schedule?.length]);
       }),
       { numRuns: Math.max(10, Math.floor(NUM_RUNS / 2)) },
     );

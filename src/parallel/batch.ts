@@ -1,0 +1,385 @@
+/**
+ * One batch of a BFS level: expand its states, claim every successor in the shared
+ * fingerprint set, check the invariants of what it claimed, and record what the main
+ * thread needs to replay the level in sequential order. Runs in worker threads and, for
+ * small levels, in the main thread itself: the same code either way.
+ *
+ * Positions. Inside a batch, `tx` counts transitions as the sequential engine does
+ * (every successor handed to the sink, faults included). A transition event carries the
+ * value of `tx` after it; an event of a whole state (a deadlock, an error, a state cut by
+ * --max-depth) carries the value before it plus the state's index. The main thread
+ * orders events by (state index, tx, transition before state event), which is the
+ * order the sequential engine meets them in.
+ *
+ * Modes of a state:
+ * - full: expand, claim, check invariants (a level below --max-depth);
+ * - depth: only ask whether a step is enabled (the level at --max-depth);
+ * - drain: only look for a deadlock (or a guard that throws), after a violation earlier
+ *   in the level: the sequential engine then checks the rest of the level for deadlocks,
+ *   whose counterexample is one step shorter. A batch drains when the control word says
+ *   an older batch has an event, or after its own fault or error.
+ *
+ * The control word STOP holds the smallest batch id known to hold an event (a violation,
+ * a fault, an error or a deadlock). A batch that claims a state violating an invariant
+ * lowers it too: the batch that ends up owning that state is as old or older, and keeps
+ * the violation. Batches younger than STOP then only drain.
+ */
+import { MmraceError, isMmraceError } from '../errors.js';
+import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import type { CompiledModel, Ctx } from '../model/compile.js';
+import { fingerprint, fp } from '../state/fingerprint.js';
+import type { SharedFingerprintSet } from '../state/shared-fpset.js';
+
+/** Control words (an Int32Array over a SharedArrayBuffer): */
+export const STOP = 0;
+/** Set to 1 to make every batch return at once (the time limit). */
+export const ABORT = 1;
+export const CONTROL_WORDS = 2;
+/** STOP when no batch has an event. */
+export const NO_STOP = 0x7fffffff;
+
+export type BatchMode = 'full' | 'depth';
+
+export interface BatchInput {
+  readonly batch: number;
+  /** The level's states, `size` ints each; the batch is `count` states from `offset`. */
+  readonly states: Int32Array;
+  readonly offset: number;
+  readonly count: number;
+  readonly mode: BatchMode;
+  /** Record every violated property and go on, instead of stopping at the first event. */
+  readonly allViolations: boolean;
+  /** Date.now() after which the batch returns early (aborted), or Infinity. */
+  readonly deadline: number;
+}
+
+/** A model error and where it happened. */
+export interface ErrorAt {
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  /** State index in the batch. */
+  readonly i: number;
+  /** Transitions of the batch before the error. */
+  readonly tx: number;
+  /** The failing step (k, ordinal; ordinal -1 for a guard), or k = -1. */
+  readonly k: number;
+  readonly ordinal: number;
+}
+
+export interface FaultAt {
+  readonly i: number;
+  readonly tx: number;
+  readonly k: number;
+  readonly ordinal: number;
+  readonly message: string;
+  readonly property: string;
+}
+
+/** A claimed successor that violates an invariant (or whose invariant threw). */
+export interface MarkAt {
+  /** Candidate index. */
+  readonly c: number;
+  readonly property: string | null;
+  readonly error: { readonly code: string; readonly message: string; readonly hint?: string | undefined } | null;
+}
+
+export interface BatchResult {
+  readonly batch: number;
+  /** Transitions of the states expanded in full mode. */
+  readonly transitions: number;
+  /**
+   * Successors this batch claimed (new to the set, or taken from a younger batch), in
+   * transition order: vectors (`size` ints each), parent state index in the batch, move
+   * (k + instances × ordinal), table entry, and `tx` of the transition.
+   */
+  readonly candCount: number;
+  readonly cand: Int32Array;
+  readonly parents: Int32Array;
+  readonly moves: Int32Array;
+  readonly entries: Int32Array;
+  readonly tx: Int32Array;
+  /** Takeovers: (victim batch, entry) pairs; the victim drops its candidate of that entry. */
+  readonly stolenCount: number;
+  readonly stolen: Int32Array;
+  /** The first mark (all-violations: the first of each property, and the first error). */
+  readonly marks: readonly MarkAt[];
+  /** The first fault (all-violations: the first of each property). */
+  readonly faults: readonly FaultAt[];
+  /** The first error raised while expanding (a step or a guard threw). */
+  readonly error: ErrorAt | null;
+  /** The first deadlocked state, with the batch's transitions before it. */
+  readonly deadlock: { readonly i: number; readonly tx: number } | null;
+  /** The first state whose deadlock check threw (only drained or errored states are checked). */
+  readonly drainError: ErrorAt | null;
+  /** Depth mode: the first state with an enabled step. */
+  readonly truncated: number;
+  /** The table had no room: the level runs again on a larger one. */
+  readonly full: boolean;
+  /** Stopped by the deadline or the ABORT word. */
+  readonly aborted: boolean;
+}
+
+/** A growable column of Int32 values. */
+class Column {
+  data: Int32Array;
+  length = 0;
+  constructor(initial: number) {
+    this.data = new Int32Array(Math.max(16, initial));
+  }
+  grow(extra: number): void {
+    let cap = this.data.length * 2;
+    while (cap < this.length + extra) cap *= 2;
+    const next = new Int32Array(cap);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow(1);
+    this.data[this.length++] = v;
+  }
+  pushState(s: Int32Array): void {
+    if (this.length + s.length > this.data.length) this.grow(s.length);
+    this.data.set(s, this.length);
+    this.length += s.length;
+  }
+  /** The values, in a buffer of their own (moved to the main thread, not copied). */
+  take(): Int32Array {
+    return this.length * 2 >= this.data.length ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
+  }
+}
+
+function asError(e: unknown): MmraceError {
+  return isMmraceError(e) ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
+}
+
+function errorAt(e: unknown, i: number, tx: number): ErrorAt {
+  const err = asError(e);
+  const k = e instanceof StepError ? e.k : -1;
+  const ordinal = e instanceof StepError ? e.ordinal : -1;
+  return { code: err.code, message: err.message, hint: err.hint, i, tx, k, ordinal };
+}
+
+/** Lowers the STOP word to `batch` (an event is known in this batch). */
+export function lowerStop(control: Int32Array, batch: number): void {
+  let cur = Atomics.load(control, STOP);
+  while (batch < cur) {
+    const seen = Atomics.compareExchange(control, STOP, cur, batch);
+    if (seen === cur) return;
+    cur = seen;
+  }
+}
+
+class BatchSink implements SuccessorSink {
+  /** Index of the state being expanded. */
+  i = 0;
+  tx = 0;
+  full = false;
+  readonly cand: Column;
+  readonly parents: Column;
+  readonly moves: Column;
+  readonly entries: Column;
+  readonly txs: Column;
+  readonly stolen = new Column(64);
+  readonly marks: MarkAt[] = [];
+  readonly faults: FaultAt[] = [];
+  private readonly markSeen = new Set<string>();
+  private readonly faultSeen = new Set<string>();
+  private markError = false;
+
+  constructor(
+    private readonly m: CompiledModel,
+    private readonly table: SharedFingerprintSet,
+    private readonly control: Int32Array,
+    private readonly batch: number,
+    private readonly all: boolean,
+    expect: number,
+  ) {
+    this.cand = new Column(expect * m.size);
+    this.parents = new Column(expect);
+    this.moves = new Column(expect);
+    this.entries = new Column(expect);
+    this.txs = new Column(expect);
+  }
+
+  successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
+    const tx = ++this.tx;
+    if (ctx.faultMsg !== null) {
+      const prop = ctx.faultProp;
+      if (this.all ? !this.faultSeen.has(prop) : this.faults.length === 0) {
+        this.faultSeen.add(prop);
+        this.faults.push({ i: this.i, tx, k, ordinal, message: ctx.faultMsg, property: prop });
+      }
+      return true;
+    }
+    fingerprint(work, work.length);
+    let entry: number;
+    try {
+      entry = this.table.claimEntry(fp.hi, fp.lo, this.batch);
+    } catch (e) {
+      if (isMmraceError(e) && e.code === 'E_LIMIT') {
+        this.full = true;
+        return false;
+      }
+      throw e;
+    }
+    if (entry < 0) return true;
+    const c = this.parents.length;
+    this.cand.pushState(work);
+    this.parents.push(this.i);
+    this.moves.push(k + this.m.instances.length * ordinal);
+    this.entries.push(entry);
+    this.txs.push(tx);
+    const victim = this.table.victim;
+    if (victim >= 0) {
+      this.stolen.push(victim);
+      this.stolen.push(entry);
+    }
+    if (!this.all && this.marks.length > 0) return true;
+    let inv: string | null;
+    try {
+      inv = this.m.violatedInvariant(work);
+    } catch (e) {
+      if (!this.markError) {
+        this.markError = true;
+        const err = asError(e);
+        this.marks.push({ c, property: null, error: { code: err.code, message: err.message, hint: err.hint } });
+        lowerStop(this.control, this.batch);
+      }
+      return true;
+    }
+    if (inv !== null && (this.all ? !this.markSeen.has(inv) : true)) {
+      this.markSeen.add(inv);
+      this.marks.push({ c, property: inv, error: null });
+      if (!this.all) lowerStop(this.control, this.batch);
+    }
+    return true;
+  }
+}
+
+/** Expands one batch; see the file comment. */
+export function expandBatch(
+  m: CompiledModel,
+  ex: Expander,
+  table: SharedFingerprintSet,
+  control: Int32Array,
+  input: BatchInput,
+): BatchResult {
+  const size = m.size;
+  const nInst = m.instances.length;
+  const { batch, states, offset, count, mode, allViolations: all, deadline } = input;
+  const sink = new BatchSink(m, table, control, batch, all, mode === 'full' ? count * 2 : 0);
+  const src = new Int32Array(size);
+  let error: ErrorAt | null = null;
+  let deadlock: { i: number; tx: number } | null = null;
+  let drainError: ErrorAt | null = null;
+  let truncated = -1;
+  let aborted = false;
+  /** This batch only drains from now on (its own fault or error came first). */
+  let drainSelf = false;
+
+  const allDone = (): boolean => {
+    for (let k = 0; k < nInst; k++) {
+      const inst = m.instances[k]!;
+      if (inst.pcIn(src) !== inst.done) return false;
+    }
+    return true;
+  };
+  /** The sequential engine's deadlock check of state i; true when it ends the drain. */
+  const drain = (i: number): boolean => {
+    try {
+      for (let k = 0; k < nInst; k++) if (ex.enabled(src, k)) return false;
+    } catch (e) {
+      drainError ??= errorAt(e, i, sink.tx);
+      return true;
+    }
+    if (allDone()) return false;
+    deadlock ??= { i, tx: sink.tx };
+    return true;
+  };
+
+  for (let i = 0; i < count; i++) {
+    if ((i & 127) === 0 && (Atomics.load(control, ABORT) !== 0 || (deadline !== Infinity && Date.now() >= deadline))) {
+      aborted = true;
+      break;
+    }
+    const base = (offset + i) * size;
+    for (let j = 0; j < size; j++) src[j] = states[base + j]!;
+    if (mode === 'depth') {
+      let any = false;
+      try {
+        for (let k = 0; k < nInst && !any; k++) any = ex.enabled(src, k);
+      } catch (e) {
+        error = errorAt(e, i, 0);
+        lowerStop(control, batch);
+        break;
+      }
+      if (any) {
+        truncated = i;
+        break;
+      }
+      if (!allDone()) {
+        deadlock ??= { i, tx: 0 };
+        lowerStop(control, batch);
+        if (!all) break;
+      }
+      continue;
+    }
+    if (drainSelf || Atomics.load(control, STOP) < batch) {
+      if (drain(i)) break;
+      continue;
+    }
+    sink.i = i;
+    const before = sink.tx;
+    const faults = sink.faults.length;
+    let enabled: number;
+    try {
+      enabled = ex.expand(src, sink);
+    } catch (e) {
+      error = errorAt(e, i, sink.tx);
+      lowerStop(control, batch);
+      drainSelf = true;
+      if (drain(i)) break;
+      continue;
+    }
+    if (sink.full) break;
+    if (enabled === 0 && !allDone()) {
+      deadlock ??= { i, tx: before };
+      if (!all) {
+        lowerStop(control, batch);
+        break;
+      }
+    }
+    if (!all && sink.faults.length > faults) {
+      lowerStop(control, batch);
+      drainSelf = true;
+    }
+  }
+  return {
+    batch,
+    transitions: sink.tx,
+    candCount: sink.parents.length,
+    cand: sink.cand.take(),
+    parents: sink.parents.take(),
+    moves: sink.moves.take(),
+    entries: sink.entries.take(),
+    tx: sink.txs.take(),
+    stolenCount: sink.stolen.length >> 1,
+    stolen: sink.stolen.take(),
+    marks: sink.marks,
+    faults: sink.faults,
+    error,
+    deadlock,
+    drainError,
+    truncated,
+    full: sink.full,
+    aborted,
+  };
+}
+
+/** The buffers of a result, to move them to another thread instead of copying. */
+export function resultBuffers(r: BatchResult): ArrayBuffer[] {
+  const bufs = new Set<ArrayBuffer>();
+  for (const a of [r.cand, r.parents, r.moves, r.entries, r.tx, r.stolen]) bufs.add(a.buffer as ArrayBuffer);
+  return [...bufs];
+}

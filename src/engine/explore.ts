@@ -87,6 +87,12 @@ export class Links {
     return this.parent.length;
   }
 
+  /** Keeps the links of the first `n` states only. */
+  truncate(n: number): void {
+    this.parent.truncate(n);
+    this.move.truncate(n);
+  }
+
   push(parent: number, move: number): void {
     this.parent.push(parent);
     this.move.push(move);

@@ -322,41 +322,45 @@ class Search {
     return out;
   }
 
-  private async runLevel(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, pooled: boolean): Promise<BatchResult[]> {
+  /** Starts the level's batches; each result arrives on its own (the walk takes them in order). */
+  private runLevel(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, pooled: boolean): Promise<BatchResult>[] {
     Atomics.store(this.control, STOP, NO_STOP);
     Atomics.store(this.control, ABORT, 0);
     if (!pooled) {
       return cuts.map(([offset, count], b) =>
-        expandBatch(this.m, this.ex, this.table, this.control, {
-          batch: firstBatch + b,
-          states: level.states,
-          offset,
-          count,
-          mode,
-          allViolations: this.all,
-          deadline: this.deadline,
-        }),
+        Promise.resolve(
+          expandBatch(this.m, this.ex, this.table, this.control, {
+            batch: firstBatch + b,
+            states: level.states,
+            offset,
+            count,
+            mode,
+            allViolations: this.all,
+            deadline: this.deadline,
+          }),
+        ),
       );
     }
     this.pool ??= createPool(this.workers);
     const pool = this.pool;
-    return Promise.all(
-      cuts.map(([offset, count], b) =>
-        run<ExpandResult>(pool, {
-          kind: 'expand',
-          model: this.modelRef,
-          table: this.table.buffer,
-          control: this.control.buffer as SharedArrayBuffer,
-          level: level.buf,
-          batch: firstBatch + b,
-          offset,
-          count,
-          mode,
-          allViolations: this.all,
-          deadline: this.deadline,
-        }),
-      ),
+    const all = cuts.map(([offset, count], b) =>
+      run<ExpandResult>(pool, {
+        kind: 'expand',
+        model: this.modelRef,
+        table: this.table.buffer,
+        control: this.control.buffer as SharedArrayBuffer,
+        level: level.buf,
+        batch: firstBatch + b,
+        offset,
+        count,
+        mode,
+        allViolations: this.all,
+        deadline: this.deadline,
+      }),
     );
+    // The walk awaits them in order; a failure of a later one is seen when it gets there.
+    for (const p of all) p.catch(() => {});
+    return all;
   }
 
   /** Runs one level; returns the next one, or null when the search stops. */
@@ -381,41 +385,55 @@ class Search {
     const cuts = this.plan(level, pooled);
     const firstBatch = this.nextBatch;
     this.nextBatch += cuts.length;
-    let results: BatchResult[];
     for (;;) {
-      results = await this.runLevel(level, mode, cuts, firstBatch, pooled);
-      if (!results.some((r) => r.full)) break;
-      // The set overflowed: keep only the claims of older levels, grow, run the level again.
+      const pending = this.runLevel(level, mode, cuts, firstBatch, pooled);
+      // The walk starts as soon as the first batch is done, while later ones still run.
+      const before = { states: this.states, transitions: this.transitions, depth: this.depth, found: new Map(this.found) };
+      const next = await this.walk(level, mode, cuts, pending);
+      if (next !== 'full') return next;
+      // The set overflowed: undo the walk, keep only the claims of older levels, grow, run
+      // the level again.
+      await Promise.allSettled(pending);
+      this.links.truncate(before.states);
+      Object.assign(this, { states: before.states, transitions: before.transitions, depth: before.depth, error: null, limitHit: null });
+      this.found.clear();
+      for (const [k, v] of before.found) this.found.set(k, v);
       if (!(await this.resize(this.table.capacity * 2, firstBatch, levelBytes))) {
         this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
         return null;
       }
     }
-    return this.walk(level, mode, cuts, results);
   }
 
   /**
    * Replays a level's results in sequential order: numbers kept successors, finds the
    * first event and the counts at it, builds the next level.
    */
-  private walk(level: Level, mode: BatchMode, cuts: [number, number][], results: BatchResult[]): Level | null {
+  private async walk(level: Level, mode: BatchMode, cuts: [number, number][], pending: Promise<BatchResult>[]): Promise<Level | null | 'full'> {
     const size = this.size;
-    const firstBatch = results[0]!.batch;
-    // Which candidates each batch lost to an older batch.
-    const lost: (Set<number> | undefined)[] = new Array(results.length);
-    for (const r of results) {
+    const results: BatchResult[] = [];
+    // Which candidates each batch lost to an older batch. Only older batches take states
+    // over, so once batches 0..b are done, batch b's losses are all known.
+    const lost: (Set<number> | undefined)[] = new Array(pending.length);
+    const arrive = async (b: number): Promise<BatchResult | 'full'> => {
+      const r = await pending[b]!;
+      if (r.full) return 'full';
+      results[b] = r;
+      const firstBatch = r.batch - b;
       for (let j = 0; j < r.stolenCount; j++) {
         const v = r.stolen[2 * j]! - firstBatch;
-        if (v < 0 || v >= results.length) throw new MmraceError('E_INTERNAL', `parallel explorer: batch ${r.batch} took a state from batch ${v + firstBatch}, outside the level`);
+        if (v <= b || v >= pending.length) throw new MmraceError('E_INTERNAL', `parallel explorer: batch ${r.batch} took a state from batch ${v + firstBatch}, not a younger batch of the level`);
         (lost[v] ??= new Set()).add(r.stolen[2 * j + 1]!);
       }
-    }
+      return r;
+    };
     const nextFirst = level.firstId + level.n;
     const levelStates = this.states;
     const keptOf: Int32Array[] = [];
     let stopAt: { b: number; ev: Event } | null = null;
-    for (let b = 0; b < results.length && stopAt === null; b++) {
-      const r = results[b]!;
+    for (let b = 0; b < pending.length && stopAt === null; b++) {
+      const r = await arrive(b);
+      if (r === 'full') return 'full';
       const stolen = lost[b];
       // Kept candidates, in order.
       let kept: Int32Array;
@@ -498,6 +516,8 @@ class Search {
       stopAt = { b, ev: stop };
     }
     if (this.states > levelStates) this.depth = level.depth + 1;
+    // The rest of the level (drained, or not needed): every batch must be done, and none full.
+    for (let b = results.length; b < pending.length; b++) if ((await arrive(b)) === 'full') return 'full';
     if (stopAt !== null) {
       this.settle(level, cuts, results, stopAt.b, stopAt.ev);
       return null;

@@ -78,6 +78,10 @@ export class IntColumn {
   get(i: number): number {
     return this.data[i]!;
   }
+  /** Drops every value from index `n` on. */
+  truncate(n: number): void {
+    if (n < this.length) this.length = n;
+  }
   get bytes(): number {
     return this.data.byteLength;
   }

@@ -329,7 +329,7 @@ function parallelTable(file: string, rows: Row[], title: string): string[] {
     '',
     `- 2 workers over 1: **${s.toFixed(2)}×** in search time, **${(one.wall / two.wall).toFixed(2)}×** in wall time (process start and model loading included).`,
     `- 2 workers over the sequential engine: ${(seq.seconds / two.seconds).toFixed(2)}× (search); 1 worker costs ${(one.seconds / seq.seconds).toFixed(2)}× the sequential engine's time.`,
-    `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into that speedup, which would give ${at16.toFixed(1)}× on 16 workers (an upper bound: see "Scaling" below).`,
+    `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into that speedup, which would give ${at16.toFixed(1)}× on 16 workers if that fraction stayed the same (see "Scaling" below).`,
   ];
 }
 
@@ -357,14 +357,18 @@ order. What does not run on the workers:
    same memory system, so a memory-bound model (the counter, whose steps are trivial)
    scales worse than a model whose steps do real work (contpte).
 
-At 16 cores: the Amdahl figure in each table is an upper bound. Items 1 and 2 grow
-relative to the shrinking per-worker time: with the walk at about 3–5% of one worker's
-time per state, 16 workers would spend roughly half their time waiting on it, so the
-expected efficiency at 16 is 40–60% unless the walk is made parallel. The way to that:
-workers number their own batch from prefix sums of the kept counts (known after the
-barrier) and write the next level and the parent links in place, leaving only the prefix
-sums and the first-event choice serial; and a level's batches could be pipelined (the
-next level's first batches start while the walk finishes the last ones). Neither is done
+At 16 cores: the Amdahl figures in the tables are what these measurements project if
+nothing else changed: about a fifth of 16 cores' worth on the reference scenario, less on
+the counter. The loss on 2 workers is more than the serial code: in profiles the walk is
+5–8% of a run, and the rest is idle time at the barriers, page faults that this virtual
+machine serialises, and the cost of atomics per claim. Efficiency will not hold at 16
+cores with the current design; items 1 and 2 grow relative to the shrinking time per
+worker. What would raise it: workers number their own batch from prefix sums of the kept
+counts (known once the batches before it are done) and write the next level and the
+parent links in place, leaving only the prefix sums and the first-event choice serial;
+the next level's first batches could start while the last ones of this level finish;
+and the fingerprint set could be split into per-worker partitions updated with plain
+writes (no atomics), the design of distributed model checkers. None of this is done
 yet; the figures above are what the current code measures.
 `;
 

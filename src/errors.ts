@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_LIMIT' // a resource limit could not be honoured
   | 'E_WORKER' // a worker thread of the parallel explorer died
   | 'E_MEMORY' // the memory limit (--memory) was reached
+  | 'E_MERGE' // shard results that do not belong together
   | 'E_INTERNAL'; // a bug in mmrace itself
 
 export class MmraceError extends Error {

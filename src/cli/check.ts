@@ -1,5 +1,6 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
+import { MmraceError } from '../errors.js';
 import { relative } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
 import { defaultWorkers, parallelCheck } from '../parallel/explore.js';
@@ -27,6 +28,8 @@ export interface CheckFlags {
   workers?: number | 'auto';
   memory?: number;
   allViolations?: boolean;
+  shard?: { index: number; count: number };
+  shardDepth?: number;
 }
 
 export interface Target {
@@ -107,8 +110,13 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
   // count, the sequential engine's); DFS runs on the sequential engine.
   const workers = resolveWorkers(flags.workers);
-  const parallel = workers > 0 && opts.strategy === 'bfs';
-  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
+  if (flags.shardDepth !== undefined && !flags.shard) throw new MmraceError('E_USAGE', '--shard-depth needs --shard i/N');
+  if (flags.shard && opts.strategy !== 'bfs') throw new MmraceError('E_USAGE', '--shard splits a breadth-first search: use --strategy bfs');
+  const shard = flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {};
+  const parallel = (workers > 0 || flags.shard !== undefined) && opts.strategy === 'bfs';
+  // --shard with --workers 0: the parallel explorer's levels, all in this thread.
+  const threads = workers > 0 ? { workers } : { workers: 1, inThreadBelow: Infinity };
+  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, ...threads, ...shard }) : check(m, loaded.path, opts);
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
     writeTrace(sc ? { ...trace, scenario: relative(process.cwd(), sc.file) } : trace, file);
@@ -137,7 +145,7 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
           ? { violations: violations.map((v, i) => ({ property: v.property, kind: v.kind, message: v.message, steps: v.trace.schedule.length, traceFile: i === 0 ? traceFile : more[i - 1]!.file })) }
           : {}),
         ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
-        ...(traceFile ? { traceFile, replay: replayCmd } : {}),
+        ...(traceFile ? { traceFile, replay: replayCmd, steps: r.trace!.schedule.length } : {}),
         version: VERSION,
       }),
     );
@@ -146,6 +154,13 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), loaded.path)}) · ${formatParams(m.params)}`);
   if (sc) out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`);
   out('');
+  if (r.shard) {
+    out(
+      r.shard.depth === null
+        ? `shard ${r.shard.index}/${r.shard.count}: the search ended before the partition depth, so this shard explored everything`
+        : `shard ${r.shard.index}/${r.shard.count}: the states up to depth ${r.shard.depth - 1}, then its part of depth ${r.shard.depth} and what it reaches`,
+    );
+  }
   out(headline(r));
   if (r.hint) out(`  ${r.hint}`);
   if (r.trace && r.verdict === 'violation') {

@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { runCi, type CiFlags } from './ci.js';
 import { runList } from './list.js';
+import { runMerge, type MergeFlags } from './merge.js';
 import { err, formatError, reportError, usage } from './output.js';
 import { runReplay, type ReplayFlags } from './replay.js';
 
@@ -43,6 +44,14 @@ export function memorySize(v: string): number {
   return n;
 }
 
+function shardArg(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1 && count <= 1_000_000 && index < count)) throw new InvalidArgumentError('--shard takes i/N with 0 <= i < N, such as 0/4');
+  return { index, count };
+}
+
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
@@ -70,6 +79,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-w, --workers <n|auto>', 'worker threads for BFS (default auto: one per core; 0: none); the same result at any count', workers)
     .option('--memory <size>', 'memory for the search, e.g. 512M or 4G (default: half the machine); at the limit the verdict is incomplete', memorySize)
     .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
+    .option('--shard <i/N>', 'explore part i of N of the state space (BFS); combine the --json results with mmrace merge', shardArg)
+    .option('--shard-depth <d>', 'with --shard: partition the states of depth d (default: the first level with 16 states per shard)', positiveInt('--shard-depth'))
     .option('--progress', 'report progress on stderr even without a terminal')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
@@ -97,6 +108,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {
       setExit(await runCi(dir, flags));
+    });
+
+  program
+    .command('merge')
+    .description('combine the --json results of check --shard i/N runs into one verdict (exit codes as check)')
+    .argument('<results...>', 'the shard results (files with the output of check --shard i/N --json)')
+    .option('--json', 'print one JSON object')
+    .action((files: string[], flags: MergeFlags) => {
+      setExit(runMerge(files, flags));
     });
 
   program

@@ -54,7 +54,25 @@ const FIRST_CAPACITY = 1 << 22;
 /** The set grows by this factor: each growth moves every entry, so grow seldom. */
 const GROWTH = 4;
 
+/** One part of a search split N ways (`--shard i/N`). */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+  /** Depth whose states are partitioned (default: the first level with SHARD_SPREAD states per shard). */
+  readonly depth?: number | undefined;
+}
+
+/** Default partition depth: the first level reached from a level of this many states per shard. */
+export const SHARD_SPREAD = 16;
+
+/** The shard a state belongs to: its fingerprint, hashed apart from the set's own home slot. */
+export function shardOf(hi: number, lo: number, count: number): number {
+  return (Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) >>> 0) % count;
+}
+
 export interface ParallelOptions extends CheckOptions {
+  /** Explore only part `index` of `count` of the state space beyond the partition depth. */
+  readonly shard?: Shard;
   /** Worker threads (default: the machine's available parallelism). */
   readonly workers?: number;
   /** A pool to run on (from createPool; kept open), instead of one made for this check. */
@@ -169,6 +187,9 @@ class Search {
   error: FoundError | null = null;
   limitHit: LimitKind | null = null;
   limitMessage: string | null = null;
+  readonly shard: Shard | null;
+  /** Depth of the states partitioned among shards (null: not reached yet). */
+  shardDepth: number | null;
 
   constructor(
     readonly m: CompiledModel,
@@ -181,6 +202,8 @@ class Search {
     this.ex = new Expander(m);
     this.modelRef = { path: modelPath, params: { ...m.params } };
     this.all = opts.allViolations === true;
+    this.shard = opts.shard ?? null;
+    this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
     this.deadline = opts.timeLimit !== undefined ? Date.now() + opts.timeLimit * 1000 : Infinity;
     this.pool = opts.pool ?? null;
@@ -381,6 +404,8 @@ class Search {
       // At the memory limit, go on at a higher load: the level runs again if it overflows.
       void grown;
     }
+    // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
+    if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
     const pooled = this.usePool(level);
     const cuts = this.plan(level, pooled);
     const firstBatch = this.nextBatch;
@@ -445,6 +470,18 @@ class Search {
         kept = Int32Array.from(ks);
         if (ks.length !== r.candCount - stolen.size) throw new MmraceError('E_INTERNAL', `parallel explorer: batch ${r.batch} lost states it never claimed`);
       }
+      // --shard: the states of the partition depth that belong to other shards are dropped.
+      let other: Set<number> | null = null;
+      if (this.shard !== null && level.depth + 1 === this.shardDepth) {
+        const mine: number[] = [];
+        other = new Set();
+        for (const c of kept) {
+          fingerprint(r.cand.subarray(c * size, (c + 1) * size), size);
+          if (shardOf(fp.hi, fp.lo, this.shard.count) === this.shard.index) mine.push(c);
+          else other.add(c);
+        }
+        kept = Int32Array.from(mine);
+      }
       const evs: Event[] = [];
       const isKept = (c: number): boolean => stolen === undefined || !stolen.has(r.entries[c]!);
       for (const mk of r.marks) evs.push({ i: r.parents[mk.c]!, tx: r.tx[mk.c]!, rank: 1, what: { kind: 'mark', c: mk.c } });
@@ -475,6 +512,7 @@ class Search {
         const w = ev.what;
         if (w.kind === 'mark') {
           const mk = r.marks.find((x) => x.c === w.c)!;
+          if (other?.has(w.c)) continue;
           if (!isKept(w.c)) {
             if (mk.error === null && this.found.has(mk.property!)) continue;
             throw new MmraceError('E_INTERNAL', `parallel explorer: the first violation of batch ${r.batch} was taken by an older batch that did not report it`);
@@ -686,6 +724,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     collisionProbability: collisionProbability(x.states),
     storeBytes: x.table.bytes + x.links.bytes,
     workers: x.workers,
+    ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}),
     ...(x.limitHit ? { limit: x.limitHit, ...(x.limitMessage ? { limitMessage: x.limitMessage } : {}) } : {}),
   };
   const traceOf = (f: FoundViolation) =>

@@ -38,6 +38,11 @@ export interface CheckResult {
   readonly collisionProbability: number;
   /** Bytes of the seen-set and parent links at the end. */
   readonly storeBytes: number;
+  /**
+   * With --shard: which part of the search this is, and the depth whose states were
+   * partitioned (null: the search ended before it, so this part explored everything).
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly depth: number | null };
   /** Worker threads of a parallel search (absent: the sequential engine). */
   readonly workers?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */

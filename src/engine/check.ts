@@ -2,14 +2,13 @@
  * One exhaustive check: compile, explore with a strategy under limits, and turn what
  * was found into a verdict, a result and (for a violation) a trace.
  */
-import { match } from 'ts-pattern';
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
 import { collisionProbability } from '../state/fingerprint.js';
 import { EXHAUSTIVE, type StrategyName } from '../strategy/index.js';
 import { buildTrace } from '../trace/trace.js';
 import type { CheckResult, Verdict } from '../report/verdict.js';
-import { Exploration, type FoundViolation, type Limits, type Progress } from './explore.js';
+import { Exploration, type FoundError, type FoundViolation, type LimitKind, type Limits, type Progress } from './explore.js';
 
 export interface CheckOptions extends Limits {
   readonly strategy?: StrategyName;
@@ -33,47 +32,74 @@ export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = 
   const x = new Exploration(m, opts, opts.onProgress);
   EXHAUSTIVE[strategy](x);
   const seconds = x.seconds;
-  // With allViolations: the shortest counterexample first, then the order found.
-  const all = [...x.allFound].map((v, i) => ({ v, i })).sort((a, b) => a.v.path.moves.length - b.v.path.moves.length || a.i - b.i).map((e) => e.v);
-  if (x.all && x.error === null && all.length > 0) x.violation = all[0]!;
-  const verdict: Verdict = x.error ? 'error' : x.violation ? 'violation' : x.limitHit ? 'incomplete' : 'safe';
-  const base = {
-    verdict,
-    model: m.id,
-    params: { ...m.params },
+  return buildResult(m, modelPath, {
     strategy,
-    reductions: [] as string[],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
     seconds,
-    statesPerSecond: seconds > 0 ? x.states / seconds : x.states,
-    collisionProbability: collisionProbability(x.states),
     storeBytes: x.storeBytes,
+    found: x.all ? x.allFound : x.violation ? [x.violation] : [],
+    allViolations: x.all,
+    error: x.error,
+    limitHit: x.limitHit,
+    limitMessage: x.limitMessage,
+  });
+}
+
+/** What a search ended with, for `buildResult`. */
+export interface SearchOutcome {
+  readonly strategy: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly storeBytes: number;
+  /** Violations in the order found (with allViolations, the first of each property). */
+  readonly found: readonly FoundViolation[];
+  readonly allViolations: boolean;
+  readonly error: FoundError | null;
+  readonly limitHit: LimitKind | null;
+  readonly limitMessage: string | null;
+  /** Fields of one engine (the parallel explorer's workers and shard). */
+  readonly extra?: Partial<CheckResult>;
+}
+
+/**
+ * The result of a search, the same for every engine: verdict (error, then violation,
+ * then a limit), counts, and the traces. With allViolations the shortest counterexample
+ * comes first, then the order found; the first is the reported violation.
+ */
+export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcome): CheckResult {
+  const found = o.found.map((v, i) => ({ v, i })).sort((a, b) => a.v.path.moves.length - b.v.path.moves.length || a.i - b.i).map((e) => e.v);
+  const e = o.error;
+  const v = e === null ? (found[0] ?? null) : null;
+  const verdict: Verdict = e ? 'error' : v ? 'violation' : o.limitHit ? 'incomplete' : 'safe';
+  const base = {
+    verdict,
+    model: m.id,
+    params: { ...m.params },
+    strategy: o.strategy,
+    reductions: [] as string[],
+    states: o.states,
+    transitions: o.transitions,
+    depth: o.depth,
+    seconds: o.seconds,
+    statesPerSecond: o.seconds > 0 ? o.states / o.seconds : o.states,
+    collisionProbability: collisionProbability(o.states),
+    storeBytes: o.storeBytes,
+    ...o.extra,
+    ...(o.limitHit ? { limit: o.limitHit, ...(o.limitMessage ? { limitMessage: o.limitMessage } : {}) } : {}),
   };
-  const limit = x.limitHit ? { limit: x.limitHit, ...(x.limitMessage ? { limitMessage: x.limitMessage } : {}) } : {};
-  const traceOf = (v: FoundViolation) =>
-    buildTrace(m, modelPath, v.path, { verdict: 'violation', violation: { kind: v.kind, property: v.property, message: v.message } });
-  return match(verdict)
-    .with('safe', () => base)
-    .with('incomplete', () => ({ ...base, ...limit }))
-    .with('violation', () => {
-      const v = x.violation!;
-      const violations = x.all ? { violations: all.map((f) => ({ property: f.property, kind: f.kind, message: f.message, trace: traceOf(f) })) } : {};
-      return { ...base, ...limit, property: v.property, kind: v.kind, message: v.message, trace: traceOf(v), ...violations };
-    })
-    .with('error', () => {
-      const e = x.error!;
-      const trace = e.path
-        ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } })
-        : undefined;
-      return {
-        ...base,
-        code: e.code,
-        message: e.message,
-        ...(e.hint ? { hint: e.hint } : {}),
-        ...(trace ? { trace } : {}),
-      };
-    })
-    .exhaustive();
+  const traceOf = (f: FoundViolation) =>
+    buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } });
+  if (v) {
+    const all = o.allViolations ? { violations: found.map((f) => ({ property: f.property, kind: f.kind, message: f.message, trace: traceOf(f) })) } : {};
+    return { ...base, property: v.property, kind: v.kind, message: v.message, trace: traceOf(v), ...all };
+  }
+  if (e) {
+    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }) : undefined;
+    return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
+  }
+  return base;
 }

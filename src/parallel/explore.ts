@@ -25,14 +25,13 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
-import { checkLimits, type CheckOptions } from '../engine/check.js';
+import { buildResult, checkLimits, type CheckOptions } from '../engine/check.js';
 import { Expander } from '../engine/transitions.js';
 import { Links, NO_PARENT, defaultMemory, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
 import type { CompiledModel } from '../model/compile.js';
-import type { CheckResult, Verdict } from '../report/verdict.js';
-import { collisionProbability, fingerprint, fp } from '../state/fingerprint.js';
+import type { CheckResult } from '../report/verdict.js';
+import { fingerprint, fp } from '../state/fingerprint.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { buildTrace } from '../trace/trace.js';
 import { ABORT, CONTROL_WORDS, NO_STOP, STOP, expandBatch, type BatchMode, type BatchResult } from './batch.js';
 import type { ExpandResult, ModelRef, MoveResult, Task, TaskResult } from './protocol.js';
 
@@ -397,12 +396,10 @@ class Search {
     // Room for a next level twice as large as this one, at load 3/4 at most.
     const want = SharedFingerprintSet.capacityFor(this.states + 2 * level.n + 1024);
     if (mode === 'full' && want > this.table.capacity) {
-      const grown =
-        (await this.resize(Math.max(want, this.table.capacity * GROWTH), Infinity, levelBytes)) ||
-        (await this.resize(Math.max(want, this.table.capacity * 2), Infinity, levelBytes)) ||
-        (await this.resize(want, Infinity, levelBytes));
-      // At the memory limit, go on at a higher load: the level runs again if it overflows.
-      void grown;
+      // The largest growth the memory limit allows; at the limit, go on at a higher load
+      // (the level runs again if it overflows).
+      const cap = this.table.capacity;
+      for (const c of [Math.max(want, cap * GROWTH), Math.max(want, cap * 2), want]) if (await this.resize(c, Infinity, levelBytes)) break;
     }
     // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
     if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
@@ -705,39 +702,18 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
   } finally {
     await x.close();
   }
-  const seconds = (performance.now() - started) / 1000;
-  const found = [...x.found.values()].sort((a, b) => a.violation.path.moves.length - b.violation.path.moves.length || a.seq - b.seq);
-  const e = x.error;
-  const v = e === null ? (found[0]?.violation ?? null) : null;
-  const verdict: Verdict = e ? 'error' : v ? 'violation' : x.limitHit ? 'incomplete' : 'safe';
-  const base = {
-    verdict,
-    model: m.id,
-    params: { ...m.params },
+  return buildResult(m, modelPath, {
     strategy: 'bfs',
-    reductions: [] as string[],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
-    seconds,
-    statesPerSecond: seconds > 0 ? x.states / seconds : x.states,
-    collisionProbability: collisionProbability(x.states),
+    seconds: (performance.now() - started) / 1000,
     storeBytes: x.table.bytes + x.links.bytes,
-    workers: x.workers,
-    ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}),
-    ...(x.limitHit ? { limit: x.limitHit, ...(x.limitMessage ? { limitMessage: x.limitMessage } : {}) } : {}),
-  };
-  const traceOf = (f: FoundViolation) =>
-    buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } });
-  if (v) {
-    const all = opts.allViolations
-      ? { violations: found.map(({ violation: f }) => ({ property: f.property, kind: f.kind, message: f.message, trace: traceOf(f) })) }
-      : {};
-    return { ...base, property: v.property, kind: v.kind, message: v.message, trace: traceOf(v), ...all };
-  }
-  if (e) {
-    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }) : undefined;
-    return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
-  }
-  return base;
+    found: [...x.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
+    allViolations: x.all,
+    error: x.error,
+    limitHit: x.limitHit,
+    limitMessage: x.limitMessage,
+    extra: { workers: x.workers, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
+  });
 }

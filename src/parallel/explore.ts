@@ -82,6 +82,8 @@ export interface ParallelOptions extends CheckOptions {
   readonly inThreadBelow?: number;
   /** First capacity of the fingerprint set (for tests: a small one makes levels overflow it). */
   readonly tableCapacity?: number;
+  /** Sets smaller than this grow in the main thread (for tests: 0 makes every growth run on the workers). */
+  readonly moveInThreadBelow?: number;
 }
 
 export { defaultMemory };
@@ -317,7 +319,7 @@ class Search {
 
   /** Replaces the set by one of at least `capacity` entries; false at the memory limit. */
   private async resize(capacity: number, before: number, levelBytes: number): Promise<boolean> {
-    const parallel = this.pool !== null && this.table.capacity >= MOVE_IN_THREAD_BELOW;
+    const parallel = this.pool !== null && this.table.capacity >= (this.opts.moveInThreadBelow ?? MOVE_IN_THREAD_BELOW);
     const next = this.grow(capacity, before, levelBytes, parallel);
     if (next === null) return false;
     if (parallel) await this.growParallel(next, before);

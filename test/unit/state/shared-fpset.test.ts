@@ -238,6 +238,36 @@ describe('SharedFingerprintSet, one thread', () => {
     expect(SharedFingerprintSet.grownFrom(set, 5, 0).count()).toBe(0);
   });
 
+  it('moveRange over ranges that cover the old set gives what grownFrom gives, in any order of the ranges', () => {
+    const next = rng(11);
+    const set = new SharedFingerprintSet(4000);
+    const owners = new Map<string, number>();
+    for (let n = 0; n < 2500; n++) {
+      const hi = next() % 997; // clustered his: long probe runs
+      const lo = next() | 0;
+      const b = next() % 9;
+      set.claim(hi, lo, b);
+      const k = key(hi, lo);
+      owners.set(k, Math.min(owners.get(k) ?? Infinity, b));
+    }
+    for (const before of [Infinity, 5]) {
+      const want = [...owners].filter(([, o]) => o < before).map(([k, o]) => `${k}=${o}`).sort();
+      const moved = new SharedFingerprintSet(3000);
+      const cuts = [0, 7, 1000, 1001, 2999, 4000];
+      const ranges = cuts.slice(1).map((end, i) => [cuts[i]!, end] as const).reverse();
+      let n = 0;
+      for (const [from, to] of ranges) n += moved.moveRange(set, from, to, before);
+      expect(n).toBe(want.length);
+      const got = entries(moved).map((e) => `${key(e.hi, e.lo)}=${e.owner - 1}`).sort();
+      expect(got).toEqual(want);
+      for (const [k] of owners) {
+        const [hi, lo] = k.split(':').map(Number) as [number, number];
+        expect(moved.ownerOf(hi, lo)).toBe((owners.get(k)! < before ? owners.get(k) : -1) as number);
+      }
+    }
+    expect(() => new SharedFingerprintSet(10).moveRange(set, 0, 4000)).toThrow(MmraceError);
+  });
+
   it('a full table still answers, and throws E_LIMIT for one more fingerprint instead of hanging', () => {
     for (const capacity of [1, 2, 7, 64]) {
       const set = new SharedFingerprintSet(capacity);

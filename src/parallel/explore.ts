@@ -20,7 +20,7 @@
  *
  * What is serial, per level: the walk over the batch results (a copy of the kept states
  * into the next level's buffer and the parent links: a few bytes per state), deciding
- * whether the set must grow, and the barrier itself. Growing the set is parallel.
+ * whether the set must grow and growing it, and the barrier itself.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -43,8 +43,13 @@ const MIN_BATCH = 256;
 const BATCHES_PER_WORKER = 4;
 /** Levels smaller than this run in the main thread. */
 export const IN_THREAD_BELOW = 4096;
-/** Growing a set of fewer entries than this runs in the main thread. */
-const MOVE_IN_THREAD_BELOW = 1 << 20;
+/**
+ * Growing a set of fewer entries than this runs in the main thread. Moving the entries on
+ * the workers was measured slower on a 2-core virtual machine (the first touches of the
+ * new buffer's pages are serialised by the kernel, and each move is a CAS), so by default
+ * the main thread moves them; `moveInThreadBelow` selects the workers.
+ */
+const MOVE_IN_THREAD_BELOW = Infinity;
 /**
  * Initial capacity of the fingerprint set (48 MiB of address space; a small search
  * touches only the pages its states land on).

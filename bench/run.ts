@@ -359,7 +359,7 @@ order. What does not run on the workers:
    scales worse than a model whose steps do real work (contpte).
 
 At 16 cores: the Amdahl figures in the tables are what these measurements project if
-nothing else changed: about a fifth of 16 cores' worth on the reference scenario, less on
+nothing else changed: about a third of 16 cores' worth on the reference scenario, less on
 the counter. The loss on 2 workers is more than the serial code: in profiles the walk is
 5–8% of a run, and the rest is idle time at the barriers, page faults that this virtual
 machine serialises, and the cost of atomics per claim. Efficiency will not hold at 16

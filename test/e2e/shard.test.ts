@@ -8,17 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompiledModel, check } from '../../src/index.js';
 import { mergeResults } from '../../src/cli/merge.js';
 import { parallelCheck } from '../../src/parallel/explore.js';
 import { modelDesc } from '../props/random-model.js';
 import { toModel } from '../props/to-model.js';
+import { modelFile } from '../props/results.js';
 import { root } from './scenario-files.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 100);
-const TO_MODEL = fileURLToPath(new URL('../props/to-model.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mmrace-shard-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let serial = 0;
@@ -32,8 +31,7 @@ describe('--shard: the merged shards give the whole search its verdict', () => {
         fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
         async (d, count, depth) => {
           const n = serial++;
-          const file = join(dir, `m${n}.mts`);
-          writeFileSync(file, `import { toModel } from ${JSON.stringify(TO_MODEL)};\nexport default toModel(${JSON.stringify(d)});\n`);
+          const file = modelFile(dir, d);
           const whole = check(new CompiledModel(toModel(d), {}), file, {});
           const parts: string[] = [];
           for (let index = 0; index < count; index++) {

@@ -16,6 +16,7 @@ import type { CheckOptions, CheckResult } from '../../src/index.js';
 import { describeModel, modelDesc, type ModelDesc } from './random-model.js';
 import { explore, TooBig, type Reference } from './reference.js';
 import { toModel } from './to-model.js';
+import { essence } from './results.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 300);
 const SEED = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : undefined;
@@ -51,22 +52,6 @@ function about(d: ModelDesc, body: () => void): void {
     }
     throw e;
   }
-}
-
-/** What a result says, without timings. */
-function essence(r: CheckResult) {
-  return {
-    verdict: r.verdict,
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    property: r.property,
-    kind: r.kind,
-    message: r.message,
-    limit: r.limit,
-    code: r.code,
-    trace: r.trace,
-  };
 }
 
 const kindOf = (property: string) => (property === 'deadlock' ? 'deadlock' : /^inv\d+$/.test(property) ? 'invariant' : 'fault');

@@ -9,20 +9,18 @@
  * module that rebuilds it with toModel. Runs: FC_NUM_RUNS_PARALLEL (default 40).
  */
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledModel, check, type CheckResult } from '../../src/index.js';
 import { createPool, parallelCheck, type Pool } from '../../src/parallel/explore.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
 import { toModel } from './to-model.js';
+import { essence, modelFile as writeModel } from './results.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS_PARALLEL'] ?? 40);
-const TO_MODEL = fileURLToPath(new URL('./to-model.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mmrace-par-'));
-let serial = 0;
 const pools: Pool[] = [];
 
 beforeAll(() => {
@@ -33,26 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function modelFile(d: ModelDesc): string {
-  const file = join(dir, `m${serial++}.mts`);
-  writeFileSync(file, `import { toModel } from ${JSON.stringify(TO_MODEL)};\nexport default toModel(${JSON.stringify(d)});\n`);
-  return file;
-}
-
-function essence(r: CheckResult) {
-  return {
-    verdict: r.verdict,
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    property: r.property,
-    kind: r.kind,
-    limit: r.limit,
-    code: r.code,
-    schedule: r.trace?.schedule,
-    init: r.trace?.init,
-  };
-}
+const modelFile = (d: ModelDesc): string => writeModel(dir, d);
 
 describe('parallel BFS', () => {
   it('same result at 1, 2 and 3 workers, any batch size, in the main thread or not: sequential BFS', async () => {
@@ -103,7 +82,7 @@ describe('parallel BFS', () => {
         }
         // The first violation reported is the one the search without --all-violations reports.
         const one = essence(check(new CompiledModel(toModel(d), {}), file, {}));
-        if (one.verdict === 'violation' && seq.verdict === 'violation') expect([seq.property, seq.schedule?.length]).toEqual([one.property, one.schedule?.length]);
+        if (one.verdict === 'violation' && seq.verdict === 'violation') expect([seq.property, seq.trace?.schedule.length]).toEqual([one.property, one.trace?.schedule.length]);
       }),
       { numRuns: Math.max(10, Math.floor(NUM_RUNS / 2)) },
     );

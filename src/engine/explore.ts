@@ -98,6 +98,18 @@ export class Links {
     this.move.push(move);
   }
 
+  /**
+   * Pushes the links of candidates `kept[from]` to `kept[to - 1]`: parent `base +
+   * parents[c]`, move `moves[c]` (the parallel explorer's batches, numbered in order).
+   */
+  pushKept(base: number, parents: Int32Array, moves: Int32Array, kept: Int32Array, from: number, to: number): void {
+    for (let j = from; j < to; j++) {
+      const c = kept[j]!;
+      this.parent.push(base + parents[c]!);
+      this.move.push(moves[c]!);
+    }
+  }
+
   /** The path from an initial state to state `id`. */
   pathTo(id: number): Path {
     const moves: [number, number][] = [];

@@ -60,29 +60,38 @@ export class StateQueue {
   }
 }
 
-/** A growable Int32 column indexed by state id (parent links, moves). */
+/**
+ * A growable Int32 column indexed by state id (parent links, moves), in chunks: growing
+ * never copies what is stored, and memory is taken a chunk at a time.
+ */
 export class IntColumn {
-  private data: Int32Array;
+  private readonly chunks: Int32Array[] = [];
+  private readonly shift: number;
+  private readonly mask: number;
   length = 0;
-  constructor(initial = 1024) {
-    this.data = new Int32Array(initial);
+  /** `chunk`: values per chunk, rounded up to a power of two. */
+  constructor(chunk = 1 << 16) {
+    this.shift = Math.max(4, Math.ceil(Math.log2(chunk)));
+    this.mask = (1 << this.shift) - 1;
   }
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+    const i = this.length;
+    let c = this.chunks[i >>> this.shift];
+    if (c === undefined) {
+      c = new Int32Array(1 << this.shift);
+      this.chunks.push(c);
     }
-    this.data[this.length++] = v;
+    c[i & this.mask] = v;
+    this.length = i + 1;
   }
   get(i: number): number {
-    return this.data[i]!;
+    return this.chunks[i >>> this.shift]![i & this.mask]!;
   }
   /** Drops every value from index `n` on. */
   truncate(n: number): void {
     if (n < this.length) this.length = n;
   }
   get bytes(): number {
-    return this.data.byteLength;
+    return this.chunks.length * (1 << this.shift) * 4;
   }
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MmraceError } from '../errors.js';
 import { relative } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
-import { defaultWorkers, parallelCheck } from '../parallel/explore.js';
+import { createPool, defaultWorkers, parallelCheck, warmPool, type Pool } from '../parallel/explore.js';
 import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
@@ -90,6 +90,20 @@ function wrapPairs(items: readonly string[], width: number): string[] {
 
 export async function runCheck(target: string, flags: CheckFlags): Promise<number> {
   const t = resolveTarget(target, flags.param ?? []);
+  // A breadth-first search on workers: their threads start and import the model while
+  // this thread loads it.
+  const strategy = flags.strategy ?? (t.scenario?.strategy as StrategyName | undefined) ?? 'bfs';
+  const workers = resolveWorkers(flags.workers);
+  const pool = workers > 0 && strategy === 'bfs' ? createPool(workers) : undefined;
+  if (pool) warmPool(pool, t.modelPath);
+  try {
+    return await checkTarget(t, flags, workers, pool);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined): Promise<number> {
   const loaded = await loadModel(t.modelPath);
   const m = new CompiledModel(loaded.model, t.params);
   const sc = t.scenario;
@@ -109,13 +123,12 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   };
   // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
   // count, the sequential engine's); DFS runs on the sequential engine.
-  const workers = resolveWorkers(flags.workers);
   if (flags.shardDepth !== undefined && !flags.shard) throw new MmraceError('E_USAGE', '--shard-depth needs --shard i/N');
   if (flags.shard && opts.strategy !== 'bfs') throw new MmraceError('E_USAGE', '--shard splits a breadth-first search: use --strategy bfs');
   const shard = flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {};
   const parallel = (workers > 0 || flags.shard !== undefined) && opts.strategy === 'bfs';
   // --shard with --workers 0: the parallel explorer's levels, all in this thread.
-  const threads = workers > 0 ? { workers } : { workers: 1, inThreadBelow: Infinity };
+  const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
   const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, ...threads, ...shard }) : check(m, loaded.path, opts);
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>

@@ -120,18 +120,46 @@ export interface BatchResult {
   readonly aborted: boolean;
 }
 
+/**
+ * Buffers of results the main thread is done with, handed back to this thread to hold the
+ * next results: a fresh buffer costs page faults where it is first written and, once
+ * moved to the main thread, a garbage collection there when dropped.
+ */
+const spares: ArrayBuffer[] = [];
+/** Most buffers kept for reuse (a few batches' worth). */
+const MAX_SPARES = 48;
+
+/** Keeps `bufs` for the next columns of this thread. */
+export function addSpares(bufs: readonly ArrayBuffer[]): void {
+  for (const b of bufs) if (spares.length < MAX_SPARES && b.byteLength > 0) spares.push(b);
+}
+
+/** An Int32Array of at least `n` values, over a spare buffer when one is large enough. */
+function int32s(n: number): Int32Array {
+  for (let j = 0; j < spares.length; j++) {
+    const b = spares[j]!;
+    if (b.byteLength >= n * 4) {
+      spares[j] = spares[spares.length - 1]!;
+      spares.pop();
+      return new Int32Array(b);
+    }
+  }
+  return new Int32Array(n);
+}
+
 /** A growable column of Int32 values. */
 class Column {
   data: Int32Array;
   length = 0;
   constructor(initial: number) {
-    this.data = new Int32Array(Math.max(16, initial));
+    this.data = int32s(Math.max(16, initial));
   }
   grow(extra: number): void {
     let cap = this.data.length * 2;
     while (cap < this.length + extra) cap *= 2;
-    const next = new Int32Array(cap);
+    const next = int32s(cap);
     next.set(this.data.subarray(0, this.length));
+    addSpares([this.data.buffer as ArrayBuffer]);
     this.data = next;
   }
   push(v: number): void {
@@ -143,9 +171,9 @@ class Column {
     this.data.set(s, this.length);
     this.length += s.length;
   }
-  /** The values, in a buffer of their own (moved to the main thread, not copied). */
+  /** The values, in the column's own buffer (moved to the main thread, not copied). */
   take(): Int32Array {
-    return this.length * 2 >= this.data.length ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
 

@@ -23,6 +23,7 @@
  * whether the set must grow and growing it, and the barrier itself.
  */
 import { availableParallelism } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
 import { buildResult, checkLimits, type CheckOptions } from '../engine/check.js';
@@ -32,7 +33,7 @@ import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { ABORT, CONTROL_WORDS, NO_STOP, STOP, expandBatch, type BatchMode, type BatchResult } from './batch.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, resultBuffers, type BatchMode, type BatchResult } from './batch.js';
 import type { ExpandResult, ModelRef, MoveResult, Task, TaskResult } from './protocol.js';
 
 /** Largest batch (states) of a level run on the pool. */
@@ -99,6 +100,9 @@ export function defaultWorkers(): number {
 
 export type Pool = Piscina<Task, TaskResult>;
 
+/** Batches queued at each worker at once (see createPool). */
+const TASKS_PER_WORKER = 2;
+
 /** A pool of `workers` explorer threads, to share between checks (`mmrace ci`); destroy() it after. */
 export function createPool(workers: number): Pool {
   if (!Number.isSafeInteger(workers) || workers < 1 || workers > 1024) {
@@ -108,14 +112,28 @@ export function createPool(workers: number): Pool {
     filename: new URL('./worker-entry.mjs', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
+    // Each worker holds a next batch in its queue, so it starts it as soon as it finishes
+    // one, without waiting for this thread (busy walking results) to hand it over.
+    concurrentTasksPerWorker: TASKS_PER_WORKER,
     idleTimeout: 60_000,
   });
 }
 
+/**
+ * Starts `pool`'s threads importing the model at `modelPath` without waiting for them:
+ * booting a worker and loading a model take a few hundred milliseconds, which then overlap
+ * the main thread's own loading instead of delaying the first pooled level.
+ */
+export function warmPool(pool: Pool, modelPath: string): Promise<void> {
+  const loads: Promise<unknown>[] = [];
+  for (let i = 0; i < pool.options.maxThreads; i++) loads.push(pool.run({ kind: 'load', path: modelPath }).catch(() => {}));
+  return Promise.all(loads).then(() => {});
+}
+
 /** Runs a task; a worker that died (not a model error, which comes back as data) is E_WORKER. */
-async function run<R extends TaskResult>(pool: Pool, task: Task): Promise<R> {
+async function run<R extends TaskResult>(pool: Pool, task: Task, transferList?: ArrayBuffer[]): Promise<R> {
   try {
-    return (await pool.run(task)) as R;
+    return (await pool.run(task, transferList ? { transferList } : {})) as R;
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new MmraceError(
@@ -138,6 +156,51 @@ interface Level {
 function newLevel(firstId: number, n: number, depth: number, size: number): Level {
   const buf = new SharedArrayBuffer(Math.max(4, n * size * 4));
   return { firstId, n, depth, buf, states: new Int32Array(buf) };
+}
+
+/**
+ * The next level, written batch by batch while later batches still run (so that only the
+ * last batch's states are copied after the level's last result arrives). It writes into
+ * the buffer of the level before the current one when there is one (its pages are already
+ * in memory: a fresh buffer costs a page fault per 4 KiB written), else a new buffer
+ * sized from an estimate; a full buffer is replaced by one twice as large.
+ */
+class LevelWriter {
+  private view: Int32Array;
+  private at = 0;
+
+  constructor(
+    private readonly size: number,
+    estimate: number,
+    spare: Int32Array | null,
+  ) {
+    this.view = spare ?? new Int32Array(new SharedArrayBuffer(Math.max(1 << 16, estimate * size * 4)));
+  }
+
+  /** Appends the candidates `kept` (indexes into `cand`), or all `count` of them when `kept` is null. */
+  append(cand: Int32Array, kept: Int32Array | null, count: number): void {
+    const size = this.size;
+    const need = this.at + count * size;
+    if (need > this.view.length) {
+      const bigger = new Int32Array(new SharedArrayBuffer(Math.max(need, 2 * this.view.length) * 4));
+      bigger.set(this.view.subarray(0, this.at));
+      this.view = bigger;
+    }
+    if (kept === null) {
+      this.view.set(cand.subarray(0, count * size), this.at);
+      this.at += count * size;
+      return;
+    }
+    for (const c of kept) {
+      this.view.set(cand.subarray(c * size, (c + 1) * size), this.at);
+      this.at += size;
+    }
+  }
+
+  level(firstId: number, depth: number): Level {
+    const buf = this.view.buffer as SharedArrayBuffer;
+    return { firstId, n: this.at / this.size, depth, buf, states: new Int32Array(buf, 0, this.at) };
+  }
 }
 
 /** An event of a level, at a position of one batch (see batch.ts). */
@@ -183,10 +246,17 @@ class Search {
   table: SharedFingerprintSet;
   pool: Pool | null;
   readonly ownPool: boolean;
+  /** The pool's threads have loaded the model (usePool). */
+  poolReady = false;
+  warming: Promise<void> | null = null;
   readonly workers: number;
   states = 0;
   transitions = 0;
   depth = 0;
+  /** The buffer of a finished level, reused for a later one (LevelWriter). */
+  spare: Int32Array | null = null;
+  /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
+  stash: ArrayBuffer[][] = [];
   nextBatch = 1;
   /** First violation (or, with allViolations, the first of each property). */
   readonly found = new Map<string, Found>();
@@ -307,7 +377,7 @@ class Search {
   private grow(capacity: number, before: number, levelBytes: number, parallel: boolean): SharedFingerprintSet | null {
     const old = this.table;
     const next = this.allocate(Math.min(capacity, 2 ** 30 - 1), levelBytes);
-    if (next !== null && !parallel) next.moveRange(old, 0, old.capacity, before);
+    if (next !== null && !parallel) next.copyFrom(old, before);
     return next;
   }
 
@@ -337,17 +407,32 @@ class Search {
     this.error = { code: err.code, message: err.message, hint: err.hint, path };
   }
 
+  /**
+   * Whether a level runs on the pool. The first level large enough starts the pool (and
+   * its threads loading the model); until they have, levels run in this thread, which
+   * would otherwise wait for them. With `inThreadBelow` set (tests), levels wait for the pool.
+   */
   private usePool(level: Level): boolean {
-    return level.n >= (this.opts.inThreadBelow ?? IN_THREAD_BELOW);
+    if (level.n < (this.opts.inThreadBelow ?? IN_THREAD_BELOW)) return false;
+    this.pool ??= createPool(this.workers);
+    if (this.warming === null) this.warming = warmPool(this.pool, this.modelRef.path).then(() => void (this.poolReady = true));
+    return this.poolReady || this.opts.inThreadBelow !== undefined;
   }
 
-  /** Cuts a level into [offset, count] batches. */
+  /**
+   * Cuts a level into [offset, count] batches. On the pool, each batch is a share of what
+   * remains (guided scheduling): large batches first, then smaller ones, so that the
+   * workers finish a level close together.
+   */
   private plan(level: Level, pooled: boolean): [number, number][] {
     const max = this.opts.batchSize ?? (pooled ? BATCH : level.n);
-    const per = pooled ? Math.ceil(level.n / (this.workers * BATCHES_PER_WORKER)) : level.n;
-    const size = Math.max(1, Math.min(max, Math.max(per, Math.min(MIN_BATCH, max))));
+    const shares = pooled ? this.workers * BATCHES_PER_WORKER : 1;
     const out: [number, number][] = [];
-    for (let off = 0; off < level.n; off += size) out.push([off, Math.min(size, level.n - off)]);
+    for (let off = 0; off < level.n; ) {
+      const size = Math.max(1, Math.min(max, Math.max(Math.ceil((level.n - off) / shares), Math.min(MIN_BATCH, max))));
+      out.push([off, Math.min(size, level.n - off)]);
+      off += size;
+    }
     return out;
   }
 
@@ -355,7 +440,11 @@ class Search {
   private runLevel(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, pooled: boolean): Promise<BatchResult>[] {
     Atomics.store(this.control, STOP, NO_STOP);
     Atomics.store(this.control, ABORT, 0);
+    // The buffers of the last level's results go back to the threads that fill the next ones.
+    const stash = this.stash;
+    this.stash = [];
     if (!pooled) {
+      addSpares(stash.flat());
       return cuts.map(([offset, count], b) =>
         Promise.resolve(
           expandBatch(this.m, this.ex, this.table, this.control, {
@@ -370,10 +459,10 @@ class Search {
         ),
       );
     }
-    this.pool ??= createPool(this.workers);
-    const pool = this.pool;
-    const all = cuts.map(([offset, count], b) =>
-      run<ExpandResult>(pool, {
+    const pool = this.pool!;
+    const all = cuts.map(([offset, count], b) => {
+      const spare = stash[b] ?? [];
+      const task = {
         kind: 'expand',
         model: this.modelRef,
         table: this.table.buffer,
@@ -385,8 +474,10 @@ class Search {
         mode,
         allViolations: this.all,
         deadline: this.deadline,
-      }),
-    );
+        spare,
+      } as const;
+      return run<ExpandResult>(pool, task, spare);
+    });
     // The walk awaits them in order; a failure of a later one is seen when it gets there.
     for (const p of all) p.catch(() => {});
     return all;
@@ -410,6 +501,8 @@ class Search {
     }
     // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
     if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
+    // While the pool starts, let its messages in between levels run in this thread.
+    if (this.warming !== null && !this.poolReady) await nextTurn();
     const pooled = this.usePool(level);
     const cuts = this.plan(level, pooled);
     const firstBatch = this.nextBatch;
@@ -419,7 +512,11 @@ class Search {
       // The walk starts as soon as the first batch is done, while later ones still run.
       const before = { states: this.states, transitions: this.transitions, depth: this.depth, found: new Map(this.found) };
       const next = await this.walk(level, mode, cuts, pending);
-      if (next !== 'full') return next;
+      if (next !== 'full') {
+        // Every batch of this level is done: its buffer holds the level after next.
+        this.spare = new Int32Array(level.buf);
+        return next;
+      }
       // The set overflowed: undo the walk, keep only the claims of older levels, grow, run
       // the level again.
       await Promise.allSettled(pending);
@@ -458,7 +555,8 @@ class Search {
     };
     const nextFirst = level.firstId + level.n;
     const levelStates = this.states;
-    const keptOf: Int32Array[] = [];
+    const out = mode === 'depth' ? null : new LevelWriter(size, 2 * level.n, this.spare);
+    this.spare = null;
     let stopAt: { b: number; ev: Event } | null = null;
     for (let b = 0; b < pending.length && stopAt === null; b++) {
       const r = await arrive(b);
@@ -504,10 +602,8 @@ class Search {
       let pushed = 0;
       /** Numbers the first `n` kept candidates: parent links, state count. */
       const pushTo = (n: number): void => {
-        for (; pushed < n; pushed++) {
-          const c = kept[pushed]!;
-          this.links.push(batchFirstId + r.parents[c]!, r.moves[c]!);
-        }
+        this.links.pushKept(batchFirstId, r.parents, r.moves, kept, pushed, n);
+        pushed = Math.max(pushed, n);
         this.states = firstKeptId + pushed;
       };
       // A stopping event of this batch, if any (with allViolations, violations do not stop).
@@ -545,7 +641,7 @@ class Search {
       if (stop === null) {
         pushTo(kept.length);
         this.transitions += r.transitions;
-        keptOf[b] = kept;
+        out?.append(r.cand, kept.length === r.candCount ? null : kept, kept.length);
         if (r.aborted) {
           this.limitHit = 'time-limit';
           break;
@@ -567,21 +663,8 @@ class Search {
     if (this.limitHit !== null || this.error !== null) return null;
     if (mode === 'depth') return null;
     // The next level: kept successors in order.
-    const next = newLevel(nextFirst, this.states - levelStates, level.depth + 1, size);
-    let at = 0;
-    for (let b = 0; b < results.length; b++) {
-      const r = results[b]!;
-      const kept = keptOf[b]!;
-      if (kept.length === r.candCount) {
-        next.states.set(r.cand.subarray(0, r.candCount * size), at);
-        at += r.candCount * size;
-      } else {
-        for (const c of kept) {
-          next.states.set(r.cand.subarray(c * size, (c + 1) * size), at);
-          at += size;
-        }
-      }
-    }
+    const next = out!.level(nextFirst, level.depth + 1);
+    this.stash = results.map(resultBuffers);
     return next.n > 0 ? next : null;
   }
 

@@ -24,6 +24,8 @@ export interface ExpandTask {
   readonly mode: BatchMode;
   readonly allViolations: boolean;
   readonly deadline: number;
+  /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
+  readonly spare: ArrayBuffer[];
 }
 
 export interface ExpandResult extends BatchResult {
@@ -46,5 +48,15 @@ export interface MoveResult {
   readonly moved: number;
 }
 
-export type Task = ExpandTask | MoveTask;
-export type TaskResult = ExpandResult | MoveResult;
+/** Import a model file ahead of the first batch (a pool warming up while the main thread loads it too). */
+export interface LoadTask {
+  readonly kind: 'load';
+  readonly path: string;
+}
+
+export interface LoadResult {
+  readonly kind: 'load';
+}
+
+export type Task = ExpandTask | MoveTask | LoadTask;
+export type TaskResult = ExpandResult | MoveResult | LoadResult;

@@ -7,8 +7,8 @@ import { Expander } from '../engine/transitions.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { expandBatch, resultBuffers } from './batch.js';
-import type { ExpandResult, ExpandTask, ModelRef, MoveResult, MoveTask, Task, TaskResult } from './protocol.js';
+import { addSpares, expandBatch, resultBuffers } from './batch.js';
+import type { ExpandResult, ExpandTask, LoadResult, LoadTask, ModelRef, MoveResult, MoveTask, Task, TaskResult } from './protocol.js';
 
 interface Loaded {
   readonly key: string;
@@ -50,6 +50,7 @@ function int32(buf: SharedArrayBuffer): Int32Array {
 
 async function expand(task: ExpandTask): Promise<ExpandResult> {
   const { m, ex } = await modelFor(task.model);
+  addSpares(task.spare);
   const r = expandBatch(m, ex, tableFor(task.table), int32(task.control), {
     batch: task.batch,
     states: int32(task.level),
@@ -67,6 +68,12 @@ function moveRange(task: MoveTask): MoveResult {
   return { kind: 'move', moved };
 }
 
+/** Imports the model file; a failure is the main thread's to report (it loads the file too). */
+async function preload(task: LoadTask): Promise<LoadResult> {
+  await loadModel(task.path).catch(() => {});
+  return { kind: 'load' };
+}
+
 /** Hands `value` back with its buffers moved, not copied. */
 function moved(value: TaskResult, buffers: ArrayBuffer[]): TaskResult {
   return move({ [transferableSymbol]: buffers, [valueSymbol]: value } as never) as unknown as TaskResult;
@@ -74,6 +81,7 @@ function moved(value: TaskResult, buffers: ArrayBuffer[]): TaskResult {
 
 export default async function run(task: Task): Promise<TaskResult> {
   if (task.kind === 'move') return moveRange(task);
+  if (task.kind === 'load') return preload(task);
   const r = await expand(task);
   return moved(r, resultBuffers(r));
 }

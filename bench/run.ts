@@ -84,6 +84,8 @@ interface Row {
   verdict: string;
   /** mmrace on a scenario: whether the verdict is the expected one. */
   expectationMet?: boolean | undefined;
+  /** mmrace's parallel explorer: bytes of its fingerprint set. */
+  fingerprintBytes?: number | undefined;
 }
 
 /** States per second of search; null when the search was too short for the tool's clock. */
@@ -96,6 +98,7 @@ interface MmraceJson {
   depth: number;
   seconds: number;
   expectationMet?: boolean;
+  fingerprintBytes?: number;
 }
 
 async function mmrace(args: string[], tool = 'mmrace (BFS)'): Promise<Row> {
@@ -110,8 +113,8 @@ async function mmrace(args: string[], tool = 'mmrace (BFS)'): Promise<Row> {
   for (const k of ['states', 'transitions', 'depth', 'seconds'] as const) {
     if (typeof json[k] !== 'number') throw new BenchError(`mmrace's JSON lacks ${k}: ${last}`);
   }
-  const { verdict, states, transitions, depth, seconds, expectationMet } = json;
-  return { tool, verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet };
+  const { verdict, states, transitions, depth, seconds, expectationMet, fingerprintBytes } = json;
+  return { tool, verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet, fingerprintBytes };
 }
 
 /** The run with the shortest search of RUNS runs, reported as it goes. */
@@ -330,6 +333,11 @@ function parallelTable(file: string, rows: Row[], title: string): string[] {
     `- 2 workers over 1: **${s.toFixed(2)}×** in search time, **${(one.wall / two.wall).toFixed(2)}×** in wall time (process start and model loading included).`,
     `- 2 workers over the sequential engine: ${(seq.seconds / two.seconds).toFixed(2)}× (search); 1 worker costs ${(one.seconds / seq.seconds).toFixed(2)}× the sequential engine's time.`,
     `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into that speedup, which would give ${at16.toFixed(1)}× on 16 workers if that fraction stayed the same (see "Scaling" below).`,
+    ...(two.fingerprintBytes
+      ? [
+          `- Shared fingerprint set: ${(two.fingerprintBytes / 2 ** 20).toFixed(0)} MiB for ${fmtInt(two.states)} states, **${(two.fingerprintBytes / two.states).toFixed(1)} bytes per state** (12-byte entries at load ${((12 * two.states) / two.fingerprintBytes).toFixed(2)}).`,
+        ]
+      : []),
   ];
 }
 
@@ -337,40 +345,43 @@ const SCALING = `## Scaling: what stays serial, and 16 cores
 
 The parallel explorer is level-synchronous BFS (src/parallel/explore.ts). Per level, the
 workers expand batches and claim successors in the shared fingerprint set (lock-free, one
-CAS per new state); then, at one barrier, the main thread walks the batch results in
-order. What does not run on the workers:
+CAS per new state); the main thread walks the batch results in order as they arrive,
+while later batches still run. What does not run on the workers:
 
 1. **The walk** (main thread, O(states) per level): read the takeover logs, number the kept
-   successors and push their parent links (8 bytes per state), find the first event, and
-   copy the kept states into the next level's shared buffer. It costs a fraction of a
-   microsecond per state, against several microseconds of expansion per state on a
-   worker, so on 2 workers it is small; it does not shrink with more workers.
-2. **The barrier**: a level ends when its slowest batch does. Batches are a level cut in
-   4 per worker (between 256 and 8192 states), so the idle time is about half a batch
-   per worker per level; levels under 4096 states run in the main thread alone (the
-   narrow first and last levels of a search).
+   successors and push their parent links (8 bytes per state, in chunks), find the first
+   event, and copy the kept states into the next level's shared buffer (the buffer of the
+   level before, so its pages are already in memory). It overlaps the workers, except for
+   what is left when the last batch arrives. On a machine with as many workers as cores it
+   also takes CPU time from the workers: in profiles of the 2-worker run the main thread
+   is busy about 2 s of the 9 (walk, copy, garbage collection, handing out tasks).
+2. **The barrier**: a level ends when its slowest batch does and the walk has caught up.
+   Batch sizes are guided (each a share of what remains of the level: 8192 states, then
+   smaller ones down to 256 at the end), and each worker holds one queued batch, so that
+   it never waits for the main thread to hand it the next. Levels under 4096 states run
+   in the main thread alone (the narrow first and last levels of a search).
 3. **Growing the set**: the main thread moves every entry into a buffer 4 times larger
-   while the workers wait (about 0.5 s for 2.8 million entries here). Moving them on the
-   workers (\`moveInThreadBelow\` in src/parallel/explore.ts) was slower on this virtual
-   machine: the first touches of the new buffer's pages are serialised by the kernel
-   (2 threads touching fresh memory take about 3 times as long as 1).
-4. **Memory**: the fingerprint set is read and written at random; every worker shares the
+   (2 times once the set is 64 MiB) while the workers wait: about 0.2 s for 3.1 million
+   entries here, with plain writes (no atomics: no other thread runs then).
+4. **Start-up**: worker threads boot and load the model through tsx (about 0.3 s). They
+   start while the main thread loads the model, and levels run in the main thread until
+   the workers are ready; a worker's first batches also run before its JIT has warmed up.
+5. **Memory**: the fingerprint set is read and written at random; every worker shares the
    same memory system, so a memory-bound model (the counter, whose steps are trivial)
    scales worse than a model whose steps do real work (contpte).
 
 At 16 cores: the Amdahl figures in the tables are what these measurements project if
-nothing else changed: about a third of 16 cores' worth on the reference scenario, less on
-the counter. The loss on 2 workers is more than the serial code: in profiles the walk is
-5–8% of a run, and the rest is idle time at the barriers, page faults that this virtual
-machine serialises, and the cost of atomics per claim. Efficiency will not hold at 16
-cores with the current design; items 1 and 2 grow relative to the shrinking time per
-worker. What would raise it: workers number their own batch from prefix sums of the kept
-counts (known once the batches before it are done) and write the next level and the
-parent links in place, leaving only the prefix sums and the first-event choice serial;
-the next level's first batches could start while the last ones of this level finish;
-and the fingerprint set could be split into per-worker partitions updated with plain
-writes (no atomics), the design of distributed model checkers. None of this is done
-yet; the figures above are what the current code measures.
+nothing else changed. Items 1 and 2 are the ones that grow: the walk is one thread's work
+per state whatever the worker count, so at 16 workers expanding about 16 times faster
+the main thread would need to walk at least 16 times faster than one worker expands,
+and it does not (about 0.2 µs per state against 1.2 µs of expansion: it saturates near 6 or 7
+workers). Efficiency will therefore not hold at 16 cores with this design. What would
+raise it: workers number their own batch from prefix sums of the kept counts and write
+the next level and the parent links in place, leaving only the prefix sums and the
+first-event choice serial; the next level's first batches could start while the last
+ones of this level finish; and the fingerprint set could be split into per-worker
+partitions updated with plain writes (no atomics), the design of distributed model
+checkers. None of this is done; the figures above are what the current code measures.
 `;
 
 const HOW_TO_READ = `## How to read

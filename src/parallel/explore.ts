@@ -56,8 +56,13 @@ const MOVE_IN_THREAD_BELOW = Infinity;
  * touches only the pages its states land on).
  */
 const FIRST_CAPACITY = 1 << 22;
-/** The set grows by this factor: each growth moves every entry, so grow seldom. */
+/**
+ * The set grows 4 times while it is small (each growth moves every entry, so grow seldom),
+ * then 2 times from LARGE_TABLE bytes on, so that a large set is never below load 3/8
+ * (12-byte entries: at most 32 bytes per state right after a growth, 16 at load 3/4).
+ */
 const GROWTH = 4;
+const LARGE_TABLE = 64 * 2 ** 20;
 
 /** One part of a search split N ways (`--shard i/N`). */
 export interface Shard {
@@ -497,7 +502,8 @@ class Search {
       // The largest growth the memory limit allows; at the limit, go on at a higher load
       // (the level runs again if it overflows).
       const cap = this.table.capacity;
-      for (const c of [Math.max(want, cap * GROWTH), Math.max(want, cap * 2), want]) if (await this.resize(c, Infinity, levelBytes)) break;
+      const factor = this.table.bytes < LARGE_TABLE ? GROWTH : 2;
+      for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, Infinity, levelBytes)) break;
     }
     // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
     if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
@@ -804,6 +810,6 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     error: x.error,
     limitHit: x.limitHit,
     limitMessage: x.limitMessage,
-    extra: { workers: x.workers, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
+    extra: { workers: x.workers, fingerprintBytes: x.table.bytes, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
   });
 }

@@ -45,6 +45,8 @@ export interface CheckResult {
   readonly shard?: { readonly index: number; readonly count: number; readonly depth: number | null };
   /** Worker threads of a parallel search (absent: the sequential engine). */
   readonly workers?: number;
+  /** Parallel search: bytes of the shared fingerprint set at the end (12 per entry). */
+  readonly fingerprintBytes?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */
   readonly property?: string;
   readonly kind?: 'invariant' | 'fault' | 'deadlock';

@@ -111,6 +111,9 @@ export default defineModel({
       U1: actor({ locals: { i: int(0, p.n), young: bool(), dirty: bool(), old: record({ young: bool(), dirty: bool() }) }, steps: u1Steps(p, folds) }),
       [kernel ? 'K' : 'U2']: actor({
         instances: p.cpus,
+        // Nothing else reads a CPU's pc or locals: partial-order reduction may run its
+        // local steps (choosing the access) without interleaving the others around them.
+        private: true,
         locals: { j: int(0, p.n - 1), store: bool(), left: int(0, p.accesses), origValid: bool() },
         steps: cpuSteps(kernel),
       }),

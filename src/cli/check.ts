@@ -8,10 +8,11 @@ import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
 import { loadScenario, type Scenario } from '../model/scenario.js';
-import { collisionLine, formatParams, formatSteps, headline, num, secs, statsLine } from '../report/text.js';
+import { collisionLine, formatParams, formatSteps, headline, num, secs, statsLine, walkLine } from '../report/text.js';
 import { exitCodeOf, type CheckResult } from '../report/verdict.js';
-import type { StrategyName } from '../strategy/index.js';
+import { isWalk, type StrategyName } from '../strategy/index.js';
 import { replay } from '../trace/replay.js';
+import { shrinkCheckResult } from '../trace/shrink.js';
 import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 import { err, out, shq } from './output.js';
@@ -28,6 +29,11 @@ export interface CheckFlags {
   workers?: number | 'auto';
   memory?: number;
   allViolations?: boolean;
+  seed?: number;
+  runs?: number;
+  pctDepth?: number;
+  /** false with --no-por. */
+  por?: boolean;
   shard?: { index: number; count: number };
   shardDepth?: number;
 }
@@ -107,13 +113,34 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   const loaded = await loadModel(t.modelPath);
   const m = new CompiledModel(loaded.model, t.params);
   const sc = t.scenario;
+  const strategy = flags.strategy ?? (sc?.strategy as StrategyName | undefined) ?? 'bfs';
+  // The scenario's seed, runs and pct depth belong to its strategy: not to another one given by --strategy.
+  const own = sc !== null && strategy === sc.strategy;
+  for (const [flag, given, fits] of [
+    ['--seed', flags.seed, isWalk(strategy)],
+    ['--runs', flags.runs, isWalk(strategy)],
+    ['--pct-depth', flags.pctDepth, strategy === 'pct'],
+    ['--all-violations', flags.allViolations, !isWalk(strategy)],
+  ] as const) {
+    if (given !== undefined && given !== false && !fits) {
+      throw new MmraceError(
+        'E_USAGE',
+        `${flag} does not apply to --strategy ${strategy}`,
+        flag === '--all-violations' ? 'the bug-hunting strategies stop at their first violation: use bfs or dfs' : `it applies to ${flag === '--pct-depth' ? 'pct' : 'random, pct and bounded'}`,
+      );
+    }
+  }
   const opts: CheckOptions = {
-    strategy: flags.strategy ?? (sc?.strategy as StrategyName | undefined) ?? 'bfs',
+    strategy,
+    seed: flags.seed ?? (own ? sc.seed : undefined),
+    runs: flags.runs ?? (own ? sc.limits.runs : undefined),
+    pctDepth: flags.pctDepth ?? (own ? sc.pctDepth : undefined),
     maxStates: flags.maxStates ?? sc?.limits.maxStates,
     maxDepth: flags.maxDepth ?? sc?.limits.maxDepth,
     timeLimit: flags.timeLimit ?? sc?.limits.timeLimit,
     memory: flags.memory,
     allViolations: flags.allViolations,
+    por: flags.por !== false,
     ...(flags.progress ?? process.stderr.isTTY
       ? {
           onProgress: (p) =>
@@ -129,7 +156,11 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   const parallel = (workers > 0 || flags.shard !== undefined) && opts.strategy === 'bfs';
   // --shard with --workers 0: the parallel explorer's levels, all in this thread.
   const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
-  const r = parallel ? await parallelCheck(m, loaded.path, { ...opts, ...threads, ...shard }) : check(m, loaded.path, opts);
+  const found = parallel ? await parallelCheck(m, loaded.path, { ...opts, ...threads, ...shard }) : check(m, loaded.path, opts);
+  // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
+  // reduced state graph) is shrunk before it is written: fewest preemptions, then steps.
+  const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
+  const { result: r, reports: shrunk } = shrinking ? shrinkCheckResult(found, m) : { result: found, reports: [] };
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
     writeTrace(sc ? { ...trace, scenario: relative(process.cwd(), sc.file) } : trace, file);
@@ -159,6 +190,7 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
           : {}),
         ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
         ...(traceFile ? { traceFile, replay: replayCmd, steps: r.trace!.schedule.length } : {}),
+        ...(shrunk[0] ? { shrunk: { before: shrunk[0].before, after: shrunk[0].after } } : {}),
         version: VERSION,
       }),
     );
@@ -178,19 +210,34 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   if (r.hint) out(`  ${r.hint}`);
   if (r.trace && r.verdict === 'violation') {
     const rep = replay(r.trace, m);
-    const how = opts.strategy === 'bfs' ? 'a shortest counterexample' : 'a counterexample (not the shortest: use --strategy bfs)';
+    const how =
+      opts.strategy === 'bfs'
+        ? r.reductions.includes('por')
+          ? 'a counterexample (BFS with partial-order reduction, then shrunk; --no-por gives a shortest one)'
+          : 'a shortest counterexample'
+        : r.preemptions !== undefined
+          ? `a counterexample with ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}, the fewest of any violation (not the shortest: use --strategy bfs)`
+          : r.runs !== undefined
+            ? `a counterexample found by run ${num(r.runs)} (seed ${r.seed}; not the shortest: use --strategy bfs)`
+            : 'a counterexample (not the shortest: use --strategy bfs)';
     if (r.trace.init.choice?.length) {
       // init chose among several initial states: show the one this schedule starts from.
       out('  from the initial state (chosen by init):');
       for (const line of wrapPairs(rep.initial.slice(0, m.sharedSize).map((x) => `${x.slot}=${x.value}`), 88)) out(`    ${line}`);
     }
     out(`  ${how}, ${rep.steps.length} steps:`);
+    const sh = shrunk[0];
+    if (sh && !sh.error && (sh.before.steps !== sh.after.steps || sh.before.preemptions !== sh.after.preemptions)) {
+      out(`  (shrunk from ${sh.before.steps} steps and ${sh.before.preemptions} preemptions to ${sh.after.steps} and ${sh.after.preemptions})`);
+    }
     for (const line of formatSteps(rep, '  ')) out(line);
   } else if (r.trace && r.verdict === 'error') {
     out(`  the model failed after ${r.trace.schedule.length} steps; the trace leads to the failing step`);
   }
   out('');
   out(statsLine(r));
+  const walk = walkLine(r);
+  if (walk) out(walk);
   out(collisionLine(r));
   if (sc) out(`expected ${expected}: ${met ? 'met' : 'NOT MET'}`);
   if (traceFile) {

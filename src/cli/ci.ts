@@ -17,6 +17,7 @@ import { EXIT, type CheckResult } from '../report/verdict.js';
 import type { StrategyName } from '../strategy/index.js';
 import { writeTrace } from '../trace/trace.js';
 import { defaultTraceFile, expectationText, meetsExpectation, resolveWorkers } from './check.js';
+import { shrinkCheckResult } from '../trace/shrink.js';
 import { findFiles } from './list.js';
 import { out, shq } from './output.js';
 
@@ -24,6 +25,8 @@ export interface CiFlags {
   deep?: boolean;
   workers?: number | 'auto';
   memory?: number;
+  /** false with --no-por. */
+  por?: boolean;
   junit?: string;
   json?: boolean;
 }
@@ -56,7 +59,7 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined): Promise<Row> {
+async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined, por: boolean): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   let loaded = models.get(s.modelPath);
   if (!loaded) {
@@ -69,10 +72,17 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
     maxStates: s.limits.maxStates,
     maxDepth: s.limits.maxDepth,
     timeLimit: s.limits.timeLimit,
+    seed: s.seed,
+    runs: s.limits.runs,
+    pctDepth: s.pctDepth,
     memory,
+    por,
   };
   // The parallel explorer starts its threads only when a level is large: small scenarios never do.
-  const r = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
+  const found = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
+  // As check does: a counterexample that need not be the shortest is shrunk before it is written.
+  const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
+  const r = shrinking ? shrinkCheckResult(found, m).result : found;
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, m.params);
@@ -113,7 +123,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
         continue;
       }
       try {
-        rows.push(await runOne(s, models, workers, flags.memory));
+        rows.push(await runOne(s, models, workers, flags.memory, flags.por !== false));
       } catch (e) {
         rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
       }

@@ -8,6 +8,7 @@ import { runList } from './list.js';
 import { runMerge, type MergeFlags } from './merge.js';
 import { err, formatError, reportError, usage } from './output.js';
 import { runReplay, type ReplayFlags } from './replay.js';
+import { runShrink, type ShrinkFlags } from './shrink.js';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -21,6 +22,11 @@ function nonNegativeInt(name: string) {
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name} takes a whole number`);
     return Number(v);
   };
+}
+
+function seed(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 0xffff_ffff) throw new InvalidArgumentError('--seed takes a whole number from 0 to 4294967295');
+  return Number(v);
 }
 
 function seconds(v: string): number {
@@ -71,7 +77,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('explore every schedule of a scenario or model; exit 0 safe, 1 violation, 2 error, 3 incomplete')
     .argument('<target>', 'a scenario (.json) or a model file (.ts)')
     .option('-p, --param <name=value>', 'set a model parameter (repeatable; overrides the scenario)', collect)
-    .addOption(new Option('-s, --strategy <name>', 'search strategy').choices(STRATEGIES))
+    .addOption(new Option('-s, --strategy <name>', 'search strategy: bfs, dfs (exhaustive); random, pct, bounded (bug-hunting: a violation or incomplete, never safe)').choices(STRATEGIES))
+    .option('--seed <n>', 'random, pct, bounded: the seed of their choices (default 1); the same seed gives the same result', seed)
+    .option('--runs <n>', 'random, pct: runs to make (default 1000); bounded: at most n schedules', positiveInt('--runs'))
+    .option('--pct-depth <d>', 'pct: the bug depth d, with d - 1 priority change points per run (default 3)', positiveInt('--pct-depth'))
     .option('--max-states <n>', 'stop after n distinct states (verdict incomplete)', positiveInt('--max-states'))
     .option('--max-depth <n>', 'do not go deeper than n steps (verdict incomplete if cut)', nonNegativeInt('--max-depth'))
     .option('--time-limit <s>', 'stop after s seconds (verdict incomplete)', seconds)
@@ -79,6 +88,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-w, --workers <n|auto>', 'worker threads for BFS (default auto: one per core; 0: none); the same result at any count', workers)
     .option('--memory <size>', 'memory for the search, e.g. 512M or 4G (default: half the machine); at the limit the verdict is incomplete', memorySize)
     .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
+    .option('--por', 'partial-order reduction (the default): skip interleavings of steps of private actors that touch only their own pc and locals')
+    .option('--no-por', 'turn partial-order reduction off')
     .option('--shard <i/N>', 'explore part i of N of the state space (BFS); combine the --json results with mmrace merge', shardArg)
     .option('--shard-depth <d>', 'with --shard: partition the states of depth d (default: the first level with 16 states per shard)', positiveInt('--shard-depth'))
     .option('--progress', 'report progress on stderr even without a terminal')
@@ -98,12 +109,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command('shrink')
+    .description('shrink a trace to the fewest preemptions, then the fewest steps, with the same violation; exit 1 when the shrunk trace reproduces it')
+    .argument('<trace>', 'a trace file written by check')
+    .option('--out <file>', 'where to write the shrunk trace (default: <name>.shrunk.trace.json next to the input)')
+    .option('--model <file>', 'use this model file instead of the one the trace names')
+    .option('--max-runs <n>', 're-execute at most n candidate schedules (default 20000), then keep the best found', positiveInt('--max-runs'))
+    .option('--json', 'print one JSON object with the result on stdout')
+    .action(async (file: string, flags: ShrinkFlags) => {
+      setExit(await runShrink(file, flags));
+    });
+
+  program
     .command('ci')
     .description('check every scenario against its expected verdict; exit 1 on any mismatch')
     .argument('[dir]', 'folder of scenarios', 'scenarios')
     .option('--deep', 'also run the scenarios tagged deep')
     .option('-w, --workers <n|auto>', 'worker threads for BFS scenarios (default auto: one per core; 0: none)', workers)
     .option('--memory <size>', 'memory for each search, e.g. 512M or 4G (default: half the machine)', memorySize)
+    .option('--por', 'partial-order reduction (the default)')
+    .option('--no-por', 'turn partial-order reduction off')
     .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {

@@ -5,14 +5,21 @@
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
 import { collisionProbability } from '../state/fingerprint.js';
-import { EXHAUSTIVE, type StrategyName } from '../strategy/index.js';
+import { EXHAUSTIVE, STRATEGIES, WALKS, isWalk, type StrategyName } from '../strategy/index.js';
+import { MAX_SEED, walkSearch } from '../strategy/walk.js';
 import { buildTrace } from '../trace/trace.js';
-import type { CheckResult, Verdict } from '../report/verdict.js';
-import { Exploration, type FoundError, type FoundViolation, type LimitKind, type Limits, type Progress } from './explore.js';
+import type { CheckResult, StopKind, Verdict } from '../report/verdict.js';
+import { Exploration, type FoundError, type FoundViolation, type Limits, type Progress } from './explore.js';
 
 export interface CheckOptions extends Limits {
   readonly strategy?: StrategyName;
   readonly onProgress?: (p: Progress) => void;
+  /** random, pct, bounded: the seed of their choices (default WALK_DEFAULTS.seed). */
+  readonly seed?: number | undefined;
+  /** random, pct: runs to make (default 1000); bounded: at most this many schedules (default: no bound). */
+  readonly runs?: number | undefined;
+  /** pct: the bug depth d (default 3). */
+  readonly pctDepth?: number | undefined;
 }
 
 export function checkLimits(opts: CheckOptions): void {
@@ -23,17 +30,33 @@ export function checkLimits(opts: CheckOptions): void {
   if (maxStates !== undefined && !(Number.isSafeInteger(maxStates) && maxStates >= 1)) throw bad('maxStates', maxStates, 'a positive integer');
   if (maxDepth !== undefined && !(Number.isSafeInteger(maxDepth) && maxDepth >= 0)) throw bad('maxDepth', maxDepth, 'a whole number');
   if (timeLimit !== undefined && !(timeLimit >= 0 && Number.isFinite(timeLimit))) throw bad('timeLimit', timeLimit, 'a number of seconds >= 0');
-  if (strategy !== undefined && !(strategy in EXHAUSTIVE)) throw bad('strategy', strategy, `one of ${Object.keys(EXHAUSTIVE).join(', ')}`);
+  if (strategy !== undefined && !STRATEGIES.includes(strategy)) throw bad('strategy', strategy, `one of ${STRATEGIES.join(', ')}`);
+  const { seed, runs, pctDepth } = opts;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_SEED)) throw bad('seed', seed, `a whole number from 0 to ${MAX_SEED}`);
+  if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1)) throw bad('runs', runs, 'a positive integer');
+  if (pctDepth !== undefined && !(Number.isSafeInteger(pctDepth) && pctDepth >= 1)) throw bad('pctDepth', pctDepth, 'a positive integer');
+  const name = strategy ?? 'bfs';
+  const walk = isWalk(name);
+  if (!walk && (seed !== undefined || runs !== undefined)) {
+    throw new MmraceError('E_USAGE', `${seed !== undefined ? 'seed' : 'runs'} applies to the strategies random, pct and bounded, not ${name}`);
+  }
+  if (pctDepth !== undefined && name !== 'pct') throw new MmraceError('E_USAGE', `pctDepth applies to the strategy pct, not ${name}`);
+  if (walk && opts.allViolations) {
+    throw new MmraceError('E_USAGE', `allViolations needs an exhaustive strategy (bfs or dfs), not ${name}`, `${name} stops at its first violation`);
+  }
 }
 
 export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = {}): CheckResult {
   checkLimits(opts);
   const strategy = opts.strategy ?? 'bfs';
+  // The bug-hunting strategies: runs, never a proof of safety.
+  if (isWalk(strategy)) return buildResult(m, modelPath, walkSearch(m, strategy, WALKS[strategy], opts));
   const x = new Exploration(m, opts, opts.onProgress);
   EXHAUSTIVE[strategy](x);
   const seconds = x.seconds;
   return buildResult(m, modelPath, {
     strategy,
+    reductions: x.por ? ['por'] : [],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
@@ -59,8 +82,10 @@ export interface SearchOutcome {
   readonly found: readonly FoundViolation[];
   readonly allViolations: boolean;
   readonly error: FoundError | null;
-  readonly limitHit: LimitKind | null;
+  readonly limitHit: StopKind | null;
   readonly limitMessage: string | null;
+  /** Reductions the search used ('por'). */
+  readonly reductions?: readonly string[];
   /** Fields of one engine (the parallel explorer's workers and shard). */
   readonly extra?: Partial<CheckResult>;
 }
@@ -80,7 +105,7 @@ export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcom
     model: m.id,
     params: { ...m.params },
     strategy: o.strategy,
-    reductions: [] as string[],
+    reductions: [...(o.reductions ?? [])],
     states: o.states,
     transitions: o.transitions,
     depth: o.depth,

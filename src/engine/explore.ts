@@ -28,6 +28,8 @@ export interface Limits {
   readonly memory?: number | undefined;
   /** Go on after a violation, to report the first violation of every property. */
   readonly allViolations?: boolean | undefined;
+  /** Partial-order reduction (Expander.expandPor): used when the model declares a private actor. */
+  readonly por?: boolean | undefined;
 }
 
 export interface Progress {
@@ -151,6 +153,8 @@ export class Exploration implements SuccessorSink {
   readonly allFound: FoundViolation[] = [];
   private readonly foundProps = new Set<string>();
   readonly all: boolean;
+  /** Partial-order reduction is on (and the model has a private actor for it to use). */
+  readonly por: boolean;
   error: FoundError | null = null;
   limitHit: LimitKind | null = null;
   limitMessage: string | null = null;
@@ -166,6 +170,7 @@ export class Exploration implements SuccessorSink {
     this.m = m;
     this.ex = new Expander(m);
     this.all = limits.allViolations === true;
+    this.por = limits.por === true && m.hasPrivate;
     this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
     this.seen.maxBytes = limits.memory ?? defaultMemory();
     this.nInst = m.instances.length;
@@ -270,7 +275,7 @@ export class Exploration implements SuccessorSink {
     }
     let enabled: number;
     try {
-      enabled = this.ex.expand(src, this);
+      enabled = this.por ? this.ex.expandPor(src, this) : this.ex.expand(src, this);
     } catch (e) {
       this.fail(e, this.pathTo(this.currentId));
       return;

@@ -10,7 +10,7 @@
 import { MmraceError } from '../errors.js';
 import type { CompiledModel, Ctx, Instance } from '../model/compile.js';
 import { wrapThrown } from '../model/compile.js';
-import { MODE_READONLY } from '../model/layout.js';
+import { MODE_READONLY, MODE_RECORD, NOT_LOCAL, readRaw } from '../model/layout.js';
 
 export interface SuccessorSink {
   /**
@@ -31,6 +31,9 @@ export class StepError extends MmraceError {
   }
 }
 
+/** Locals of at most this many bits get a flat memo table for expandPor (64 KiB per step at most). */
+const MEMO_BITS = 16;
+
 export class Expander {
   readonly m: CompiledModel;
   readonly work: Int32Array;
@@ -40,6 +43,21 @@ export class Expander {
     this.m = m;
     this.work = new Int32Array(m.size);
     this.instances = m.instances;
+    // An instance whose locals lie in one word, within MEMO_BITS bits: its memo key is
+    // those bits, read at once (other slots between them only make the key finer).
+    for (const inst of m.instances) {
+      if (!inst.private) continue;
+      const slots = inst.localSlots.map((k) => m.slots[k]!);
+      const word = slots[0]?.word ?? 0;
+      if (!slots.every((x) => x.word === word)) continue;
+      // No locals: one key (0) per pc.
+      const shift = slots.length > 0 ? Math.min(...slots.map((x) => x.shift)) : 0;
+      const span = slots.length > 0 ? Math.max(...slots.map((x) => x.shift + x.bits)) - shift : 0;
+      if (span > MEMO_BITS) continue;
+      this.memoKey[inst.k] = { word, shift, mask: 2 ** span - 1 };
+      this.memoWidth[inst.k] = 2 ** span;
+      this.memoTable[inst.k] = new Int8Array(inst.steps.length * 2 ** span);
+    }
   }
 
   /** True when instance k's next step is enabled in `src`. */
@@ -63,6 +81,7 @@ export class Expander {
     try {
       ok = g(inst.ctx);
     } catch (e) {
+      if (e === NOT_LOCAL) throw e;
       throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[inst.pcIn(src)]!.label} (await)`), k, -1);
     } finally {
       $.m = saved;
@@ -95,6 +114,138 @@ export class Expander {
       if (!this.runAll(src, inst, pc, step.body, sink)) return enabled;
     }
     return enabled;
+  }
+
+  /**
+   * `expand` with partial-order reduction. When an enabled instance of a private actor
+   * (ActorDef.private) takes a local forward step from `src`, only that instance's
+   * successors are enumerated: the first such instance in instance order, so the choice
+   * depends on the state alone (the same in every engine and at any worker count).
+   *
+   * - Local: the step's guard and every choice of its body read and write only the
+   *   instance's own pc and locals (the footprint recorded by the views). No other
+   *   instance's step and no invariant reads those (`private` is checked on every read),
+   *   so the step is independent of everything the others can ever do, cannot enable or
+   *   disable them, and is invisible to the invariants: {it} is a persistent set.
+   * - No fault: a choice that raises a fault ends its path, and the other instances' steps
+ *   would never run after it.
+ * - Forward: every choice moves the pc to a later step (or to done). A cycle of states
+   *   returns every pc to where it was, so it needs a backward step (a goto to the same or
+   *   an earlier label), which is never reduced: every cycle of the reduced state graph
+   *   holds a fully expanded state (the cycle proviso), so no step is ignored forever.
+   *
+   * Together these preserve deadlocks, faults and invariant violations (the contract
+   * properties check it on random models). Returns the number of enabled instances as
+   * `expand` does, except that a reduced state reports 1 (it has an enabled step).
+   */
+  expandPor(src: Int32Array, sink: SuccessorSink): number {
+    const instances = this.instances;
+    for (let k = 0; k < instances.length; k++) {
+      const inst = instances[k]!;
+      if (!inst.private) continue;
+      const pc = inst.pcIn(src);
+      if (pc === inst.done) continue;
+      if (!this.isLocalForward(src, inst, pc)) continue;
+      this.reduced++;
+      this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
+      return 1;
+    }
+    return this.expand(src, sink);
+  }
+
+  /** States `expandPor` reduced to one instance's step. */
+  reduced = 0;
+
+  /**
+   * `localForward`, remembered per instance, pc and values of the instance's locals. Up to
+   * its first access to a slot it does not own, a step (and its guard) sees only its own
+   * pc and locals (and the model's constant parameters), so whether it is local and
+   * forward is a function of those values: the answer is the same in every state that
+   * agrees on them, whatever the search order.
+   */
+  private isLocalForward(src: Int32Array, inst: Instance, pc: number): boolean {
+    const table = this.memoTable[inst.k];
+    if (table !== undefined) {
+      const mk = this.memoKey[inst.k]!;
+      const key = (src[mk.word]! >>> mk.shift) & mk.mask;
+      // Small locals: a flat table per instance, [pc][locals] → 0 unknown, 1 local, 2 not.
+      const at = pc * this.memoWidth[inst.k]! + key;
+      const known = table[at]!;
+      if (known !== 0) return known === 1;
+      const local = this.localForward(src, inst, pc);
+      table[at] = local ? 1 : 2;
+      return local;
+    }
+    const key = this.localsKey(src, inst);
+    const memo = (this.memo[inst.k] ??= [])[pc] ?? (this.memo[inst.k]![pc] = new Map());
+    let local = memo.get(key);
+    if (local === undefined) {
+      local = this.localForward(src, inst, pc);
+      memo.set(key, local);
+    }
+    return local;
+  }
+
+  private readonly memo: Map<number | string, boolean>[][] = [];
+  /** Per private instance whose locals take at most MEMO_BITS bits: its flat memo table and row width. */
+  private readonly memoTable: (Int8Array | undefined)[] = [];
+  private readonly memoWidth: number[] = [];
+  private readonly memoKey: ({ word: number; shift: number; mask: number } | undefined)[] = [];
+
+  /** The values of an instance's locals as one exact key: a number while they fit in 52 bits. */
+  private localsKey(src: Int32Array, inst: Instance): number | string {
+    const slots = this.m.slots;
+    let key = 0;
+    let bits = 0;
+    for (const k of inst.localSlots) {
+      const slot = slots[k]!;
+      bits += slot.bits;
+      if (bits > 52) return inst.localSlots.map((j) => readRaw(src, slots[j]!)).join(',');
+      key = key * 2 ** slot.bits + readRaw(src, slot);
+    }
+    return key;
+  }
+
+  /**
+   * Whether instance `inst` (at `pc`, not done) is enabled in `src` and its step is local
+   * and forward (see expandPor). Runs the guard and every choice with the footprint
+   * recorded. A guard or step that throws is not local: the full expansion then raises
+   * the error where it belongs in the search.
+   */
+  private localForward(src: Int32Array, inst: Instance, pc: number): boolean {
+    const $ = this.m.store;
+    const k = inst.k;
+    const step = inst.steps[pc]!;
+    const saved = $.m;
+    $.beginFootprint();
+    $.m = saved | MODE_RECORD;
+    // Every access is checked as it happens: the first one to a slot the instance does not
+    // own ends the probe (NOT_LOCAL), usually at the step's first line.
+    $.owner = this.m.slotOwner;
+    $.probe = k;
+    try {
+      if (step.guard !== null && !this.guard(src, inst, step.guard, k)) return false;
+      if (step.body !== null) {
+        const ch = this.m.choices;
+        ch.reset();
+        let ordinal = 0;
+        do {
+          this.runBody(src, inst, pc, step.body, ordinal++);
+          // A fault ends its path: the steps the reduction would postpone never run there.
+          if (inst.ctx.faultMsg !== null) return false;
+          const next = inst.ctx.next >= 0 ? inst.ctx.next : pc + 1;
+          if (next <= pc) return false;
+        } while (ch.advance());
+      }
+      return true;
+    } catch {
+      // NOT_LOCAL, or the guard or step threw: not local (a model error is raised again
+      // by the full expansion, at its place in the search).
+      return false;
+    } finally {
+      $.probe = -1;
+      $.m = saved;
+    }
   }
 
   /** Runs every choice of one enabled step; false when the sink asked to stop. */
@@ -130,6 +281,7 @@ export class Expander {
     try {
       body(ctx);
     } catch (e) {
+      if (e === NOT_LOCAL) throw e;
       throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[pc]!.label}`), inst.k, ordinal);
     }
     inst.setPc(work, ctx.next >= 0 ? ctx.next : pc + 1);

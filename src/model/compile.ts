@@ -100,6 +100,8 @@ export class Instance {
   readonly ctx: Ctx;
   readonly locals: unknown;
   readonly localSlots: readonly number[];
+  /** The actor is declared private (ActorDef.private): only this instance reads its pc and locals. */
+  readonly private: boolean;
   /** `guard of <instance> <label>` per pc, for errors (built once). */
   readonly guardNames: readonly string[];
   constructor(
@@ -113,6 +115,7 @@ export class Instance {
     locals: unknown,
     localSlots: number[],
     model: CompiledModel,
+    isPrivate = false,
   ) {
     this.k = k;
     this.actor = actor;
@@ -126,6 +129,7 @@ export class Instance {
     this.done = steps.length;
     this.locals = locals;
     this.localSlots = localSlots;
+    this.private = isPrivate;
     this.ctx = new Ctx(this, model);
     this.guardNames = steps.map((st) => `guard of ${actor}[${index}] ${st.label}`);
   }
@@ -195,8 +199,20 @@ export class Ctx implements StepCtx {
     this.faultProp = String(property);
   }
   pc(actor: string, instance = 0): string {
+    const target = this.model.instance(actor, instance);
+    if (target.private && target !== this.inst) {
+      throw privateRead(`${this.inst.name} read the pc of ${target.name}`, target);
+    }
     return this.model.pcOf(actor, instance);
   }
+}
+
+function privateRead(what: string, target: Instance): MmraceError {
+  return new MmraceError(
+    'E_MODEL_DEF',
+    `${what}, but actor ${target.actor} is declared private`,
+    `only ${target.actor}'s own steps may read its pc and locals (that is what private: true promises partial-order reduction); drop private: true or the read`,
+  );
 }
 
 export interface CompiledInvariant {
@@ -212,6 +228,10 @@ export class CompiledModel implements World {
   /** Slots per state. */
   readonly size: number;
   readonly store: Store;
+  /** Per slot: the instance that owns it privately (a private actor's pc and locals), or -1. */
+  readonly slotOwner: Int32Array;
+  /** Some actor is declared private (partial-order reduction can apply). */
+  readonly hasPrivate: boolean;
   readonly root: unknown;
   readonly instances: readonly Instance[];
   readonly byActor: ReadonlyMap<string, readonly Instance[]>;
@@ -241,6 +261,7 @@ export class CompiledModel implements World {
       steps: CompiledStep[];
       labels: Map<string, number>;
       localsType: RecordType | null;
+      isPrivate: boolean;
     }
     const pending: Pending[] = [];
     const parts: { name: string; type: Type }[] = [{ name: '', type: stateType }];
@@ -253,7 +274,7 @@ export class CompiledModel implements World {
       for (let i = 0; i < n; i++) {
         parts.push({ name: `${name}[${i}].pc`, type: pcType });
         if (localsType) parts.push({ name: `${name}[${i}]`, type: localsType });
-        pending.push({ actor: name, index: i, steps, labels, localsType });
+        pending.push({ actor: name, index: i, steps, labels, localsType, isPrivate: def.private === true });
       }
     }
     const layout = layoutParts(parts);
@@ -275,7 +296,7 @@ export class CompiledModel implements World {
         locals = makeView(q.localsType, this.store, at.w, at.s, at.k, `${q.actor}[${q.index}]`);
         for (let j = 0; j < shapeOf(q.localsType).slots; j++) localSlots.push(at.k + j);
       }
-      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this);
+      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this, q.isPrivate);
       instances.push(inst);
       if (!byActor.has(q.actor)) byActor.set(q.actor, []);
       byActor.get(q.actor)!.push(inst);
@@ -283,6 +304,14 @@ export class CompiledModel implements World {
     if (instances.length === 0) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: no actor has an instance`);
     this.instances = instances;
     this.byActor = byActor;
+    // Which instance owns each slot privately (-1: shared, or an actor not declared private).
+    this.slotOwner = new Int32Array(this.slots.length).fill(-1);
+    for (const inst of instances) {
+      if (!inst.private) continue;
+      this.slotOwner[inst.pcSlot] = inst.k;
+      for (const k of inst.localSlots) this.slotOwner[k] = inst.k;
+    }
+    this.hasPrivate = instances.some((i) => i.private);
 
     const inv = model.invariants === undefined ? {} : evalOrFn(model.invariants, p, 'invariants');
     if (typeof inv !== 'object' || inv === null) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: invariants must be an object of predicates`);
@@ -312,8 +341,10 @@ export class CompiledModel implements World {
     return inst;
   }
 
-  /** World.pc: label of an instance in the bound state. */
+  /** World.pc (invariants): label of an instance in the bound state. */
   pc(actor: string, instance = 0): string {
+    const target = this.instance(actor, instance);
+    if (target.private) throw privateRead(`${this.store.readOnlyWhat || 'an invariant'} read the pc of ${target.name}`, target);
     return this.pcOf(actor, instance);
   }
 
@@ -324,8 +355,11 @@ export class CompiledModel implements World {
     return inst.labelIn($.b);
   }
 
+  /** World.locals (invariants): the locals view of an instance. */
   locals(actor: string, instance = 0): unknown {
-    return this.instance(actor, instance).locals;
+    const target = this.instance(actor, instance);
+    if (target.private) throw privateRead(`${this.store.readOnlyWhat || 'an invariant'} read the locals of ${target.name}`, target);
+    return target.locals;
   }
 
   /**
@@ -405,7 +439,7 @@ export class CompiledModel implements World {
     p: undefined as unknown,
     choose: (x: number | readonly unknown[]): any =>
       typeof x === 'number' ? this.choices.pick(x, 'init') : x[this.choices.pick(x.length, 'init')],
-    locals: (actor: string, i = 0) => this.locals(actor, i),
+    locals: (actor: string, i = 0) => this.instance(actor, i).locals,
   };
 
   /** Name of the first invariant violated by `buf`, or null. */
@@ -509,6 +543,9 @@ function checkActor(modelId: string, name: string, def: ActorDef): void {
   }
   if (def.locals !== undefined && !isFields(def.locals)) {
     throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} locals must be an object of types`);
+  }
+  if (def.private !== undefined && typeof def.private !== 'boolean') {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} private=${String(def.private)}: must be true or false`);
   }
   if (def.locals !== undefined && 'pc' in def.locals) {
     throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name}: a local may not be named 'pc' (the program counter is)`);

@@ -107,6 +107,13 @@ export interface ActorDef<S = any, L extends Fields = any, PV = any> {
   readonly locals?: L;
   /** Labeled steps in program order; a step falls through to the next, the last to finished. */
   readonly steps: { readonly [label: string]: StepDef<S, LocalsView<L>, PV> };
+  /**
+   * The instances' pcs and locals are private: no step of another instance (`c.pc`) and
+   * no invariant (`w.pc`, `w.locals`) reads them. Checked on every read (an error
+   * E_MODEL_DEF names the read). It lets partial-order reduction run a step that touches
+   * only its instance's pc and locals without interleaving the other actors around it.
+   */
+  readonly private?: boolean;
   readonly doc?: string;
 }
 

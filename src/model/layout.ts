@@ -196,6 +196,9 @@ export function collectSlots(t: Type, path: string, w: number, s: number, out: S
   out.push({ path, type: t, word: w, shift: s, bits: scalarBits(t) });
 }
 
+/** Thrown by a probed step at its first access to a slot its instance does not own (Store.probe). */
+export const NOT_LOCAL: unique symbol = Symbol('not local');
+
 /** Mode bits of a store. */
 export const MODE_READONLY = 1;
 export const MODE_RECORD = 2;
@@ -216,6 +219,13 @@ export class Store {
   private stamp = 1;
   /** Set while a guard or invariant runs: names what was being evaluated, for errors. */
   readOnlyWhat = '';
+  /**
+   * While partial-order reduction probes a step (Expander.expandPor): the instance it
+   * belongs to, and per slot the instance that owns it (-1: shared). The first read or
+   * write of a slot the instance does not own throws NOT_LOCAL (recording mode only).
+   */
+  probe = -1;
+  owner: Int32Array | null = null;
 
   constructor(slots: SlotInfo[], words: number) {
     this.slots = slots;
@@ -241,6 +251,7 @@ export class Store {
   }
 
   r(k: number): void {
+    if (this.probe >= 0 && this.owner![k] !== this.probe) throw NOT_LOCAL;
     if (this.readStamp[k] !== this.stamp) {
       this.readStamp[k] = this.stamp;
       this.readSet.push(k);
@@ -256,6 +267,7 @@ export class Store {
         'guards (await) and invariants must only read the state; move the write into the step body (do)',
       );
     }
+    if (this.probe >= 0 && this.owner![k] !== this.probe) throw NOT_LOCAL;
     if (this.writeStamp[k] !== this.stamp) {
       this.writeStamp[k] = this.stamp;
       this.writeSet.push(k);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
-import { STRATEGIES } from '../strategy/index.js';
+import { STRATEGIES, isWalk } from '../strategy/index.js';
+import { MAX_SEED } from '../strategy/walk.js';
 
 const paramValue = z.union([z.number(), z.boolean(), z.string()]);
 
@@ -19,11 +20,17 @@ export const scenarioSchema = z.strictObject({
   model: z.string().min(1),
   params: z.record(z.string(), paramValue).default({}),
   strategy: z.enum(STRATEGIES as [string, ...string[]]).default('bfs'),
+  /** random, pct, bounded: the seed of their choices (docs/strategies.md). */
+  seed: z.number().int().min(0).max(MAX_SEED).optional(),
+  /** pct: the bug depth d. */
+  pctDepth: z.number().int().positive().optional(),
   limits: z
     .strictObject({
       maxStates: z.number().int().positive().optional(),
       maxDepth: z.number().int().min(0).optional(),
       timeLimit: z.number().positive().optional(),
+      /** random, pct: runs to make; bounded: at most this many schedules. */
+      runs: z.number().int().positive().optional(),
     })
     .default({}),
   expect: z.discriminatedUnion('verdict', [
@@ -56,6 +63,14 @@ export function parseScenario(json: unknown, file: string): Scenario {
     throw new MmraceError('E_SCENARIO', `${file}: at ${where}: ${issue.message}`, 'see docs/scenarios.md for the fields of a scenario');
   }
   const s = r.data;
+  const walk = isWalk(s.strategy);
+  const wrong = (where: string, message: string) => new MmraceError('E_SCENARIO', `${file}: at ${where}: ${message}`, 'see docs/strategies.md');
+  if (!walk && s.seed !== undefined) throw wrong('seed', `applies to the strategies random, pct and bounded, not ${s.strategy}`);
+  if (!walk && s.limits.runs !== undefined) throw wrong('limits.runs', `applies to the strategies random, pct and bounded, not ${s.strategy}`);
+  if (s.pctDepth !== undefined && s.strategy !== 'pct') throw wrong('pctDepth', `applies to the strategy pct, not ${s.strategy}`);
+  if (walk && s.expect.verdict === 'safe') {
+    throw wrong('expect.verdict', `${s.strategy} is a bug-hunting strategy: it never reports safe, so it cannot meet "safe" (use bfs or dfs)`);
+  }
   const abs = resolve(file);
   return { ...s, name: s.name ?? basename(file).replace(/\.json$/, ''), file: abs, modelPath: resolve(dirname(abs), s.model) };
 }

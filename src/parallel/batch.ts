@@ -51,6 +51,8 @@ export interface BatchInput {
   readonly allViolations: boolean;
   /** Date.now() after which the batch returns early (aborted), or Infinity. */
   readonly deadline: number;
+  /** Partial-order reduction (Expander.expandPor). */
+  readonly por: boolean;
 }
 
 /** A model error and where it happened. */
@@ -362,7 +364,7 @@ export function expandBatch(
     const faults = sink.faults.length;
     let enabled: number;
     try {
-      enabled = ex.expand(src, sink);
+      enabled = input.por ? ex.expandPor(src, sink) : ex.expand(src, sink);
     } catch (e) {
       error = errorAt(e, i, sink.tx);
       lowerStop(control, batch);

@@ -246,6 +246,8 @@ class Search {
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   readonly modelRef: ModelRef;
   readonly all: boolean;
+  /** Partial-order reduction is on (and the model has a private actor for it to use). */
+  readonly por: boolean;
   readonly memory: number;
   readonly deadline: number;
   table: SharedFingerprintSet;
@@ -283,6 +285,7 @@ class Search {
     this.ex = new Expander(m);
     this.modelRef = { path: modelPath, params: { ...m.params } };
     this.all = opts.allViolations === true;
+    this.por = opts.por === true && m.hasPrivate;
     this.shard = opts.shard ?? null;
     this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
@@ -460,6 +463,7 @@ class Search {
             mode,
             allViolations: this.all,
             deadline: this.deadline,
+            por: this.por,
           }),
         ),
       );
@@ -479,6 +483,7 @@ class Search {
         mode,
         allViolations: this.all,
         deadline: this.deadline,
+        por: this.por,
         spare,
       } as const;
       return run<ExpandResult>(pool, task, spare);
@@ -810,6 +815,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     error: x.error,
     limitHit: x.limitHit,
     limitMessage: x.limitMessage,
+    reductions: x.por ? ['por'] : [],
     extra: { workers: x.workers, fingerprintBytes: x.table.bytes, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
   });
 }

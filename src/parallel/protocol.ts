@@ -24,6 +24,7 @@ export interface ExpandTask {
   readonly mode: BatchMode;
   readonly allViolations: boolean;
   readonly deadline: number;
+  readonly por: boolean;
   /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
   readonly spare: ArrayBuffer[];
 }

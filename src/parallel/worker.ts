@@ -59,6 +59,7 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
     mode: task.mode,
     allViolations: task.allViolations,
     deadline: task.deadline,
+    por: task.por,
   });
   return { kind: 'expand', ...r };
 }

@@ -27,7 +27,11 @@ export function headline(r: CheckResult): string {
   return match(r.verdict)
     .with('safe', () => `SAFE: no violation in the ${num(r.states)} reachable states`)
     .with('violation', () => `VIOLATION of ${r.property}: ${r.message}`)
-    .with('incomplete', () => `INCOMPLETE: stopped by ${limitText(r)}; no violation in the ${num(r.states)} states explored, which is not a proof`)
+    .with('incomplete', () =>
+      r.runs !== undefined
+        ? `INCOMPLETE: ${walkText(r)}`
+        : `INCOMPLETE: stopped by ${limitText(r)}; no violation in the ${num(r.states)} states explored, which is not a proof`,
+    )
     .with('error', () => `ERROR ${r.code}: ${r.message}`)
     .exhaustive();
 }
@@ -38,8 +42,42 @@ function limitText(r: CheckResult): string {
     .with('max-depth', () => '--max-depth')
     .with('time-limit', () => '--time-limit')
     .with('memory', () => r.limitMessage ?? 'the memory limit (--memory)')
+    .with('runs', () => '--runs')
+    .with('exhausted', () => 'the end of the schedules')
     .with(undefined, () => 'a limit')
     .exhaustive();
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
+
+/** A bug-hunting search that found nothing: what it tried; never a proof. */
+function walkText(r: CheckResult): string {
+  const notProof = 'a bug-hunting search is not a proof (use --strategy bfs for one)';
+  if (r.strategy !== 'bounded') {
+    return `no violation in ${plural(r.runs ?? 0, 'run')} of ${r.strategy}; stopped by ${limitText(r)}; ${notProof}`;
+  }
+  const b = r.preemptionBound;
+  if (r.limit === 'exhausted') {
+    const upTo = b !== undefined ? ` with up to ${plural(b, 'preemption')} (more add none)` : '';
+    return `no violation in ${plural(r.runs ?? 0, 'schedule')}, every schedule${upTo} tried; bounded never reports safe: use --strategy bfs for a proof`;
+  }
+  const tried =
+    b === undefined
+      ? 'not every schedule without preemptions was tried'
+      : b === 0
+        ? 'every schedule without preemptions was tried'
+        : `every schedule with at most ${plural(b, 'preemption')} was tried`;
+  return `no violation in ${plural(r.runs ?? 0, 'schedule')}; ${tried}; stopped by ${limitText(r)}; ${notProof}`;
+}
+
+/** The bug-hunting strategies' line: seed, runs and their own parameters (null for the others). */
+export function walkLine(r: CheckResult): string | null {
+  if (r.runs === undefined) return null;
+  const parts = [`seed ${r.seed}`, `${r.strategy === 'bounded' ? 'schedules' : 'runs'} ${num(r.runs)}`];
+  if (r.pctDepth !== undefined) parts.push(`pct depth ${r.pctDepth}`);
+  if (r.preemptions !== undefined) parts.push(`preemptions ${r.preemptions}`);
+  else if (r.preemptionBound !== undefined) parts.push(`preemption bound ${r.preemptionBound} complete`);
+  return parts.join(' · ');
 }
 
 export function statsLine(r: CheckResult): string {

@@ -7,6 +7,13 @@ export type Verdict = 'safe' | 'violation' | 'incomplete' | 'error';
 
 export const EXIT = { ok: 0, violation: 1, error: 2, incomplete: 3 } as const;
 
+/**
+ * Why a search ended without a violation: a limit, or for the bug-hunting strategies,
+ * `runs` (--runs were made) or `exhausted` (bounded tried every schedule). The verdict is
+ * then incomplete, never safe.
+ */
+export type StopKind = LimitKind | 'runs' | 'exhausted';
+
 export function exitCodeOf(v: Verdict): number {
   return match(v)
     .with('safe', () => EXIT.ok)
@@ -52,7 +59,17 @@ export interface CheckResult {
   readonly kind?: 'invariant' | 'fault' | 'deadlock';
   readonly message?: string;
   /** Which limit stopped the search (for incomplete; with --all-violations, also for violation). */
-  readonly limit?: LimitKind;
+  readonly limit?: StopKind;
+  /** Bug-hunting strategies (random, pct, bounded): the seed of their choices. */
+  readonly seed?: number;
+  /** Bug-hunting strategies: runs made (bounded: schedules tried, each cut at the state cache). */
+  readonly runs?: number;
+  /** pct: the bug depth d. */
+  readonly pctDepth?: number;
+  /** bounded, for a violation: the preemptions of the counterexample, the fewest of any violation. */
+  readonly preemptions?: number;
+  /** bounded: every schedule with at most this many preemptions was tried (absent: not even 0). */
+  readonly preemptionBound?: number;
   /** What the limit was, in words (the memory limit). */
   readonly limitMessage?: string;
   /** With --all-violations: the first violation of every property, shortest first. */

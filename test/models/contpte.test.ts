@@ -12,11 +12,16 @@ import contpte from '../../models/contpte/contpte.js';
 const file = fileURLToPath(new URL('../../models/contpte/contpte.ts', import.meta.url));
 const small = { n: 2, cpus: 1, accesses: 2 };
 
-/** contpte with one more invariant: a "probe" that is violated when `reached` holds. */
+/**
+ * contpte with one more invariant: a "probe" that is violated when `reached` holds. A
+ * probe may read any actor's pc, so no actor stays private (ActorDef.private).
+ */
 function withProbe(reached: (s: any, w: any) => boolean): Model {
   const base = contpte.invariants as (p: any) => Record<string, unknown>;
+  const actors = contpte.actors as (p: any) => Record<string, object>;
   return defineModel({
     ...contpte,
+    actors: (p: any) => Object.fromEntries(Object.entries(actors(p)).map(([name, a]) => [name, { ...a, private: false }])),
     invariants: (p: any) => ({ ...(typeof base === 'function' ? base(p) : base), probe: (s: any, w: any) => !reached(s, w) }),
   } as any);
 }

@@ -13,15 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CompiledModel, check, replay } from '../../src/index.js';
 import type { CheckOptions, CheckResult } from '../../src/index.js';
-import { describeModel, modelDesc, type ModelDesc } from './random-model.js';
-import { explore, TooBig, type Reference } from './reference.js';
+import { about, fcParams, reference } from './common.js';
+import { modelDesc, type ModelDesc } from './random-model.js';
+import { explore } from './reference.js';
 import { toModel } from './to-model.js';
 import { essence } from './results.js';
 
-const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 300);
-const SEED = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : undefined;
-const PATH = process.env['FC_PATH'];
-const params = { numRuns: NUM_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), ...(PATH ? { path: PATH } : {}) };
+const params = fcParams(300);
 const HERE = fileURLToPath(import.meta.url);
 
 /** Mostly violating models: faults, invariants, guards on half the steps. */
@@ -29,30 +27,8 @@ const anyModel = modelDesc();
 /** Mostly safe models: no faults or invariants, guards on a quarter of the steps. */
 const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 
-/** The reference's view of a model; discards (fc.pre) the rare model too big for it. */
-function reference(d: ModelDesc): Reference {
-  try {
-    return explore(d);
-  } catch (e) {
-    if (e instanceof TooBig) fc.pre(false);
-    throw e;
-  }
-}
-
 const compile = (d: ModelDesc) => new CompiledModel(toModel(d), {});
 const run = (d: ModelDesc, opts: CheckOptions = {}): CheckResult => check(compile(d), HERE, opts);
-
-/** Runs a property body; on failure, prefixes the message with the model as text. */
-function about(d: ModelDesc, body: () => void): void {
-  try {
-    body();
-  } catch (e) {
-    if (e instanceof Error && !(e.constructor.name === 'PreconditionFailure')) {
-      e.message = `model:\n${describeModel(d)}\n\n${e.message}`;
-    }
-    throw e;
-  }
-}
 
 const kindOf = (property: string) => (property === 'deadlock' ? 'deadlock' : /^inv\d+$/.test(property) ? 'invariant' : 'fault');
 

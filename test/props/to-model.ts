@@ -17,7 +17,8 @@ import {
 type Shared = Record<string, number | boolean>;
 type Ctx = StepCtx<Shared, { t: number }>;
 
-export function toModel(d: ModelDesc): Model {
+/** `private`: declare every actor private (ActorDef.private; the random models never read a pc or another instance's local). */
+export function toModel(d: ModelDesc, o: { readonly private?: boolean } = {}): Model {
   const read = (s: Shared, l: { t: number } | null, r: VarRef): number =>
     r.scope === 'local' ? l!.t : Number(s[varName(r.i)]);
   const write = (c: Ctx, r: VarRef, v: number): void => {
@@ -80,6 +81,7 @@ export function toModel(d: ModelDesc): Model {
     actors[actorName(j)] = {
       instances: a.instances,
       ...(a.localMax !== null ? { locals: { t: int(0, a.localMax) } } : {}),
+      ...(o.private ? { private: true } : {}),
       steps,
     };
   });

@@ -292,7 +292,7 @@ describe('limits', () => {
       { timeLimit: -1 },
       { timeLimit: NaN },
       { timeLimit: Infinity },
-      { strategy: 'random' as 'bfs' },
+      { strategy: 'nope' as 'bfs' },
     ];
     for (const opts of bad) {
       const e = mmError(() => run(locked2(), opts));

@@ -1,0 +1,604 @@
+/**
+ * Bug-hunting search: runs (executions) from an initial state, one step at a time, where
+ * a `WalkStrategy` picks each step among the enabled transitions (shuttle's `Scheduler`,
+ * stateright's `Chooser`, fast-check's scheduler). The three strategies are one file each:
+ * random.ts (random walks), pct.ts (probabilistic concurrency testing), bounded.ts
+ * (iterative preemption bounding).
+ *
+ * The driver here executes what the strategy picks and checks, at every step, what the
+ * exhaustive engine checks: the fault of the transition taken (`ctx.faultMsg`), the
+ * invariants of the state reached, and a deadlock (no step enabled, some actor not
+ * finished). A model that throws is an error. It never chooses; a strategy never sees a
+ * state, only the enabled transitions, the run so far and the state's fingerprint.
+ *
+ * A bug-hunting search never proves safety: without a violation the verdict is
+ * `incomplete` (see engine/check.ts), whatever was tried.
+ */
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { MmraceError, isMmraceError } from '../errors.js';
+import type { SearchOutcome } from '../engine/check.js';
+import type { FoundError, FoundViolation, Limits, Path, Progress } from '../engine/explore.js';
+import { defaultMemory } from '../engine/explore.js';
+import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import type { CompiledModel, Ctx } from '../model/compile.js';
+import type { CheckResult, StopKind } from '../report/verdict.js';
+import { fingerprint, fp } from '../state/fingerprint.js';
+import { FingerprintSet } from '../state/fpset.js';
+
+/** Defaults of the bug-hunting strategies' options. */
+export const WALK_DEFAULTS = {
+  /** The seed when none is given: the same command gives the same result. */
+  seed: 1,
+  /** Runs of random and pct (bounded has no default: it stops when it has tried everything). */
+  runs: 1000,
+  /** pct's bug depth d (d − 1 priority change points per run). */
+  pctDepth: 3,
+  /**
+   * Longest run of random and pct without --max-depth: a model that loops (goto) would
+   * otherwise never end a run. bounded needs none: its state cache cuts cycles.
+   */
+  walkDepth: 1000,
+} as const;
+
+/** Largest seed: pure-rand's xoroshiro128+ takes a 32-bit seed. */
+export const MAX_SEED = 0xffff_ffff;
+
+/** `choose` may return PRUNE: end the run here, nothing new lies below (bounded's state cache). */
+export const PRUNE = -1;
+/** `startRun` may return FRESH: start the run from an initial state (chosen by `chooseInit`). */
+export const FRESH = -1;
+
+/**
+ * The transitions enabled in the current state of a run, numbered 0 .. length − 1: by
+ * instance k (ascending), then by ordinal (the step's choice vectors in odometer order).
+ * Every enabled instance has at least one transition.
+ */
+export interface Enabled {
+  readonly length: number;
+  /** Number of enabled instances. */
+  readonly width: number;
+  /** The j-th enabled instance (0 ≤ j < width), ascending. */
+  instance(j: number): number;
+  /** Transitions of the j-th enabled instance: first(j) .. first(j + 1) − 1 (first(width) = length). */
+  first(j: number): number;
+  /** j of instance k, or −1 when k is not enabled. */
+  indexOf(k: number): number;
+  /** Instance and ordinal of transition i. */
+  k(i: number): number;
+  ordinal(i: number): number;
+}
+
+/** What a strategy sees of the run in progress. */
+export interface RunView {
+  /** Runs started so far, this one included (1 for the first). */
+  readonly run: number;
+  /** Moves made in this run so far. */
+  readonly depth: number;
+  /** Instance of the last move, −1 before the first. */
+  readonly last: number;
+  /** Whether that instance is enabled in the current state (false before the first move). */
+  readonly lastEnabled: boolean;
+  /** The 64-bit fingerprint of the current state, as two 32-bit lanes. */
+  readonly fpHi: number;
+  readonly fpLo: number;
+}
+
+/** How a run ended. */
+export type RunEnd = 'finished' | 'depth' | 'pruned' | 'violation';
+
+/** What a strategy adds to the result (the seed and the runs are added by the driver). */
+export type WalkSummary = Pick<CheckResult, 'pctDepth' | 'preemptions' | 'preemptionBound'>;
+
+export interface WalkStrategy {
+  /**
+   * Starts the next run. Returns null when the strategy has tried everything it can
+   * (bounded); else how many moves of the previous run the new run keeps (their states
+   * are restored, not re-executed), or FRESH to start from an initial state.
+   */
+  startRun(): number | null;
+  /** Which initial state (0 .. count − 1) a FRESH run starts from. */
+  chooseInit(count: number): number;
+  /**
+   * Optional: called when a run stands at a state whose transitions are to be chosen,
+   * before they are enumerated (they may be known from an earlier run). PRUNE ends the
+   * run here; anything else goes on to `choose`.
+   */
+  enter?(run: RunView): number;
+  /** The transition to take (an index into `enabled`), or PRUNE to end the run here. */
+  choose(enabled: Enabled, run: RunView): number;
+  /** The run ended. */
+  endRun(end: RunEnd, run: RunView): void;
+  /** Bytes the strategy holds (bounded's state cache), for the memory limit. */
+  readonly bytes: number;
+  /** Strategy-specific fields of the result. */
+  summary(): WalkSummary;
+}
+
+/** The options every strategy is built from. */
+export interface WalkOptions {
+  readonly seed: number;
+  readonly pctDepth: number;
+  /** Number of actor instances of the model. */
+  readonly instances: number;
+  /** The run length bound (Infinity: none). */
+  readonly maxDepth: number;
+}
+
+/** The seeded pseudo-random numbers of a strategy (pure-rand's xoroshiro128+). */
+export class Rng {
+  private readonly g: RandomGenerator;
+  constructor(seed: number) {
+    this.g = xoroshiro128plus(seed);
+  }
+  /** A uniform integer in 0 .. n − 1 (n ≥ 1). */
+  below(n: number): number {
+    return n <= 1 ? 0 : uniformInt(this.g, 0, n - 1);
+  }
+  /** Shuffles `xs` in place (Fisher–Yates). */
+  shuffle<T>(xs: T[]): T[] {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.below(i + 1);
+      const t = xs[i]!;
+      xs[i] = xs[j]!;
+      xs[j] = t;
+    }
+    return xs;
+  }
+}
+
+/**
+ * The successors of the current state, collected by one enumeration: their states
+ * (packed), instances, ordinals and faults. Reused from step to step.
+ */
+class Successors implements Enabled, SuccessorSink {
+  length = 0;
+  width = 0;
+  private readonly size: number;
+  private states: Int32Array;
+  private readonly ks: number[] = [];
+  private readonly ords: number[] = [];
+  private readonly faultMsgs: (string | null)[] = [];
+  private readonly faultProps: string[] = [];
+  private readonly insts: number[] = [];
+  private readonly firsts: number[] = [];
+
+  constructor(size: number) {
+    this.size = size;
+    this.states = new Int32Array(Math.max(1, size * 16));
+  }
+
+  reset(): void {
+    this.length = 0;
+    this.width = 0;
+  }
+
+  successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
+    const i = this.length++;
+    if (this.width === 0 || this.insts[this.width - 1] !== k) {
+      this.insts[this.width] = k;
+      this.firsts[this.width++] = i;
+    }
+    this.ks[i] = k;
+    this.ords[i] = ordinal;
+    this.faultMsgs[i] = ctx.faultMsg;
+    this.faultProps[i] = ctx.faultProp;
+    if ((i + 1) * this.size > this.states.length) {
+      const bigger = new Int32Array(this.states.length * 2);
+      bigger.set(this.states);
+      this.states = bigger;
+    }
+    this.states.set(work, i * this.size);
+    return true;
+  }
+
+  instance(j: number): number {
+    return this.insts[j]!;
+  }
+  first(j: number): number {
+    return j >= this.width ? this.length : this.firsts[j]!;
+  }
+  indexOf(k: number): number {
+    for (let j = 0; j < this.width; j++) if (this.insts[j] === k) return j;
+    return -1;
+  }
+  k(i: number): number {
+    return this.ks[i]!;
+  }
+  ordinal(i: number): number {
+    return this.ords[i]!;
+  }
+  faultMsg(i: number): string | null {
+    return this.faultMsgs[i]!;
+  }
+  faultProp(i: number): string {
+    return this.faultProps[i]!;
+  }
+  get bytes(): number {
+    return this.states.byteLength;
+  }
+  /** Copies the state of successor i into `dst` at `offset`. */
+  copyState(i: number, dst: Int32Array, offset: number): void {
+    dst.set(this.states.subarray(i * this.size, (i + 1) * this.size), offset);
+  }
+}
+
+/** The states of the run in progress: state t is the state after t moves. */
+class RunStack {
+  private buf: Int32Array;
+  readonly fpHi: number[] = [];
+  readonly fpLo: number[] = [];
+  constructor(private readonly size: number) {
+    this.buf = new Int32Array(Math.max(1, size * 64));
+  }
+  /** Room for state t; returns the offset of state t. */
+  slot(t: number): number {
+    const need = (t + 1) * this.size;
+    if (need > this.buf.length) {
+      let n = this.buf.length * 2;
+      while (n < need) n *= 2;
+      const bigger = new Int32Array(n);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    return t * this.size;
+  }
+  get buffer(): Int32Array {
+    return this.buf;
+  }
+  view(t: number): Int32Array {
+    return this.buf.subarray(t * this.size, (t + 1) * this.size);
+  }
+  get bytes(): number {
+    return this.buf.byteLength;
+  }
+}
+
+/** What the runs found, for engine/check.ts's `buildResult`. */
+export interface WalkOutcome {
+  readonly states: number;
+  /** Moves executed by all runs (restored prefixes are not executed again). */
+  readonly transitions: number;
+  /** Longest run. */
+  readonly depth: number;
+  readonly runs: number;
+  readonly seconds: number;
+  readonly storeBytes: number;
+  readonly violation: FoundViolation | null;
+  readonly error: FoundError | null;
+  readonly limitHit: StopKind | null;
+  readonly limitMessage: string | null;
+}
+
+export interface WalkLimits extends Pick<Limits, 'maxStates' | 'timeLimit' | 'memory'> {
+  /** Run length bound (Infinity: none). */
+  readonly maxDepth: number;
+  /** Stop after this many runs (Infinity: none). */
+  readonly runs: number;
+}
+
+/** How often (in steps) the clock is read. */
+const CLOCK_EVERY = 1024;
+
+/**
+ * Runs `strategy` on `m` until a violation, an error, a limit, the runs, or the
+ * strategy's end. Deterministic for a deterministic strategy (time limit aside).
+ */
+export function runWalks(
+  m: CompiledModel,
+  limits: WalkLimits,
+  strategy: WalkStrategy,
+  onProgress?: (p: Progress) => void,
+  progressEvery = 2,
+): WalkOutcome {
+  const started = performance.now();
+  const deadline = limits.timeLimit !== undefined ? started + limits.timeLimit * 1000 : Infinity;
+  let nextProgress = started + progressEvery * 1000;
+  const memory = limits.memory ?? defaultMemory();
+  const ex = new Expander(m);
+  const size = m.size;
+  const nInst = m.instances.length;
+  const seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 12);
+  seen.maxBytes = memory;
+  // The successors of state t of the run, enumerated once: a run that keeps the first t
+  // moves of the previous one (bounded) chooses again among them without enumerating.
+  const levels: Successors[] = [];
+  /** levels[t] holds the successors of the current state t. */
+  const known: boolean[] = [];
+  let levelBytes = 0;
+  const stack = new RunStack(size);
+  const moves: [number, number][] = [];
+
+  /** Distinct states visited (the set may hold one more: the state that hit --max-states). */
+  let states = 0;
+  let transitions = 0;
+  let longest = 0;
+  let runs = 0;
+  let violation: FoundViolation | null = null;
+  let error: FoundError | null = null;
+  let limitHit: StopKind | null = null;
+  let limitMessage: string | null = null;
+  let init = 0;
+  let depth = 0;
+  let last = -1;
+  let tick = 0;
+
+  const view: RunView = {
+    get run() {
+      return runs;
+    },
+    get depth() {
+      return depth;
+    },
+    get last() {
+      return last;
+    },
+    get lastEnabled() {
+      return last >= 0 && ex.enabled(stack.view(depth), last);
+    },
+    get fpHi() {
+      return stack.fpHi[depth]!;
+    },
+    get fpLo() {
+      return stack.fpLo[depth]!;
+    },
+  };
+  const path = (): Path => ({ init, moves: moves.map(([k, o]) => [k, o] as const) });
+  const fail = (e: unknown, p: Path | null): void => {
+    const err = isMmraceError(e) ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
+    let full = p;
+    if (e instanceof StepError && p !== null) full = { init: p.init, moves: [...p.moves, [e.k, e.ordinal]] };
+    error = { code: err.code, message: err.message, hint: err.hint, path: full };
+  };
+  const allDone = (s: Int32Array): boolean => {
+    for (let k = 0; k < nInst; k++) if (m.instances[k]!.pcIn(s) !== m.instances[k]!.done) return false;
+    return true;
+  };
+  const deadlock = (): void => {
+    violation = { kind: 'deadlock', property: 'deadlock', message: 'no step is enabled and some actor has not finished', path: path() };
+  };
+  /**
+   * Records state t of the run (already in the stack): its fingerprint, the distinct-state
+   * count, the invariants. False when the run (or the search) must stop.
+   */
+  const visit = (t: number): boolean => {
+    const s = stack.view(t);
+    fingerprint(s, size);
+    stack.fpHi[t] = fp.hi;
+    stack.fpLo[t] = fp.lo;
+    seen.otherBytes = stack.bytes + levelBytes + strategy.bytes;
+    try {
+      if (seen.put(fp.hi, fp.lo)) {
+        if (limits.maxStates !== undefined && states >= limits.maxStates) {
+          limitHit = 'max-states';
+          return false;
+        }
+        states++;
+      }
+    } catch (e) {
+      if (isMmraceError(e) && e.code === 'E_MEMORY') {
+        limitHit = 'memory';
+        limitMessage = e.message;
+        return false;
+      }
+      throw e;
+    }
+    let inv: string | null;
+    try {
+      inv = m.violatedInvariant(s);
+    } catch (e) {
+      fail(e, path());
+      return false;
+    }
+    if (inv !== null) {
+      violation = { kind: 'invariant', property: inv, message: `${inv} does not hold${t === 0 ? ' in an initial state' : ''}`, path: path() };
+      return false;
+    }
+    return true;
+  };
+
+  // The initial states, enumerated once.
+  const inits: Int32Array[] = [];
+  try {
+    m.forEachInitialState((s) => (inits.push(s.slice()), true));
+  } catch (e) {
+    fail(e, null);
+  }
+
+  const outcome = (): WalkOutcome => ({
+    states,
+    transitions,
+    depth: longest,
+    runs,
+    seconds: (performance.now() - started) / 1000,
+    storeBytes: seen.bytes + stack.bytes + levelBytes + strategy.bytes,
+    violation,
+    error,
+    limitHit,
+    limitMessage,
+  });
+  if (error !== null || inits.length === 0) return outcome();
+
+  for (;;) {
+    if (runs >= limits.runs) {
+      limitHit = 'runs';
+      break;
+    }
+    const now = performance.now();
+    if (now >= deadline) {
+      limitHit = 'time-limit';
+      break;
+    }
+    if (seen.bytes + stack.bytes + levelBytes + strategy.bytes > memory) {
+      limitHit = 'memory';
+      limitMessage = `the memory limit (${Math.round(memory / 2 ** 20)} MiB) was reached after ${runs} runs`;
+      break;
+    }
+    if (onProgress && now >= nextProgress) {
+      nextProgress = now + progressEvery * 1000;
+      onProgress({ states, transitions, depth: longest, queued: 0, seconds: (now - started) / 1000 });
+    }
+    const keep = strategy.startRun();
+    if (keep === null) {
+      limitHit = 'exhausted';
+      break;
+    }
+    runs++;
+    let end: RunEnd;
+    if (keep === FRESH) {
+      init = strategy.chooseInit(inits.length);
+      if (!(init >= 0 && init < inits.length)) throw new MmraceError('E_INTERNAL', `strategy chose initial state ${init} of ${inits.length}`);
+      moves.length = 0;
+      depth = 0;
+      last = -1;
+      const at = stack.slot(0);
+      stack.buffer.set(inits[init]!, at);
+      known[0] = false;
+      if (!visit(0)) {
+        if (violation !== null) strategy.endRun('violation', view);
+        break;
+      }
+    } else {
+      if (!(keep >= 0 && keep <= moves.length)) throw new MmraceError('E_INTERNAL', `strategy kept ${keep} of ${moves.length} moves`);
+      moves.length = keep;
+      depth = keep;
+      last = keep > 0 ? moves[keep - 1]![0] : -1;
+    }
+    // One run: step until it ends.
+    let stop = false;
+    for (;;) {
+      if ((++tick & (CLOCK_EVERY - 1)) === 0 && performance.now() >= deadline) {
+        limitHit = 'time-limit';
+        stop = true;
+        break;
+      }
+      const src = stack.view(depth);
+      if (depth >= limits.maxDepth) {
+        // At the length bound: only a deadlock is still to be seen.
+        let any = false;
+        try {
+          for (let k = 0; k < nInst && !any; k++) any = ex.enabled(src, k);
+        } catch (e) {
+          fail(e, path());
+          stop = true;
+          break;
+        }
+        if (!any && !allDone(src)) {
+          deadlock();
+          end = 'violation';
+        } else end = any ? 'depth' : 'finished';
+        strategy.endRun(end, view);
+        stop = violation !== null;
+        break;
+      }
+      let entered: number;
+      try {
+        entered = strategy.enter ? strategy.enter(view) : 0;
+      } catch (e) {
+        fail(e, path());
+        stop = true;
+        break;
+      }
+      if (entered === PRUNE) {
+        strategy.endRun('pruned', view);
+        break;
+      }
+      let succ = levels[depth];
+      if (succ === undefined) {
+        succ = levels[depth] = new Successors(size);
+        levelBytes += succ.bytes;
+      }
+      if (known[depth] !== true) {
+        const before = succ.bytes;
+        succ.reset();
+        try {
+          ex.expand(src, succ);
+        } catch (e) {
+          fail(e, path());
+          stop = true;
+          break;
+        }
+        levelBytes += succ.bytes - before;
+        known[depth] = true;
+      }
+      if (succ.length === 0) {
+        if (allDone(src)) end = 'finished';
+        else {
+          deadlock();
+          end = 'violation';
+        }
+        strategy.endRun(end, view);
+        stop = violation !== null;
+        break;
+      }
+      const i = strategy.choose(succ, view);
+      if (i === PRUNE) {
+        strategy.endRun('pruned', view);
+        break;
+      }
+      if (!(Number.isInteger(i) && i >= 0 && i < succ.length)) {
+        throw new MmraceError('E_INTERNAL', `strategy chose transition ${i} of ${succ.length}`);
+      }
+      const k = succ.k(i);
+      moves.push([k, succ.ordinal(i)]);
+      transitions++;
+      depth++;
+      last = k;
+      if (depth > longest) longest = depth;
+      const faultMsg = succ.faultMsg(i);
+      if (faultMsg !== null) {
+        violation = { kind: 'fault', property: succ.faultProp(i), message: faultMsg, path: path() };
+        strategy.endRun('violation', view);
+        stop = true;
+        break;
+      }
+      const at = stack.slot(depth);
+      succ.copyState(i, stack.buffer, at);
+      known[depth] = false;
+      if (!visit(depth)) {
+        if (violation !== null) strategy.endRun('violation', view);
+        stop = true;
+        break;
+      }
+    }
+    if (stop || violation !== null || error !== null) break;
+  }
+  return outcome();
+}
+
+/** The options of a bug-hunting search (CheckOptions' fields that it reads). */
+export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory'> {
+  readonly seed?: number | undefined;
+  readonly runs?: number | undefined;
+  readonly pctDepth?: number | undefined;
+  readonly onProgress?: ((p: Progress) => void) | undefined;
+}
+
+/**
+ * One bug-hunting search with strategy `name` (made by `make`), its defaults filled in:
+ * what `buildResult` turns into the result, with the seed, the runs and the strategy's
+ * own fields.
+ */
+export function walkSearch(m: CompiledModel, name: string, make: (o: WalkOptions) => WalkStrategy, o: WalkSearchOptions): SearchOutcome {
+  const seed = o.seed ?? WALK_DEFAULTS.seed;
+  const exhaustive = name === 'bounded';
+  const maxDepth = o.maxDepth ?? (exhaustive ? Infinity : WALK_DEFAULTS.walkDepth);
+  const strategy = make({ seed, pctDepth: o.pctDepth ?? WALK_DEFAULTS.pctDepth, instances: m.instances.length, maxDepth });
+  const runs = o.runs ?? (exhaustive ? Infinity : WALK_DEFAULTS.runs);
+  const r = runWalks(m, { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs }, strategy, o.onProgress);
+  return {
+    strategy: name,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds: r.seconds,
+    storeBytes: r.storeBytes,
+    found: r.violation ? [r.violation] : [],
+    allViolations: false,
+    error: r.error,
+    limitHit: r.limitHit,
+    limitMessage: r.limitMessage,
+    extra: { seed, runs: r.runs, ...strategy.summary() },
+  };
+}

@@ -1,0 +1,34 @@
+/** --por / --no-por on the command line: same verdicts, fewer states, the same at any worker count. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function check(args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), 'check', ...args, '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const json = JSON.parse(r.stdout.trimEnd().split('\n').pop() ?? '{}') as Record<string, unknown>;
+  return { code: r.status, json, stderr: r.stderr };
+}
+
+describe('partial-order reduction on the command line', () => {
+  it('a safe contpte scenario: safe either way, fewer states with reduction (the default), the same at 0 and 2 workers', () => {
+    const off = check(['scenarios/contpte/s.json', '--no-por', '--workers', '0']);
+    const on = check(['scenarios/contpte/s.json', '--workers', '0']);
+    const onPar = check(['scenarios/contpte/s.json', '--por', '--workers', '2']);
+    expect([off.code, on.code, onPar.code]).toEqual([0, 0, 0]);
+    expect(off.json['reductions']).toEqual([]);
+    expect(on.json['reductions']).toEqual(['por']);
+    expect(on.json['states'] as number).toBeLessThan(off.json['states'] as number);
+    for (const k of ['verdict', 'states', 'transitions', 'depth', 'reductions']) expect(onPar.json[k], k).toEqual(on.json[k]);
+  });
+
+  it('a violating contpte scenario: the same violated property with and without reduction', () => {
+    const off = check(['scenarios/contpte/b-kernel.json', '--no-por', '--workers', '0']);
+    const on = check(['scenarios/contpte/b-kernel.json', '--workers', '0']);
+    expect([off.code, on.code]).toEqual([1, 1]);
+    expect(on.json['property']).toBe(off.json['property']);
+    expect(on.json['expectationMet']).toBe(true);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Contract properties of partial-order reduction (Expander.expandPor) on random small
+ * models whose actors are all declared private (the random models never read a pc or
+ * another instance's local): with and without reduction, and against the naive reference
+ * explorer of the same model (reference.ts), the same verdict and the same set of
+ * violated invariants, faults and deadlocks; never more states; every trace replays; and
+ * the parallel explorer reduces exactly as the sequential engine does.
+ *
+ * Runs: FC_NUM_RUNS (default 300) random models per property, FC_NUM_RUNS_PARALLEL
+ * (default 40) for the parallel one. To replay a failure:
+ *   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/props/por.props.test.ts -t '<name>'
+ */
+import fc from 'fast-check';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CompiledModel, check, replay } from '../../src/index.js';
+import type { CheckOptions, CheckResult } from '../../src/index.js';
+import { parallelCheck } from '../../src/parallel/explore.js';
+import { about, fcParams, reference } from './common.js';
+import { modelDesc, type ModelDesc } from './random-model.js';
+import { essence } from './results.js';
+import { toModel } from './to-model.js';
+
+const params = fcParams(300);
+const parallelParams = fcParams(40, 'FC_NUM_RUNS_PARALLEL');
+const HERE = fileURLToPath(import.meta.url);
+
+/** Mostly violating models: faults, invariants, guards on half the steps. */
+const anyModel = modelDesc();
+/** Mostly safe models: no faults or invariants, guards on a quarter of the steps. */
+const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
+
+const compile = (d: ModelDesc) => new CompiledModel(toModel(d, { private: true }), {});
+const run = (d: ModelDesc, opts: CheckOptions = {}): CheckResult => check(compile(d), HERE, opts);
+const properties = (r: CheckResult): string[] => (r.violations ?? (r.property ? [{ property: r.property }] : [])).map((v) => v.property).sort();
+
+describe('partial-order reduction', () => {
+  it('keeps the verdict and the set of violated properties (invariants, faults, deadlocks), BFS and DFS', () => {
+    fc.assert(
+      fc.property(anyModel, (d) => {
+        const ref = reference(d);
+        about(d, () => {
+          for (const strategy of ['bfs', 'dfs'] as const) {
+            const full = run(d, { strategy, allViolations: true });
+            const reduced = run(d, { strategy, allViolations: true, por: true });
+            expect(properties(reduced), `${strategy}: the properties violated with reduction`).toEqual(properties(full));
+            expect(reduced.verdict).toBe(full.verdict);
+            expect(reduced.reductions).toEqual(['por']);
+            expect(full.reductions).toEqual([]);
+            // Stopping at the first violation: a violation exactly when there is one.
+            const first = run(d, { strategy, por: true });
+            expect(first.verdict).toBe(ref.shortest !== null ? 'violation' : 'safe');
+            if (first.property !== undefined) expect([...ref.violations.keys()]).toContain(first.property);
+          }
+        });
+      }),
+      params,
+    );
+  });
+
+  it('safe models stay safe with never more states, and the reduced counts are the same for BFS and DFS', () => {
+    fc.assert(
+      fc.property(safeish, (d) => {
+        const ref = reference(d);
+        about(d, () => {
+          const bfs = run(d, { por: true });
+          const dfs = run(d, { strategy: 'dfs', por: true });
+          const full = run(d);
+          expect(bfs.verdict).toBe(full.verdict);
+          if (full.verdict === 'safe') expect(full.states).toBe(ref.states);
+          expect(bfs.states).toBeLessThanOrEqual(full.states);
+          expect(bfs.transitions).toBeLessThanOrEqual(full.transitions);
+          // The reduced state graph depends on the states alone, not on the search order.
+          if (bfs.verdict === 'safe') expect(dfs.states).toBe(bfs.states);
+        });
+      }),
+      params,
+    );
+  });
+
+  it('every counterexample found with reduction replays to the same violation', () => {
+    fc.assert(
+      fc.property(anyModel, (d) => {
+        about(d, () => {
+          for (const strategy of ['bfs', 'dfs'] as const) {
+            const r = check(compile(d), HERE, { strategy, por: true });
+            if (r.verdict !== 'violation') continue;
+            const rep = replay(r.trace!, compile(d));
+            expect({ reproduced: rep.reproduced, property: rep.property }, strategy).toEqual({ reproduced: true, property: r.property });
+          }
+        });
+      }),
+      params,
+    );
+  });
+
+  it('the parallel explorer (its levels in this thread) reduces exactly as sequential BFS does', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, fc.boolean(), fc.integer({ min: 1, max: 5 }), async (d, all, batchSize) => {
+        await about(d, async () => {
+          const m = compile(d);
+          const seq = check(m, HERE, { por: true, allViolations: all });
+          const par = await parallelCheck(compile(d), HERE, { por: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
+          expect(essence(par)).toEqual(essence(seq));
+        });
+      }),
+      parallelParams,
+    );
+  });
+});

@@ -20,6 +20,7 @@ import type { Trace } from '../../src/index.js';
 import { Expander } from '../../src/engine/transitions.js';
 import { buildTrace } from '../../src/trace/trace.js';
 import { shrink } from '../../src/trace/shrink.js';
+import { preemptionsByReplay } from '../unit/helpers.js';
 import { about, reference } from './common.js';
 import type { Reference } from './reference.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
@@ -35,21 +36,6 @@ const compile = (d: ModelDesc) => new CompiledModel(toModel(d), {});
 
 
 
-/** Preemptions of a trace, counted here: a step of another instance while the previous one could still run. */
-function preemptions(t: Trace, m: CompiledModel): number {
-  const ex = new Expander(m);
-  let s = m.initialState(t.init.choice ?? [])!;
-  let prev = -1;
-  let n = 0;
-  for (const st of t.schedule) {
-    const k = m.instance(st.actor, st.instance).k;
-    if (prev >= 0 && prev !== k && ex.enabled(s, prev)) n++;
-    expect(ex.runChoice(s, k, st.choice ?? [])).toBe('ok');
-    s = ex.work.slice();
-    prev = k;
-  }
-  return n;
-}
 
 const schedule = (t: Trace) => t.schedule.map((s) => `${s.actor}[${s.instance}] ${s.label}${s.choice ? ` ${s.choice.join(',')}` : ''}`).join('\n');
 
@@ -107,8 +93,8 @@ function shrinksWell(d: ModelDesc, ref: Reference, t: Trace, source: string): vo
       expect(s.shrunk, 'the shrinker re-executes the input').toBe(true);
       expect(s.limitHit, 'the default limit is never hit on small models').toBe(false);
       // Never longer, never more preemptions; the reported sizes are the real ones.
-      const before = preemptions(t, m);
-      const after = preemptions(out, m);
+      const before = preemptionsByReplay(t, m);
+      const after = preemptionsByReplay(out, m);
       expect(s.before).toEqual({ steps: t.schedule.length, preemptions: before });
       expect(s.after).toEqual({ steps: out.schedule.length, preemptions: after });
       expect(out.schedule.length).toBeLessThanOrEqual(t.schedule.length);

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Expander } from '../../src/engine/transitions.js';
 import { CompiledModel, check, replay } from '../../src/index.js';
-import type { CheckOptions, CheckResult, Trace } from '../../src/index.js';
+import type { CheckOptions, CheckResult } from '../../src/index.js';
+import { preemptionsByReplay } from '../unit/helpers.js';
 import { about, reference } from './common.js';
 import { modelDesc, type Cmp, type ModelDesc, type VarRef } from './random-model.js';
 import { essence } from './results.js';
@@ -55,21 +56,6 @@ const said = (r: CheckResult) => ({
   preemptionBound: r.preemptionBound,
 });
 
-/** The preemptions of a trace, counted by re-executing it. */
-function preemptionsOf(m: CompiledModel, trace: Trace): number {
-  const ex = new Expander(m);
-  let s = m.initialState(trace.init.choice ?? [])!;
-  let last = -1;
-  let p = 0;
-  for (const st of trace.schedule) {
-    const k = m.byActor.get(st.actor)![st.instance]!.k;
-    if (last >= 0 && k !== last && ex.enabled(s, last)) p++;
-    expect(ex.runChoice(s, k, st.choice ?? [])).toBe('ok');
-    s = ex.work.slice();
-    last = k;
-  }
-  return p;
-}
 
 /**
  * Models where the order of steps matters most: 2–3 single-instance actors of 1–4 steps
@@ -200,7 +186,7 @@ describe('bug-hunting strategies on random models', () => {
           }
           expect([r.verdict, r.preemptions]).toEqual(['violation', brute]);
           expect(r.trace!.schedule.length).toBeLessThanOrEqual(maxDepth);
-          expect(preemptionsOf(m, r.trace!)).toBe(brute);
+          expect(preemptionsByReplay(r.trace!, m)).toBe(brute);
           expect(r.preemptionBound).toBe(brute > 0 ? brute - 1 : undefined);
         });
       }),

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompiledModel, MmraceError, actor, defineModel, int, type Model } from '../../src/index.js';
+import { CompiledModel, MmraceError, actor, defineModel, int, type Model, type Trace } from '../../src/index.js';
+import { Expander } from '../../src/engine/transitions.js';
 
 /** Runs `fn`, which must throw an MmraceError, and returns that error. */
 export function mmError(fn: () => unknown): MmraceError {
@@ -59,3 +60,30 @@ export const faulty = defineModel({
     B: actor({ steps: { inc: (c) => void (c.s.x = c.s.x + 1) } }),
   },
 });
+
+/**
+ * Preemptions of a trace, counted by re-executing it, independently of the shrinker and
+ * the strategies: a step of another instance than the previous step's while that one
+ * could still run (CHESS). Stops at a step whose guard threw, or, in an error trace, at
+ * the step that failed; a step that does not run in a violation trace is an error.
+ */
+export function preemptionsByReplay(t: Trace, m: CompiledModel): number {
+  const ex = new Expander(m);
+  let s = m.initialState(t.init.choice ?? [])!;
+  let prev = -1;
+  let n = 0;
+  for (const st of t.schedule) {
+    const k = m.instance(st.actor, st.instance).k;
+    if (prev >= 0 && prev !== k && ex.enabled(s, prev)) n++;
+    if (st.guard) break;
+    try {
+      if (ex.runChoice(s, k, st.choice ?? []) !== 'ok') throw new Error(`step ${st.actor} ${st.label} does not run`);
+    } catch (e) {
+      if (t.verdict === 'error') break;
+      throw e;
+    }
+    s = ex.work.slice();
+    prev = k;
+  }
+  return n;
+}

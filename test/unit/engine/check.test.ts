@@ -3,6 +3,7 @@ import { actor, bool, check, defineModel, int, lock, replay } from '../../../src
 import type { CheckResult, CompiledModel } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
 import { ANY_MODEL_PATH, compileModel, mmError, faulty } from '../helpers.js';
+import { abba } from '../strategy/models.js';
 
 const STRATEGIES = ['bfs', 'dfs'] as const;
 
@@ -104,36 +105,8 @@ describe('violations', () => {
     expect(replay(r.trace!, m).reproduced).toBe(true);
   });
 
-  /**
-   * AB/BA: P takes a then b, Q takes b then a. After P takes a and Q takes b (2 steps)
-   * nobody can move: a deadlock with a shortest trace of 2.
-   */
-  const abba = defineModel({
-    id: 'abba',
-    state: { a: lock(), b: lock() },
-    actors: {
-      P: actor({
-        steps: {
-          lockA: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(0) },
-          lockB: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(0) },
-          unlock: (c) => {
-            c.s.b.release(0);
-            c.s.a.release(0);
-          },
-        },
-      }),
-      Q: actor({
-        steps: {
-          lockB: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(1) },
-          lockA: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(1) },
-          unlock: (c) => {
-            c.s.a.release(1);
-            c.s.b.release(1);
-          },
-        },
-      }),
-    },
-  });
+  // AB/BA (test/unit/strategy/models.ts): P takes a then b, Q takes b then a. After P
+  // takes a and Q takes b (2 steps) nobody can move: a deadlock with a shortest trace of 2.
 
   for (const strategy of STRATEGIES) {
     it(`two locks taken in opposite order: deadlock (${strategy})`, () => {

@@ -11,7 +11,7 @@ import { Expander } from '../../../src/engine/transitions.js';
 import type { Path } from '../../../src/engine/explore.js';
 import { buildTrace } from '../../../src/trace/trace.js';
 import { countPreemptions, shrink, shrinkCheckResult, shrinkTrace } from '../../../src/trace/shrink.js';
-import { ANY_MODEL_PATH, compileModel, faulty, mmError, removeTempDirs } from '../helpers.js';
+import { ANY_MODEL_PATH, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -58,30 +58,6 @@ const counted = { kind: 'invariant' as const, property: 'counted', message: 'cou
 /** `actor[instance] label` of each step. */
 const steps = (t: Trace) => t.schedule.map((s) => `${s.actor}[${s.instance}] ${s.label}`);
 
-/**
- * Preemptions, counted here independently of the shrinker: a step of another instance
- * than the previous step's while that one could still run.
- */
-function preemptions(t: Trace, m: CompiledModel): number {
-  const ex = new Expander(m);
-  let s = m.initialState(t.init.choice ?? [])!;
-  let prev = -1;
-  let n = 0;
-  for (const st of t.schedule) {
-    const k = m.instance(st.actor, st.instance).k;
-    if (prev >= 0 && prev !== k && ex.enabled(s, prev)) n++;
-    if (st.guard) break;
-    try {
-      if (ex.runChoice(s, k, st.choice ?? []) !== 'ok') throw new Error(`step ${st.actor} ${st.label} does not run`);
-    } catch (e) {
-      if (t.verdict === 'error') break;
-      throw e;
-    }
-    s = ex.work.slice();
-    prev = k;
-  }
-  return n;
-}
 
 function expectReproduces(t: Trace, m: CompiledModel, kind: string, property: string): void {
   const r = replay(t, m);
@@ -119,8 +95,8 @@ describe('shrinkTrace', () => {
       expect(s.shrunk).toBe(true);
       expect(s.limitHit).toBe(false);
       expect(s.after).toEqual({ steps: 4, preemptions: 1 });
-      expect(preemptions(s.trace, m)).toBe(1);
-      expect(s.before.preemptions).toBe(preemptions(r.trace!, m));
+      expect(preemptionsByReplay(s.trace, m)).toBe(1);
+      expect(s.before.preemptions).toBe(preemptionsByReplay(r.trace!, m));
       // One actor reads, the other reads and writes, then the first writes its stale value.
       expect([
         ['P[0] read', 'Q[0] read', 'Q[0] write', 'P[0] write'],
@@ -140,7 +116,7 @@ describe('shrinkTrace', () => {
     );
     expectReproduces(padded, m, 'invariant', 'counted');
     expect(padded.schedule).toHaveLength(7);
-    expect(preemptions(padded, m)).toBe(4);
+    expect(preemptionsByReplay(padded, m)).toBe(4);
     const s = shrink(padded, m);
     expect(s.before).toEqual({ steps: 7, preemptions: 4 });
     expect(steps(s.trace)).toEqual(['P[0] read', 'Q[0] read', 'Q[0] write', 'P[0] write']);
@@ -162,11 +138,11 @@ describe('shrinkTrace', () => {
     const m = compileModel(both);
     const v = { kind: 'invariant' as const, property: 'notBoth', message: 'notBoth does not hold' };
     const zigzag = traceFrom(m, [[0, 0], [1, 0], [0, 0], [1, 0], [0, 0], [1, 0]], v);
-    expect(preemptions(zigzag, m)).toBe(4);
+    expect(preemptionsByReplay(zigzag, m)).toBe(4);
     const s = shrink(zigzag, m);
     expect(s.before).toEqual({ steps: 6, preemptions: 4 });
     expect(s.after).toEqual({ steps: 6, preemptions: 0 });
-    expect(preemptions(s.trace, m)).toBe(0);
+    expect(preemptionsByReplay(s.trace, m)).toBe(0);
     const actors = s.trace.schedule.map((st) => st.actor).join('');
     expect(['AAABBB', 'BBBAAA']).toContain(actors);
     expectReproduces(s.trace, m, 'invariant', 'notBoth');

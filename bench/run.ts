@@ -345,6 +345,7 @@ function parallelTable(file: string, rows: Row[], title: string): string[] {
 const POR_SCENARIOS = [
   'scenarios/contpte/s.json',
   'scenarios/contpte/s-readers.json',
+  'scenarios/contpte/s-readers2.json',
   'scenarios/contpte/s-n16.json',
   'scenarios/contpte/efi-mm.json',
   'scenarios/direct_map/b0.json',
@@ -358,7 +359,8 @@ const POR_SCENARIOS = [
 interface PorRow {
   file: string;
   full: Row;
-  reduced: Row;
+  por: Row;
+  both: Row;
 }
 
 async function porRows(): Promise<PorRow[]> {
@@ -366,24 +368,25 @@ async function porRows(): Promise<PorRow[]> {
   for (const file of POR_SCENARIOS) {
     if (!existsSync(join(ROOT, file))) continue;
     console.log(`  ${file}`);
-    const full = await mmrace([file, '--workers', '0', '--no-por'], 'no reduction');
-    const reduced = await mmrace([file, '--workers', '0', '--por'], 'partial-order reduction');
-    out.push({ file, full, reduced });
+    const full = await mmrace([file, '--workers', '0', '--no-por', '--no-symmetry'], 'no reduction');
+    const por = await mmrace([file, '--workers', '0', '--por', '--no-symmetry'], 'partial-order reduction');
+    const both = await mmrace([file, '--workers', '0'], 'both reductions (the default)');
+    out.push({ file, full, por, both });
   }
   return out;
 }
 
 function porTable(rows: PorRow[], counters: SizeResult[]): string[] {
   return [
-    '## Partial-order reduction',
+    '## Reductions: partial-order and symmetry',
     '',
-    'Safe scenarios of every seed model, sequential engine (`--workers 0`), `--no-por` then `--por` (the default). Only actors declared `private` are reduced (docs/por.md); a model without one is searched in full either way.',
+    'Safe scenarios of every seed model, sequential engine (`--workers 0`): `--no-por --no-symmetry`, then `--por --no-symmetry`, then the default (both). Only actors declared `private` are reduced by partial-order reduction, and only actors declared `symmetric` (with two instances or more) by symmetry (docs/por.md); a model without either is searched in full.',
     '',
-    '| scenario | verdict (no POR / POR) | states without POR | states with POR | POR ÷ full | search s without | search s with |',
-    '|---|---|--:|--:|--:|--:|--:|',
+    '| scenario | verdicts | states, no reduction | states, POR | POR ÷ none | states, POR + symmetry | both ÷ none | search s (none / POR / both) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
     ...rows.map(
       (r) =>
-        `| \`${r.file}\` | ${r.full.verdict} / ${r.reduced.verdict} | ${fmtInt(r.full.states)} | ${fmtInt(r.reduced.states)} | ${(r.reduced.states / r.full.states).toFixed(3)} | ${fmtSec(r.full.seconds)} | ${fmtSec(r.reduced.seconds)} |`,
+        `| \`${r.file}\` | ${r.full.verdict} / ${r.por.verdict} / ${r.both.verdict} | ${fmtInt(r.full.states)} | ${fmtInt(r.por.states)} | ${(r.por.states / r.full.states).toFixed(3)} | ${fmtInt(r.both.states)} | ${(r.both.states / r.full.states).toFixed(3)} | ${fmtSec(r.full.seconds)} / ${fmtSec(r.por.seconds)} / ${fmtSec(r.both.seconds)} |`,
     ),
     '',
     "SPIN's own reduction on the Promela reference model (`bench/promela/counter.pml`, the same runs as above): every step of the counter touches a shared variable, so neither tool can reduce it.",

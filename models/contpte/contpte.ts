@@ -119,6 +119,8 @@ export default defineModel({
       }),
       L: actor({
         instances: p.readers,
+        // Lockless readers are interchangeable: symmetry reduction sorts them.
+        symmetric: true,
         locals: {
           j: int(0, p.n - 1),
           i: int(0, p.n),

@@ -34,6 +34,8 @@ export interface CheckFlags {
   pctDepth?: number;
   /** false with --no-por. */
   por?: boolean;
+  /** false with --no-symmetry. */
+  symmetry?: boolean;
   shard?: { index: number; count: number };
   shardDepth?: number;
 }
@@ -141,6 +143,7 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
     memory: flags.memory,
     allViolations: flags.allViolations,
     por: flags.por !== false,
+    symmetry: flags.symmetry !== false,
     ...(flags.progress ?? process.stderr.isTTY
       ? {
           onProgress: (p) =>

@@ -27,6 +27,8 @@ export interface CiFlags {
   memory?: number;
   /** false with --no-por. */
   por?: boolean;
+  /** false with --no-symmetry. */
+  symmetry?: boolean;
   junit?: string;
   json?: boolean;
 }
@@ -59,7 +61,7 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined, por: boolean): Promise<Row> {
+async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined, por: boolean, symmetry: boolean): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   let loaded = models.get(s.modelPath);
   if (!loaded) {
@@ -77,6 +79,7 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
     pctDepth: s.pctDepth,
     memory,
     por,
+    symmetry,
   };
   // The parallel explorer starts its threads only when a level is large: small scenarios never do.
   const found = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
@@ -123,7 +126,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
         continue;
       }
       try {
-        rows.push(await runOne(s, models, workers, flags.memory, flags.por !== false));
+        rows.push(await runOne(s, models, workers, flags.memory, flags.por !== false, flags.symmetry !== false));
       } catch (e) {
         rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
       }

@@ -90,6 +90,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
     .option('--por', 'partial-order reduction (the default): skip interleavings of steps of private actors that touch only their own pc and locals')
     .option('--no-por', 'turn partial-order reduction off')
+    .option('--symmetry', 'symmetry reduction over the instances of symmetric actors (the default)')
+    .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--shard <i/N>', 'explore part i of N of the state space (BFS); combine the --json results with mmrace merge', shardArg)
     .option('--shard-depth <d>', 'with --shard: partition the states of depth d (default: the first level with 16 states per shard)', positiveInt('--shard-depth'))
     .option('--progress', 'report progress on stderr even without a terminal')
@@ -129,6 +131,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--memory <size>', 'memory for each search, e.g. 512M or 4G (default: half the machine)', memorySize)
     .option('--por', 'partial-order reduction (the default)')
     .option('--no-por', 'turn partial-order reduction off')
+    .option('--symmetry', 'symmetry reduction over the instances of symmetric actors (the default)')
+    .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {

@@ -56,7 +56,7 @@ export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = 
   const seconds = x.seconds;
   return buildResult(m, modelPath, {
     strategy,
-    reductions: x.por ? ['por'] : [],
+    reductions: [...(x.por ? ['por'] : []), ...(x.sym ? ['symmetry'] : [])],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
@@ -116,14 +116,16 @@ export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcom
     ...o.extra,
     ...(o.limitHit ? { limit: o.limitHit, ...(o.limitMessage ? { limitMessage: o.limitMessage } : {}) } : {}),
   };
+  // Under symmetry reduction a path's moves name instances of the sorted states.
+  const canonical = { canonical: o.reductions?.includes('symmetry') === true };
   const traceOf = (f: FoundViolation) =>
-    buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } });
+    buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } }, canonical);
   if (v) {
     const all = o.allViolations ? { violations: found.map((f) => ({ property: f.property, kind: f.kind, message: f.message, trace: traceOf(f) })) } : {};
     return { ...base, property: v.property, kind: v.kind, message: v.message, trace: traceOf(v), ...all };
   }
   if (e) {
-    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }) : undefined;
+    const trace = e.path ? buildTrace(m, modelPath, e.path, { verdict: 'error', error: { code: e.code, message: e.message } }, canonical) : undefined;
     return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
   }
   return base;

@@ -30,6 +30,8 @@ export interface Limits {
   readonly allViolations?: boolean | undefined;
   /** Partial-order reduction (Expander.expandPor): used when the model declares a private actor. */
   readonly por?: boolean | undefined;
+  /** Symmetry reduction (CompiledModel.canonical): used when the model declares a symmetric actor. */
+  readonly symmetry?: boolean | undefined;
 }
 
 export interface Progress {
@@ -155,6 +157,8 @@ export class Exploration implements SuccessorSink {
   readonly all: boolean;
   /** Partial-order reduction is on (and the model has a private actor for it to use). */
   readonly por: boolean;
+  /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
+  readonly sym: boolean;
   error: FoundError | null = null;
   limitHit: LimitKind | null = null;
   limitMessage: string | null = null;
@@ -171,6 +175,7 @@ export class Exploration implements SuccessorSink {
     this.ex = new Expander(m);
     this.all = limits.allViolations === true;
     this.por = limits.por === true && m.hasPrivate;
+    this.sym = limits.symmetry === true && m.symmetry !== null;
     this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
     this.seen.maxBytes = limits.memory ?? defaultMemory();
     this.nInst = m.instances.length;
@@ -230,6 +235,7 @@ export class Exploration implements SuccessorSink {
   }
 
   private store(s: Int32Array, parent: number, move: number, depth: number): number {
+    this.m.canonical(s, this.sym);
     fingerprint(s, s.length);
     // The memory limit counts the parent links next to the set.
     this.seen.otherBytes = this.links.bytes;

@@ -3,6 +3,7 @@
  * views, one step context per actor instance, and the invariants. The engine drives it
  * through `engine/transitions.ts`.
  */
+import { Symmetry } from './symmetry.js';
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
 import type { ActorDef, InitCtx, InvariantFn, Model, ParamValue, StepCtx, World } from './define.js';
 import { resolveParams } from './define.js';
@@ -102,6 +103,8 @@ export class Instance {
   readonly localSlots: readonly number[];
   /** The actor is declared private (ActorDef.private): only this instance reads its pc and locals. */
   readonly private: boolean;
+  /** The actor is declared symmetric (ActorDef.symmetric): its instances are interchangeable. */
+  readonly symmetric: boolean;
   /** `guard of <instance> <label>` per pc, for errors (built once). */
   readonly guardNames: readonly string[];
   constructor(
@@ -116,6 +119,7 @@ export class Instance {
     localSlots: number[],
     model: CompiledModel,
     isPrivate = false,
+    isSymmetric = false,
   ) {
     this.k = k;
     this.actor = actor;
@@ -130,7 +134,20 @@ export class Instance {
     this.locals = locals;
     this.localSlots = localSlots;
     this.private = isPrivate;
+    this.symmetric = isSymmetric;
     this.ctx = new Ctx(this, model);
+    if (isSymmetric) {
+      const name = this.name;
+      Object.defineProperty(this.ctx, 'self', {
+        get: () => {
+          throw new MmraceError(
+            'E_MODEL_DEF',
+            `${name} read c.self, but actor ${actor} is declared symmetric`,
+            'the instances of a symmetric actor are interchangeable, so a step may not depend on its index; drop symmetric: true',
+          );
+        },
+      });
+    }
     this.guardNames = steps.map((st) => `guard of ${actor}[${index}] ${st.label}`);
   }
   get name(): string {
@@ -203,6 +220,13 @@ export class Ctx implements StepCtx {
     if (target.private && target !== this.inst) {
       throw privateRead(`${this.inst.name} read the pc of ${target.name}`, target);
     }
+    if (target.symmetric) {
+      throw new MmraceError(
+        'E_MODEL_DEF',
+        `${this.inst.name} read the pc of ${target.name}, but actor ${target.actor} is declared symmetric`,
+        'the instances of a symmetric actor are interchangeable: a step may not single one out; drop symmetric: true',
+      );
+    }
     return this.model.pcOf(actor, instance);
   }
 }
@@ -232,6 +256,8 @@ export class CompiledModel implements World {
   readonly slotOwner: Int32Array;
   /** Some actor is declared private (partial-order reduction can apply). */
   readonly hasPrivate: boolean;
+  /** Symmetry over the instances of symmetric actors, or null when no such actor has two. */
+  readonly symmetry: Symmetry | null;
   readonly root: unknown;
   readonly instances: readonly Instance[];
   readonly byActor: ReadonlyMap<string, readonly Instance[]>;
@@ -262,6 +288,7 @@ export class CompiledModel implements World {
       labels: Map<string, number>;
       localsType: RecordType | null;
       isPrivate: boolean;
+      isSymmetric: boolean;
     }
     const pending: Pending[] = [];
     const parts: { name: string; type: Type }[] = [{ name: '', type: stateType }];
@@ -274,7 +301,7 @@ export class CompiledModel implements World {
       for (let i = 0; i < n; i++) {
         parts.push({ name: `${name}[${i}].pc`, type: pcType });
         if (localsType) parts.push({ name: `${name}[${i}]`, type: localsType });
-        pending.push({ actor: name, index: i, steps, labels, localsType, isPrivate: def.private === true });
+        pending.push({ actor: name, index: i, steps, labels, localsType, isPrivate: def.private === true, isSymmetric: def.symmetric === true });
       }
     }
     const layout = layoutParts(parts);
@@ -296,7 +323,7 @@ export class CompiledModel implements World {
         locals = makeView(q.localsType, this.store, at.w, at.s, at.k, `${q.actor}[${q.index}]`);
         for (let j = 0; j < shapeOf(q.localsType).slots; j++) localSlots.push(at.k + j);
       }
-      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this, q.isPrivate);
+      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this, q.isPrivate, q.isSymmetric);
       instances.push(inst);
       if (!byActor.has(q.actor)) byActor.set(q.actor, []);
       byActor.get(q.actor)!.push(inst);
@@ -312,6 +339,9 @@ export class CompiledModel implements World {
       for (const k of inst.localSlots) this.slotOwner[k] = inst.k;
     }
     this.hasPrivate = instances.some((i) => i.private);
+    const symmetric = [...byActor.values()].filter((list) => list[0]!.symmetric);
+    const sym = new Symmetry(this.slots, symmetric, instances.length, this.size);
+    this.symmetry = sym.active ? sym : null;
 
     const inv = model.invariants === undefined ? {} : evalOrFn(model.invariants, p, 'invariants');
     if (typeof inv !== 'object' || inv === null) throw new MmraceError('E_MODEL_DEF', `model ${model.id}: invariants must be an object of predicates`);
@@ -442,6 +472,26 @@ export class CompiledModel implements World {
     locals: (actor: string, i = 0) => this.instance(actor, i).locals,
   };
 
+  /**
+   * Puts `buf` in canonical form (Symmetry.canonicalize) when the model has symmetric
+   * actors and `on`; when that changed the state, checks that the invariants give the
+   * same answer on both forms (the promise symmetric makes), else E_MODEL_DEF.
+   */
+  canonical(buf: Int32Array, on = true): void {
+    const sym = this.symmetry;
+    if (sym === null || !on || !sym.canonicalize(buf)) return;
+    const before = this.violatedInvariant(sym.before);
+    const after = this.violatedInvariant(buf);
+    if (before !== after) {
+      const inv = before ?? after;
+      throw new MmraceError(
+        'E_MODEL_DEF',
+        `invariant ${inv} depends on the order of the instances of a symmetric actor: it ${before === inv ? 'fails' : 'holds'} in a state and ${after === inv ? 'fails' : 'holds'} once its instances are sorted`,
+        'an invariant over a symmetric actor must treat its instances alike (for example, loop over all of them); or drop symmetric: true',
+      );
+    }
+  }
+
   /** Name of the first invariant violated by `buf`, or null. */
   violatedInvariant(buf: Int32Array): string | null {
     const invs = this.invariants;
@@ -543,6 +593,9 @@ function checkActor(modelId: string, name: string, def: ActorDef): void {
   }
   if (def.locals !== undefined && !isFields(def.locals)) {
     throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} locals must be an object of types`);
+  }
+  if (def.symmetric !== undefined && typeof def.symmetric !== 'boolean') {
+    throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} symmetric=${String(def.symmetric)}: must be true or false`);
   }
   if (def.private !== undefined && typeof def.private !== 'boolean') {
     throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${name} private=${String(def.private)}: must be true or false`);

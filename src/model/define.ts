@@ -114,6 +114,14 @@ export interface ActorDef<S = any, L extends Fields = any, PV = any> {
    * only its instance's pc and locals without interleaving the other actors around it.
    */
   readonly private?: boolean;
+  /**
+   * The instances are interchangeable (K readers): symmetry reduction stores one state of
+   * each class of states that differ only in which instance holds which pc and locals.
+   * Checked as the model runs: the steps may not read `c.self`, no step reads one of
+   * them by index (`c.pc`), and every invariant must give the same answer whatever the
+   * order of the instances (an error E_MODEL_DEF names the first that does not).
+   */
+  readonly symmetric?: boolean;
   readonly doc?: string;
 }
 

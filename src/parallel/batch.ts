@@ -53,6 +53,8 @@ export interface BatchInput {
   readonly deadline: number;
   /** Partial-order reduction (Expander.expandPor). */
   readonly por: boolean;
+  /** Symmetry reduction (CompiledModel.canonical). */
+  readonly symmetry: boolean;
 }
 
 /** A model error and where it happened. */
@@ -216,6 +218,8 @@ class BatchSink implements SuccessorSink {
   private readonly markSeen = new Set<string>();
   private readonly faultSeen = new Set<string>();
   private markError = false;
+  /** Successors are put in canonical form (symmetry reduction). */
+  sym = false;
 
   constructor(
     private readonly m: CompiledModel,
@@ -241,6 +245,13 @@ class BatchSink implements SuccessorSink {
         this.faults.push({ i: this.i, tx, k, ordinal, message: ctx.faultMsg, property: prop });
       }
       return true;
+    }
+    if (this.sym) {
+      try {
+        this.m.canonical(work);
+      } catch (e) {
+        throw new StepError(asError(e), k, ordinal);
+      }
     }
     fingerprint(work, work.length);
     let entry: number;
@@ -299,6 +310,7 @@ export function expandBatch(
   const nInst = m.instances.length;
   const { batch, states, offset, count, mode, allViolations: all, deadline } = input;
   const sink = new BatchSink(m, table, control, batch, all, mode === 'full' ? count * 2 : 0);
+  sink.sym = input.symmetry && m.symmetry !== null;
   const src = new Int32Array(size);
   let error: ErrorAt | null = null;
   let deadlock: { i: number; tx: number } | null = null;

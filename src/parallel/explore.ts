@@ -248,6 +248,8 @@ class Search {
   readonly all: boolean;
   /** Partial-order reduction is on (and the model has a private actor for it to use). */
   readonly por: boolean;
+  /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
+  readonly sym: boolean;
   readonly memory: number;
   readonly deadline: number;
   table: SharedFingerprintSet;
@@ -286,6 +288,7 @@ class Search {
     this.modelRef = { path: modelPath, params: { ...m.params } };
     this.all = opts.allViolations === true;
     this.por = opts.por === true && m.hasPrivate;
+    this.sym = opts.symmetry === true && m.symmetry !== null;
     this.shard = opts.shard ?? null;
     this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
@@ -342,6 +345,12 @@ class Search {
     const kept: Int32Array[] = [];
     try {
       this.m.forEachInitialState((s, i) => {
+        try {
+          this.m.canonical(s, this.sym);
+        } catch (e) {
+          this.fail(e, { init: i, moves: [] });
+          return false;
+        }
         fingerprint(s, this.size);
         if (this.table.claim(fp.hi, fp.lo, 0) === 0) return true;
         if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
@@ -464,6 +473,7 @@ class Search {
             allViolations: this.all,
             deadline: this.deadline,
             por: this.por,
+            symmetry: this.sym,
           }),
         ),
       );
@@ -484,6 +494,7 @@ class Search {
         allViolations: this.all,
         deadline: this.deadline,
         por: this.por,
+        symmetry: this.sym,
         spare,
       } as const;
       return run<ExpandResult>(pool, task, spare);
@@ -815,7 +826,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     error: x.error,
     limitHit: x.limitHit,
     limitMessage: x.limitMessage,
-    reductions: x.por ? ['por'] : [],
+    reductions: [...(x.por ? ['por'] : []), ...(x.sym ? ['symmetry'] : [])],
     extra: { workers: x.workers, fingerprintBytes: x.table.bytes, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
   });
 }

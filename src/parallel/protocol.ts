@@ -25,6 +25,7 @@ export interface ExpandTask {
   readonly allViolations: boolean;
   readonly deadline: number;
   readonly por: boolean;
+  readonly symmetry: boolean;
   /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
   readonly spare: ArrayBuffer[];
 }

@@ -60,6 +60,7 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
     allViolations: task.allViolations,
     deadline: task.deadline,
     por: task.por,
+    symmetry: task.symmetry,
   });
   return { kind: 'expand', ...r };
 }

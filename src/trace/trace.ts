@@ -72,13 +72,19 @@ export function buildTrace(
   modelPath: string,
   path: Path,
   outcome: Pick<Trace, 'verdict' | 'violation' | 'error'>,
+  opts: { readonly canonical?: boolean } = {},
 ): Trace {
   const first = m.initialAt(path.init);
   if (!first) throw new MmraceError('E_INTERNAL', `trace: no initial state #${path.init}`);
   const ex = new Expander(m);
   let s = first.state;
   const schedule: TraceStep[] = [];
-  for (const [k, ordinal] of path.moves) {
+  // `canonical`: the path comes from a search under symmetry reduction, whose moves name
+  // the instances of the sorted form of each state; the trace names the instances of the
+  // states the schedule really goes through.
+  const sym = opts.canonical ? m.symmetry : null;
+  for (const [ck, ordinal] of path.moves) {
+    const k = sym ? sym.permutation(s)[ck]! : ck;
     const inst = m.instances[k]!;
     const label = inst.labelIn(s);
     if (ordinal < 0) {

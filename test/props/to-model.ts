@@ -17,8 +17,12 @@ import {
 type Shared = Record<string, number | boolean>;
 type Ctx = StepCtx<Shared, { t: number }>;
 
-/** `private`: declare every actor private (ActorDef.private; the random models never read a pc or another instance's local). */
-export function toModel(d: ModelDesc, o: { readonly private?: boolean } = {}): Model {
+/**
+ * `private`: declare every actor private (ActorDef.private; the random models never read a
+ * pc or another instance's local). `symmetric`: declare every actor symmetric (ActorDef.symmetric;
+ * their steps never read c.self and the invariants read only shared variables).
+ */
+export function toModel(d: ModelDesc, o: { readonly private?: boolean; readonly symmetric?: boolean } = {}): Model {
   const read = (s: Shared, l: { t: number } | null, r: VarRef): number =>
     r.scope === 'local' ? l!.t : Number(s[varName(r.i)]);
   const write = (c: Ctx, r: VarRef, v: number): void => {
@@ -82,6 +86,7 @@ export function toModel(d: ModelDesc, o: { readonly private?: boolean } = {}): M
       instances: a.instances,
       ...(a.localMax !== null ? { locals: { t: int(0, a.localMax) } } : {}),
       ...(o.private ? { private: true } : {}),
+      ...(o.symmetric ? { symmetric: true } : {}),
       steps,
     };
   });

@@ -8,7 +8,7 @@ import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
 import { loadScenario, type Scenario } from '../model/scenario.js';
-import { collisionLine, formatParams, formatSteps, headline, num, secs, statsLine, walkLine } from '../report/text.js';
+import { collisionLine, formatParams, formatSteps, headline, num, porLine, secs, statsLine, walkLine } from '../report/text.js';
 import { exitCodeOf, type CheckResult } from '../report/verdict.js';
 import { isWalk, type StrategyName } from '../strategy/index.js';
 import { replay } from '../trace/replay.js';
@@ -36,6 +36,8 @@ export interface CheckFlags {
   por?: boolean;
   /** false with --no-symmetry. */
   symmetry?: boolean;
+  /** --compare-por: on a safe result, search again without partial-order reduction. */
+  comparePor?: boolean;
   shard?: { index: number; count: number };
   shardDepth?: number;
 }
@@ -159,7 +161,16 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   const parallel = (workers > 0 || flags.shard !== undefined) && opts.strategy === 'bfs';
   // --shard with --workers 0: the parallel explorer's levels, all in this thread.
   const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
-  const found = parallel ? await parallelCheck(m, loaded.path, { ...opts, ...threads, ...shard }) : check(m, loaded.path, opts);
+  const search = (o: CheckOptions) => (parallel ? parallelCheck(m, loaded.path, { ...o, ...threads, ...shard }) : Promise.resolve(check(m, loaded.path, o)));
+  let found = await search(opts);
+  // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
+  if (flags.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
+    const plain = await search({ ...opts, por: false, onProgress: undefined });
+    if (plain.verdict !== found.verdict) {
+      throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: ${found.verdict} with it, ${plain.verdict} without`);
+    }
+    found = { ...found, statesWithoutPor: plain.states };
+  }
   // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
   // reduced state graph) is shrunk before it is written: fewest preemptions, then steps.
   const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
@@ -239,6 +250,8 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   }
   out('');
   out(statsLine(r));
+  const porInfo = porLine(r);
+  if (porInfo) out(porInfo);
   const walk = walkLine(r);
   if (walk) out(walk);
   out(collisionLine(r));

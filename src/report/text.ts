@@ -89,6 +89,12 @@ export function statsLine(r: CheckResult): string {
   );
 }
 
+/** With --compare-por: what partial-order reduction saved, or null. */
+export function porLine(r: CheckResult): string | null {
+  if (r.statesWithoutPor === undefined) return null;
+  return `partial-order reduction: ${num(r.states)} states of ${num(r.statesWithoutPor)} without it (${(r.states / r.statesWithoutPor).toFixed(3)})`;
+}
+
 export function collisionLine(r: CheckResult): string {
   return `fingerprint collision probability ≤ ${formatProbability(r.collisionProbability)} (64-bit fingerprints)`;
 }

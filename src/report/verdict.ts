@@ -52,6 +52,8 @@ export interface CheckResult {
   readonly shard?: { readonly index: number; readonly count: number; readonly depth: number | null };
   /** Worker threads of a parallel search (absent: the sequential engine). */
   readonly workers?: number;
+  /** With --compare-por on a safe result: the states of the same search without partial-order reduction. */
+  readonly statesWithoutPor?: number;
   /** Parallel search: bytes of the shared fingerprint set at the end (12 per entry). */
   readonly fingerprintBytes?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */

@@ -24,6 +24,14 @@ describe('partial-order reduction on the command line', () => {
     for (const k of ['verdict', 'states', 'transitions', 'depth', 'reductions']) expect(onPar.json[k], k).toEqual(on.json[k]);
   });
 
+  it('--compare-por reports the states without the reduction: those of --no-por', () => {
+    const off = check(['scenarios/contpte/s.json', '--no-por', '--workers', '0']);
+    const cmp = check(['scenarios/contpte/s.json', '--compare-por', '--workers', '0']);
+    expect(cmp.code).toBe(0);
+    expect(cmp.json['statesWithoutPor']).toBe(off.json['states']);
+    expect(cmp.json['states'] as number).toBeLessThan(cmp.json['statesWithoutPor'] as number);
+  });
+
   it('a violating contpte scenario: the same violated property with and without reduction', () => {
     const off = check(['scenarios/contpte/b-kernel.json', '--no-por', '--workers', '0']);
     const on = check(['scenarios/contpte/b-kernel.json', '--workers', '0']);

@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { huntSection } from './hunt.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work');
@@ -485,6 +486,9 @@ async function main(): Promise<number> {
   console.log('partial-order reduction:');
   const por = await porRows();
 
+  console.log('bug hunting: mmrace pct and random vs fast-check');
+  const hunt = await huntSection();
+
   console.log(`parallel: ${PARALLEL}`);
   const par = await parallelRows(PARALLEL);
   console.log(`parallel: ${PARALLEL_COUNTER}`);
@@ -502,6 +506,8 @@ async function main(): Promise<number> {
     ...contpteTable(contpte),
     '',
     ...porTable(por, results),
+    '',
+    ...hunt,
     '',
     ...parallelTable(PARALLEL, par, 'Parallel explorer: 1 worker vs 2, on the reference scenario'),
     '',

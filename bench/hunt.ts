@@ -166,31 +166,26 @@ export async function huntSection(): Promise<string[]> {
   const tables: string[] = [];
   let skippedAny = false;
   try {
-    for (const c of CASES) {
-      const r = c.rendition;
-      const rows: Row[] = [];
-      for (const strategy of ['pct', 'random'] as const) {
-        const attempts: Attempt[] = [];
-        for (const seed of SEEDS) {
-          if (overBudget()) {
-            attempts.push({ seed, found: false, runs: 0, seconds: 0, property: null, skipped: true });
-            skippedAny = true;
-            continue;
-          }
-          attempts.push(await mmraceHunt(r.scenario, r.property, strategy, seed, traceDir));
-        }
-        console.error(`hunt: ${c.model} mmrace ${strategy}: ${perSeed(attempts)}`);
-        rows.push({ tool: `mmrace \`${strategy}\``, attempts });
-      }
+    /** One attempt per seed, until the time budget is spent. */
+    const everySeed = async (hunt: (seed: number) => Promise<Attempt>): Promise<Attempt[]> => {
       const attempts: Attempt[] = [];
       for (const seed of SEEDS) {
         if (overBudget()) {
           attempts.push({ seed, found: false, runs: 0, seconds: 0, property: null, skipped: true });
           skippedAny = true;
-          continue;
-        }
-        attempts.push(await fastCheckHunt(r, seed));
+        } else attempts.push(await hunt(seed));
       }
+      return attempts;
+    };
+    for (const c of CASES) {
+      const r = c.rendition;
+      const rows: Row[] = [];
+      for (const strategy of ['pct', 'random'] as const) {
+        const attempts = await everySeed((seed) => mmraceHunt(r.scenario, r.property, strategy, seed, traceDir));
+        console.error(`hunt: ${c.model} mmrace ${strategy}: ${perSeed(attempts)}`);
+        rows.push({ tool: `mmrace \`${strategy}\``, attempts });
+      }
+      const attempts = await everySeed((seed) => fastCheckHunt(r, seed));
       console.error(`hunt: ${c.model} fast-check: ${perSeed(attempts)}`);
       rows.push({ tool: '`fc.scheduler()`', attempts });
 

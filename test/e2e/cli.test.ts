@@ -2,46 +2,10 @@
  * End-to-end tests of the CLI: the real `bin/mmrace.js` in a child process, on the
  * contpte scenarios and on fixtures meant to fail.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = join(root, 'bin/mmrace.js');
-const fixtures = join(root, 'test/e2e/fixtures');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-  json: Record<string, any>;
-}
-
-function mmrace(args: string[], cwd = root): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const lines = r.stdout.trimEnd().split('\n');
-  let json: Record<string, any> = {};
-  try {
-    json = JSON.parse(lines[lines.length - 1] ?? '');
-  } catch {
-    /* text output */
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines, json };
-}
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'mmrace-e2e-'));
-
-function expectOneLineError(r: Run, code: string): void {
-  expect(r.code).toBe(2);
-  const errLines = r.stderr.trimEnd().split('\n');
-  expect(errLines).toHaveLength(1);
-  expect(errLines[0]).toMatch(new RegExp(`^mmrace: error ${code}: `));
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { expectOneLineError, fixtures, mmrace, root, tmp } from './run.js';
 
 describe('check on the contpte scenarios', () => {
   it('B-kernel is a violation of INV-KFAULT whose trace replays', () => {

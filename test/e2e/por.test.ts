@@ -1,16 +1,8 @@
 /** --por / --no-por on the command line: same verdicts, fewer states, the same at any worker count. */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mmrace } from './run.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function check(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), 'check', ...args, '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const json = JSON.parse(r.stdout.trimEnd().split('\n').pop() ?? '{}') as Record<string, unknown>;
-  return { code: r.status, json, stderr: r.stderr };
-}
+const check = (args: string[]) => mmrace(['check', ...args, '--json']);
 
 describe('partial-order reduction on the command line', () => {
   it('a safe contpte scenario: safe either way, fewer states with reduction (the default), the same at 0 and 2 workers', () => {

@@ -2,38 +2,12 @@
  * End-to-end tests of `mmrace shrink`: the real `bin/mmrace.js` in a child process, on a
  * depth-first counterexample of a contpte scenario, and on input it must refuse.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, fixtures, mmrace, tmp as tmpIn } from './run.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = join(root, 'bin/mmrace.js');
-const fixtures = join(root, 'test/e2e/fixtures');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-}
-
-function mmrace(args: string[], cwd = root): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.trimEnd().split('\n') };
-}
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'mmrace-e2e-shrink-'));
-
-function expectOneLineError(r: Run, code: string): void {
-  expect(r.code).toBe(2);
-  const errLines = r.stderr.trimEnd().split('\n');
-  expect(errLines).toHaveLength(1);
-  expect(errLines[0]).toMatch(new RegExp(`^mmrace: error ${code}: `));
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const tmp = (): string => tmpIn('mmrace-e2e-shrink-');
 
 const labels = (t: { schedule: { actor: string; label: string }[] }) => t.schedule.map((s) => `${s.actor}:${s.label}`);
 

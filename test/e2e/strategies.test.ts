@@ -2,47 +2,14 @@
  * End-to-end tests of the bug-hunting strategies (random, pct, bounded): the real
  * `bin/mmrace.js` in a child process, on the contpte scenarios.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineError, mmrace, root, tmp as tmpIn } from './run.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = join(root, 'bin/mmrace.js');
 const B_KERNEL = 'scenarios/contpte/b-kernel.json';
 const SAFE = 'scenarios/contpte/s.json';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: Record<string, any>;
-}
-
-function mmrace(args: string[]): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const lines = r.stdout.trimEnd().split('\n');
-  let json: Record<string, any> = {};
-  try {
-    json = JSON.parse(lines[lines.length - 1] ?? '');
-  } catch {
-    /* text output */
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'mmrace-e2e-strategies-'));
-
-function expectOneLineError(r: Run, code: string, pattern: RegExp): void {
-  expect(r.code).toBe(2);
-  const errLines = r.stderr.trimEnd().split('\n');
-  expect(errLines).toHaveLength(1);
-  expect(errLines[0]).toMatch(new RegExp(`^mmrace: error ${code}: `));
-  expect(errLines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const tmp = (): string => tmpIn('mmrace-e2e-strategies-');
 
 /** A result without its timings. */
 const untimed = (j: Record<string, any>) => ({ ...j, seconds: 0, statesPerSecond: 0 });

@@ -146,15 +146,11 @@ export class Expander {
       const pc = inst.pcIn(src);
       if (pc === inst.done) continue;
       if (!this.isLocalForward(src, inst, pc)) continue;
-      this.reduced++;
       this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
       return 1;
     }
     return this.expand(src, sink);
   }
-
-  /** States `expandPor` reduced to one instance's step. */
-  reduced = 0;
 
   /**
    * `localForward`, remembered per instance, pc and values of the instance's locals. Up to

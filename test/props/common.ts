@@ -1,5 +1,6 @@
 /** What the property test files share: fast-check parameters, the reference, failure messages. */
 import fc from 'fast-check';
+import type { CheckResult } from '../../src/index.js';
 import { describeModel, type ModelDesc } from './random-model.js';
 import { explore, TooBig, type Reference } from './reference.js';
 
@@ -39,4 +40,9 @@ export function about(d: ModelDesc, body: () => void | Promise<void>, what?: str
   } catch (e) {
     return label(e);
   }
+}
+
+/** The properties a result reports violated (all of them with allViolations), sorted. */
+export function violatedProperties(r: CheckResult): string[] {
+  return (r.violations ?? (r.property ? [{ property: r.property }] : [])).map((v) => v.property).sort();
 }

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { CompiledModel, check, replay } from '../../src/index.js';
 import type { CheckOptions, CheckResult } from '../../src/index.js';
 import { parallelCheck } from '../../src/parallel/explore.js';
-import { about, fcParams, reference } from './common.js';
+import { about, fcParams, reference, violatedProperties } from './common.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
 import { essence } from './results.js';
 import { toModel } from './to-model.js';
@@ -30,7 +30,7 @@ const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 
 const compile = (d: ModelDesc, o: { private?: boolean } = {}) => new CompiledModel(toModel(d, { symmetric: true, ...o }), {});
 const run = (d: ModelDesc, opts: CheckOptions = {}, o: { private?: boolean } = {}): CheckResult => check(compile(d, o), HERE, opts);
-const properties = (r: CheckResult): string[] => (r.violations ?? (r.property ? [{ property: r.property }] : [])).map((v) => v.property).sort();
+const properties = violatedProperties;
 
 describe('symmetry reduction', () => {
   it('keeps the verdict, the set of violated properties and the shortest counterexample length', () => {

@@ -128,8 +128,8 @@ export class Expander {
    *   so the step is independent of everything the others can ever do, cannot enable or
    *   disable them, and is invisible to the invariants: {it} is a persistent set.
    * - No fault: a choice that raises a fault ends its path, and the other instances' steps
- *   would never run after it.
- * - Forward: every choice moves the pc to a later step (or to done). A cycle of states
+   *   would never run after it.
+   * - Forward: every choice moves the pc to a later step (or to done). A cycle of states
    *   returns every pc to where it was, so it needs a backward step (a goto to the same or
    *   an earlier label), which is never reduced: every cycle of the reduced state graph
    *   holds a fully expanded state (the cycle proviso), so no step is ignored forever.
@@ -204,16 +204,15 @@ export class Expander {
 
   /**
    * Whether instance `inst` (at `pc`, not done) is enabled in `src` and its step is local
-   * and forward (see expandPor). Runs the guard and every choice with the footprint
-   * recorded. A guard or step that throws is not local: the full expansion then raises
-   * the error where it belongs in the search.
+   * and forward (see expandPor). Runs the guard and every choice with every access to a
+   * slot checked (Store.probe). A guard or step that throws is not local: the full
+   * expansion then raises the error where it belongs in the search.
    */
   private localForward(src: Int32Array, inst: Instance, pc: number): boolean {
     const $ = this.m.store;
     const k = inst.k;
     const step = inst.steps[pc]!;
     const saved = $.m;
-    $.beginFootprint();
     $.m = saved | MODE_RECORD;
     // Every access is checked as it happens: the first one to a slot the instance does not
     // own ends the probe (NOT_LOCAL), usually at the step's first line.

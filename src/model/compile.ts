@@ -140,11 +140,7 @@ export class Instance {
       const name = this.name;
       Object.defineProperty(this.ctx, 'self', {
         get: () => {
-          throw new MmraceError(
-            'E_MODEL_DEF',
-            `${name} read c.self, but actor ${actor} is declared symmetric`,
-            'the instances of a symmetric actor are interchangeable, so a step may not depend on its index; drop symmetric: true',
-          );
+          throw brokenPromise(`${name} read c.self`, actor, 'symmetric');
         },
       });
     }
@@ -217,26 +213,20 @@ export class Ctx implements StepCtx {
   }
   pc(actor: string, instance = 0): string {
     const target = this.model.instance(actor, instance);
-    if (target.private && target !== this.inst) {
-      throw privateRead(`${this.inst.name} read the pc of ${target.name}`, target);
-    }
-    if (target.symmetric) {
-      throw new MmraceError(
-        'E_MODEL_DEF',
-        `${this.inst.name} read the pc of ${target.name}, but actor ${target.actor} is declared symmetric`,
-        'the instances of a symmetric actor are interchangeable: a step may not single one out; drop symmetric: true',
-      );
-    }
+    const what = `${this.inst.name} read the pc of ${target.name}`;
+    if (target.private && target !== this.inst) throw brokenPromise(what, target.actor, 'private');
+    if (target.symmetric) throw brokenPromise(what, target.actor, 'symmetric');
     return this.model.pcOf(actor, instance);
   }
 }
 
-function privateRead(what: string, target: Instance): MmraceError {
-  return new MmraceError(
-    'E_MODEL_DEF',
-    `${what}, but actor ${target.actor} is declared private`,
-    `only ${target.actor}'s own steps may read its pc and locals (that is what private: true promises partial-order reduction); drop private: true or the read`,
-  );
+/** A read that breaks what an actor declared (ActorDef.private, ActorDef.symmetric). */
+function brokenPromise(what: string, actor: string, declared: 'private' | 'symmetric'): MmraceError {
+  const why =
+    declared === 'private'
+      ? `only ${actor}'s own steps may read its pc and locals (that is what private: true promises partial-order reduction)`
+      : `the instances of a symmetric actor are interchangeable, so no step may tell them apart`;
+  return new MmraceError('E_MODEL_DEF', `${what}, but actor ${actor} is declared ${declared}`, `${why}; drop ${declared}: true or the read`);
 }
 
 export interface CompiledInvariant {
@@ -374,7 +364,7 @@ export class CompiledModel implements World {
   /** World.pc (invariants): label of an instance in the bound state. */
   pc(actor: string, instance = 0): string {
     const target = this.instance(actor, instance);
-    if (target.private) throw privateRead(`${this.store.readOnlyWhat || 'an invariant'} read the pc of ${target.name}`, target);
+    if (target.private) throw brokenPromise(`${this.store.readOnlyWhat || 'an invariant'} read the pc of ${target.name}`, target.actor, 'private');
     return this.pcOf(actor, instance);
   }
 
@@ -388,7 +378,7 @@ export class CompiledModel implements World {
   /** World.locals (invariants): the locals view of an instance. */
   locals(actor: string, instance = 0): unknown {
     const target = this.instance(actor, instance);
-    if (target.private) throw privateRead(`${this.store.readOnlyWhat || 'an invariant'} read the locals of ${target.name}`, target);
+    if (target.private) throw brokenPromise(`${this.store.readOnlyWhat || 'an invariant'} read the locals of ${target.name}`, target.actor, 'private');
     return target.locals;
   }
 

@@ -222,7 +222,8 @@ export class Store {
   /**
    * While partial-order reduction probes a step (Expander.expandPor): the instance it
    * belongs to, and per slot the instance that owns it (-1: shared). The first read or
-   * write of a slot the instance does not own throws NOT_LOCAL (recording mode only).
+   * write of a slot the instance does not own throws NOT_LOCAL (recording mode only;
+   * a probe records no footprint).
    */
   probe = -1;
   owner: Int32Array | null = null;
@@ -251,7 +252,10 @@ export class Store {
   }
 
   r(k: number): void {
-    if (this.probe >= 0 && this.owner![k] !== this.probe) throw NOT_LOCAL;
+    if (this.probe >= 0) {
+      if (this.owner![k] !== this.probe) throw NOT_LOCAL;
+      return;
+    }
     if (this.readStamp[k] !== this.stamp) {
       this.readStamp[k] = this.stamp;
       this.readSet.push(k);
@@ -267,7 +271,10 @@ export class Store {
         'guards (await) and invariants must only read the state; move the write into the step body (do)',
       );
     }
-    if (this.probe >= 0 && this.owner![k] !== this.probe) throw NOT_LOCAL;
+    if (this.probe >= 0) {
+      if (this.owner![k] !== this.probe) throw NOT_LOCAL;
+      return;
+    }
     if (this.writeStamp[k] !== this.stamp) {
       this.writeStamp[k] = this.stamp;
       this.writeSet.push(k);

@@ -51,16 +51,16 @@ export class Symmetry {
   canonicalize(buf: Int32Array): boolean {
     let changed = false;
     for (const g of this.groups) {
-      let sorted = true;
-      for (let i = 1; i < g.slots.length && sorted; i++) sorted = compare(buf, g.slots[i - 1]!, g.slots[i]!) <= 0;
-      if (sorted) continue;
-      if (!changed) this.before.set(buf);
-      changed = true;
-      const order = this.order(buf, g);
-      const tuples = order.map((i) => g.slots[i]!.map((slot) => readRaw(this.before, slot)));
-      // this.before holds the values from before the first group changed; later groups'
-      // slots are disjoint from earlier ones, so reading them there is reading them now.
-      tuples.forEach((t, i) => g.slots[i]!.forEach((slot, j) => writeRaw(buf, slot, t[j]!)));
+      // Insertion sort of the instances' tuples in place, by swapping slot values: no
+      // allocation per state, and a group is usually small and nearly sorted.
+      const t = g.slots;
+      for (let i = 1; i < t.length; i++) {
+        for (let j = i; j > 0 && compare(buf, t[j - 1]!, t[j]!) > 0; j--) {
+          if (!changed) this.before.set(buf);
+          changed = true;
+          swap(buf, t[j - 1]!, t[j]!);
+        }
+      }
     }
     return changed;
   }
@@ -79,6 +79,15 @@ export class Symmetry {
   /** Indexes of a group's instances in sorted order (stable: equal instances keep their order). */
   private order(buf: Int32Array, g: Group): number[] {
     return g.slots.map((_, i) => i).sort((a, b) => compare(buf, g.slots[a]!, g.slots[b]!) || a - b);
+  }
+}
+
+/** Exchanges the values of two instances' slots (the same layout, slot for slot). */
+function swap(buf: Int32Array, a: readonly SlotInfo[], b: readonly SlotInfo[]): void {
+  for (let j = 0; j < a.length; j++) {
+    const x = readRaw(buf, a[j]!);
+    writeRaw(buf, a[j]!, readRaw(buf, b[j]!));
+    writeRaw(buf, b[j]!, x);
   }
 }
 

@@ -362,6 +362,8 @@ interface PorRow {
   full: Row;
   por: Row;
   both: Row;
+  /** `--sleep-sets --no-symmetry` (sleep sets do not combine with symmetry), next to `por`. */
+  sleep: Row;
 }
 
 async function porRows(): Promise<PorRow[]> {
@@ -372,7 +374,11 @@ async function porRows(): Promise<PorRow[]> {
     const full = await mmrace([file, '--workers', '0', '--no-por', '--no-symmetry'], 'no reduction');
     const por = await mmrace([file, '--workers', '0', '--por', '--no-symmetry'], 'partial-order reduction');
     const both = await mmrace([file, '--workers', '0'], 'both reductions (the default)');
-    out.push({ file, full, por, both });
+    const sleep = await mmrace([file, '--workers', '0', '--por', '--sleep-sets', '--no-symmetry'], 'partial-order reduction with sleep sets');
+    if (sleep.states !== por.states || sleep.depth !== por.depth || sleep.verdict !== por.verdict) {
+      throw new BenchError(`${file}: sleep sets changed the search: ${sleep.verdict}, ${sleep.states} states, depth ${sleep.depth}; without them ${por.verdict}, ${por.states}, depth ${por.depth}`);
+    }
+    out.push({ file, full, por, both, sleep });
   }
   return out;
 }
@@ -388,6 +394,15 @@ function porTable(rows: PorRow[], counters: SizeResult[]): string[] {
     ...rows.map(
       (r) =>
         `| \`${r.file}\` | ${r.full.verdict} / ${r.por.verdict} / ${r.both.verdict} | ${fmtInt(r.full.states)} | ${fmtInt(r.por.states)} | ${(r.por.states / r.full.states).toFixed(3)} | ${fmtInt(r.both.states)} | ${(r.both.states / r.full.states).toFixed(3)} | ${fmtSec(r.full.seconds)} / ${fmtSec(r.por.seconds)} / ${fmtSec(r.both.seconds)} |`,
+    ),
+    '',
+    'Sleep sets (`--sleep-sets`, docs/por.md) on the same scenarios, next to `--por --no-symmetry`: the same states and depth, fewer transitions, and the time it takes.',
+    '',
+    '| scenario | states (POR / POR + sleep sets) | transitions, POR | transitions, POR + sleep sets | sleep ÷ POR | search s (POR / POR + sleep sets) |',
+    '|---|--:|--:|--:|--:|--:|',
+    ...rows.map(
+      (r) =>
+        `| \`${r.file}\` | ${fmtInt(r.por.states)} / ${fmtInt(r.sleep.states)} | ${fmtInt(r.por.transitions)} | ${fmtInt(r.sleep.transitions)} | ${(r.sleep.transitions / r.por.transitions).toFixed(3)} | ${fmtSec(r.por.seconds)} / ${fmtSec(r.sleep.seconds)} |`,
     ),
     '',
     "SPIN's own reduction on the Promela reference model (`bench/promela/counter.pml`, the same runs as above): every step of the counter touches a shared variable, so neither tool can reduce it.",

@@ -36,6 +36,8 @@ export interface CheckFlags {
   por?: boolean;
   /** false with --no-symmetry. */
   symmetry?: boolean;
+  /** --sleep-sets (with --por, in breadth-first search). */
+  sleepSets?: boolean;
   /** --compare-por: on a safe result, search again without partial-order reduction. */
   comparePor?: boolean;
   shard?: { index: number; count: number };
@@ -146,6 +148,7 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
     allViolations: flags.allViolations,
     por: flags.por !== false,
     symmetry: flags.symmetry !== false,
+    sleep: flags.sleepSets === true,
     ...(flags.progress ?? process.stderr.isTTY
       ? {
           onProgress: (p) =>

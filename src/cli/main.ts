@@ -90,6 +90,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
     .option('--por', 'partial-order reduction (the default): skip interleavings of steps of private actors that touch only their own pc and locals')
     .option('--no-por', 'turn partial-order reduction off')
+    .option('--sleep-sets', 'with --por, in breadth-first search: also sleep sets, which skip steps whose interleavings an earlier path explored (fewer transitions, the same states; slower on most models)')
     .option('--compare-por', 'on a safe result, also search without partial-order reduction and print the ratio (statesWithoutPor)')
     .option('--symmetry', 'symmetry reduction over the instances of symmetric actors (the default)')
     .option('--no-symmetry', 'turn symmetry reduction off')

@@ -56,7 +56,7 @@ export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = 
   const seconds = x.seconds;
   return buildResult(m, modelPath, {
     strategy,
-    reductions: [...(x.por ? ['por'] : []), ...(x.sym ? ['symmetry'] : [])],
+    reductions: [...(x.por ? ['por'] : []), ...(x.useSleep ? ['sleep-sets'] : []), ...(x.sym ? ['symmetry'] : [])],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,

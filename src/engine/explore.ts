@@ -32,6 +32,13 @@ export interface Limits {
   readonly por?: boolean | undefined;
   /** Symmetry reduction (CompiledModel.canonical): used when the model declares a symmetric actor. */
   readonly symmetry?: boolean | undefined;
+  /**
+   * Sleep sets (Expander.expandSleep), with `por`, in breadth-first searches: off unless
+   * true; used when no symmetry reduction is on and the model has at most 31 instances.
+   * They explore fewer transitions, never fewer states, and cost more time than they save
+   * on the seed models (docs/por.md).
+   */
+  readonly sleep?: boolean | undefined;
 }
 
 export interface Progress {
@@ -65,7 +72,13 @@ export interface FoundError {
 
 /** Where a strategy puts a newly discovered state. */
 export interface Frontier {
-  add(state: Int32Array, id: number, depth: number): void;
+  /** `sleep`: the state's sleep set (Expander.expandSleep), 0 when sleep sets are off. */
+  add(state: Int32Array, id: number, depth: number, sleep: number): void;
+}
+
+/** Whether a breadth-first search may use sleep sets (Limits.sleep). */
+export function sleepApplies(m: CompiledModel, limits: Limits, symmetry: boolean): boolean {
+  return limits.por === true && limits.sleep === true && !symmetry && m.instances.length <= 31;
 }
 
 /** The default memory budget: half of the machine's memory (or of the process's cgroup limit). */
@@ -159,6 +172,11 @@ export class Exploration implements SuccessorSink {
   readonly por: boolean;
   /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
   readonly sym: boolean;
+  /** Sleep sets may be used (sleepApplies); a breadth-first strategy turns them on with useSleep. */
+  readonly sleepable: boolean;
+  /** Expand with sleep sets: `currentSleep` is the sleep set of the state being expanded. */
+  useSleep = false;
+  currentSleep = 0;
   error: FoundError | null = null;
   limitHit: LimitKind | null = null;
   limitMessage: string | null = null;
@@ -176,6 +194,7 @@ export class Exploration implements SuccessorSink {
     this.all = limits.allViolations === true;
     this.por = limits.por === true && m.hasPrivate;
     this.sym = limits.symmetry === true && m.symmetry !== null;
+    this.sleepable = sleepApplies(m, limits, this.sym);
     this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
     this.seen.maxBytes = limits.memory ?? defaultMemory();
     this.nInst = m.instances.length;
@@ -210,7 +229,7 @@ export class Exploration implements SuccessorSink {
 
   private addInitial(s: Int32Array, i: number): boolean {
     try {
-      return this.store(s, NO_PARENT, i, 0) >= 0;
+      return this.store(s, NO_PARENT, i, 0, 0) >= 0;
     } catch (e) {
       this.fail(e, { init: i, moves: [] });
       return false;
@@ -234,7 +253,7 @@ export class Exploration implements SuccessorSink {
     this.allFound.push(v);
   }
 
-  private store(s: Int32Array, parent: number, move: number, depth: number): number {
+  private store(s: Int32Array, parent: number, move: number, depth: number, sleep: number): number {
     this.m.canonical(s, this.sym);
     fingerprint(s, s.length);
     // The memory limit counts the parent links next to the set.
@@ -265,7 +284,7 @@ export class Exploration implements SuccessorSink {
       this.found({ kind: 'invariant', property: inv, message: `${inv} does not hold${where}`, path: this.pathTo(id) });
       if (!this.all) return -1;
     }
-    this.frontier!.add(s, id, depth);
+    this.frontier!.add(s, id, depth, sleep);
     return 1;
   }
 
@@ -281,7 +300,8 @@ export class Exploration implements SuccessorSink {
     }
     let enabled: number;
     try {
-      enabled = this.por ? this.ex.expandPor(src, this) : this.ex.expand(src, this);
+      if (this.useSleep) enabled = this.ex.expandSleep(src, this.currentSleep, this, this.por);
+      else enabled = this.por ? this.ex.expandPor(src, this) : this.ex.expand(src, this);
     } catch (e) {
       this.fail(e, this.pathTo(this.currentId));
       return;
@@ -346,7 +366,7 @@ export class Exploration implements SuccessorSink {
       return this.all;
     }
     try {
-      return this.store(work, this.currentId, k + this.nInst * ordinal, this.currentDepth + 1) >= 0;
+      return this.store(work, this.currentId, k + this.nInst * ordinal, this.currentDepth + 1, this.useSleep ? this.ex.sleepOut : 0) >= 0;
     } catch (e) {
       throw new StepError(isMmraceError(e) ? e : new MmraceError('E_MODEL_THREW', String(e)), k, ordinal);
     }

@@ -139,17 +139,216 @@ export class Expander {
    * `expand` does, except that a reduced state reports 1 (it has an enabled step).
    */
   expandPor(src: Int32Array, sink: SuccessorSink): number {
+    const k = this.firstLocal(src);
+    if (k < 0) return this.expand(src, sink);
+    const inst = this.instances[k]!;
+    const pc = inst.pcIn(src);
+    this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
+    return 1;
+  }
+
+  /** The first instance (in instance order) whose step expandPor takes alone, or -1. */
+  private firstLocal(src: Int32Array): number {
     const instances = this.instances;
     for (let k = 0; k < instances.length; k++) {
       const inst = instances[k]!;
       if (!inst.private) continue;
       const pc = inst.pcIn(src);
       if (pc === inst.done) continue;
-      if (!this.isLocalForward(src, inst, pc)) continue;
-      this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
-      return 1;
+      if (this.isLocalForward(src, inst, pc)) return k;
     }
-    return this.expand(src, sink);
+    return -1;
+  }
+
+  /**
+   * The sleep set of each successor `expandSleep` hands to the sink (a bit per instance),
+   * valid while the sink runs.
+   */
+  sleepOut = 0;
+  /**
+   * Per instance: the slots its step read and wrote from the state being expanded, as
+   * bitsets of the store's `fpWords` words each (expandSleep).
+   */
+  private fpRead: Int32Array | null = null;
+  private fpWrite: Int32Array | null = null;
+  /** The slots the current instance's guard read, as a bitset (expandSleep). */
+  private guardReads: Int32Array | null = null;
+
+  /**
+   * `expand` (or `expandPor` when `por`) with a sleep set (Godefroid): `sleep` has a bit
+   * for each instance whose step need not be taken from `src`, because a path of the same
+   * length that takes it earlier was explored first (see docs/por.md for why breadth-first
+   * search may inherit the sleep set of a state's first parent alone). Returns what
+   * `expand` returns: sleeping instances are enabled and are counted.
+   *
+   * Each successor's sleep set (`sleepOut`) holds the instances of `sleep`, and those
+   * taken before this one from `src`, whose step is independent of the step just taken:
+   * neither writes a slot the other reads or writes (the footprints the views record; a
+   * step always writes its own pc). A sleeping instance's footprint is recorded by running
+   * its step again without handing on what it makes. Instances of private actors (under
+   * `por`) never sleep: a state where the reduction takes one step alone must not have
+   * that step asleep.
+   */
+  expandSleep(src: Int32Array, sleep: number, sink: SuccessorSink, por: boolean): number {
+    if (por) {
+      const k = this.firstLocal(src);
+      if (k >= 0) {
+        // A private step touches nothing the others' steps do: every sleeping instance stays asleep.
+        this.sleepOut = sleep;
+        const inst = this.instances[k]!;
+        const pc = inst.pcIn(src);
+        this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
+        return 1;
+      }
+    }
+    const m = this.m;
+    const $ = m.store;
+    if (this.fpRead === null) {
+      this.fpRead = new Int32Array(this.instances.length * $.fpWords);
+      this.fpWrite = new Int32Array(this.instances.length * $.fpWords);
+      this.guardReads = new Int32Array($.fpWords);
+    }
+    const instances = this.instances;
+    const saved = $.m;
+    let enabled = 0;
+    let before = 0;
+    // The footprints of the sleeping instances.
+    for (let k = 0; k < instances.length; k++) {
+      if ((sleep & (1 << k)) === 0) continue;
+      $.m = saved | MODE_RECORD;
+      try {
+        if (this.footprint(src, k)) enabled++;
+        else sleep &= ~(1 << k);
+      } finally {
+        $.m = saved;
+      }
+    }
+    const work = this.work;
+    for (let k = 0; k < instances.length; k++) {
+      if ((sleep & (1 << k)) !== 0) continue;
+      const inst = instances[k]!;
+      const pc = inst.pcIn(src);
+      if (pc === inst.done) continue;
+      const step = inst.steps[pc]!;
+      this.clearFootprint(k);
+      $.m = saved | MODE_RECORD;
+      $.beginFootprint();
+      try {
+        if (step.guard !== null && !this.guard(src, inst, step.guard, k)) continue;
+      } finally {
+        $.m = saved;
+      }
+      enabled++;
+      this.guardReads!.set($.readBits);
+      const candidates = sleep | before;
+      const ctx = inst.ctx;
+      if (step.body === null) {
+        work.set(src);
+        inst.setPc(work, pc + 1);
+        ctx.faultMsg = null;
+        $.beginFootprint();
+        this.sleepOut = this.independentOf(k, candidates);
+        if (!sink.successor(k, 0, work, ctx)) return enabled;
+      } else {
+        const ch = m.choices;
+        ch.reset();
+        let ordinal = 0;
+        do {
+          $.m = saved | MODE_RECORD;
+          $.beginFootprint();
+          try {
+            this.runBody(src, inst, pc, step.body, ordinal);
+          } finally {
+            $.m = saved;
+          }
+          this.sleepOut = this.independentOf(k, candidates);
+          if (!sink.successor(k, ordinal, work, ctx)) return enabled;
+          ordinal++;
+        } while (ch.advance());
+      }
+      if (!(por && inst.private)) before |= 1 << k;
+    }
+    return enabled;
+  }
+
+  private clearFootprint(k: number): void {
+    const R = this.fpRead!;
+    const W = this.fpWrite!;
+    const w = this.m.store.fpWords;
+    for (let i = k * w, end = i + w; i < end; i++) {
+      R[i] = 0;
+      W[i] = 0;
+    }
+  }
+
+  /**
+   * Records in instance k's footprint what its guard and every choice of its step read and
+   * write from `src` (the store in recording mode). False when the step is not enabled.
+   */
+  private footprint(src: Int32Array, k: number): boolean {
+    const inst = this.instances[k]!;
+    const pc = inst.pcIn(src);
+    if (pc === inst.done) return false;
+    const step = inst.steps[pc]!;
+    const $ = this.m.store;
+    this.clearFootprint(k);
+    $.beginFootprint();
+    if (step.guard !== null && !this.guard(src, inst, step.guard, k)) return false;
+    if (step.body !== null) {
+      const ch = this.m.choices;
+      ch.reset();
+      let ordinal = 0;
+      do this.runBody(src, inst, pc, step.body, ordinal++);
+      while (ch.advance());
+    }
+    this.addFootprint(k);
+    return true;
+  }
+
+  /** Adds the store's footprint to instance k's, and its own pc to what it writes. */
+  private addFootprint(k: number): void {
+    const $ = this.m.store;
+    const w = $.fpWords;
+    const R = this.fpRead!;
+    const W = this.fpWrite!;
+    const base = k * w;
+    for (let i = 0; i < w; i++) {
+      R[base + i]! |= $.readBits[i]!;
+      W[base + i]! |= $.writeBits[i]!;
+    }
+    const pcSlot = this.instances[k]!.pcSlot;
+    W[base + (pcSlot >>> 5)]! |= 1 << (pcSlot & 31);
+  }
+
+  /**
+   * The instances of `candidates` whose step is independent of the step of instance k
+   * just run (its guard's reads in guardReads, its body's accesses in the store's
+   * footprint): neither writes a slot the other reads or writes. Also adds that step to
+   * instance k's footprint.
+   */
+  private independentOf(k: number, candidates: number): number {
+    const $ = this.m.store;
+    const w = $.fpWords;
+    const gr = this.guardReads!;
+    const reads = $.readBits;
+    const writes = $.writeBits;
+    const pcSlot = this.instances[k]!.pcSlot;
+    writes[pcSlot >>> 5]! |= 1 << (pcSlot & 31);
+    for (let i = 0; i < w; i++) reads[i]! |= gr[i]!;
+    this.addFootprint(k);
+    if (candidates === 0) return 0;
+    const R = this.fpRead!;
+    const W = this.fpWrite!;
+    let out = 0;
+    for (let j = 0; j < this.instances.length; j++) {
+      const bit = 1 << j;
+      if ((candidates & bit) === 0) continue;
+      const base = j * w;
+      let conflict = 0;
+      for (let i = 0; i < w; i++) conflict |= (writes[i]! & (R[base + i]! | W[base + i]!)) | (reads[i]! & W[base + i]!);
+      if (conflict === 0) out |= bit;
+    }
+    return out;
   }
 
   /**

@@ -199,6 +199,12 @@ export function collectSlots(t: Type, path: string, w: number, s: number, out: S
 /** Thrown by a probed step at its first access to a slot its instance does not own (Store.probe). */
 export const NOT_LOCAL: unique symbol = Symbol('not local');
 
+function bitsToSlots(bits: Int32Array): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < bits.length * 32; k++) if ((bits[k >>> 5]! & (1 << (k & 31))) !== 0) out.push(k);
+  return out;
+}
+
 /** Mode bits of a store. */
 export const MODE_READONLY = 1;
 export const MODE_RECORD = 2;
@@ -211,12 +217,13 @@ export class Store {
   b: Int32Array;
   m = 0;
   readonly slots: SlotInfo[];
-  /** Footprint of the current step (valid in MODE_RECORD): slot numbers read and written. */
-  readonly readSet: number[] = [];
-  readonly writeSet: number[] = [];
-  private readStamp: Int32Array;
-  private writeStamp: Int32Array;
-  private stamp = 1;
+  /**
+   * Footprint of the current step (valid in MODE_RECORD): the slots read and the slots
+   * written, as bitsets of `fpWords` words (slot k is bit k & 31 of word k >>> 5).
+   */
+  readonly fpWords: number;
+  readonly readBits: Int32Array;
+  readonly writeBits: Int32Array;
   /** Set while a guard or invariant runs: names what was being evaluated, for errors. */
   readOnlyWhat = '';
   /**
@@ -231,8 +238,19 @@ export class Store {
   constructor(slots: SlotInfo[], words: number) {
     this.slots = slots;
     this.b = new Int32Array(words);
-    this.readStamp = new Int32Array(slots.length);
-    this.writeStamp = new Int32Array(slots.length);
+    this.fpWords = Math.max(1, (slots.length + 31) >>> 5);
+    this.readBits = new Int32Array(this.fpWords);
+    this.writeBits = new Int32Array(this.fpWords);
+  }
+
+  /** The slots the current footprint read, in increasing order. */
+  reads(): number[] {
+    return bitsToSlots(this.readBits);
+  }
+
+  /** The slots the current footprint wrote, in increasing order. */
+  writes(): number[] {
+    return bitsToSlots(this.writeBits);
   }
 
   bind(buf: Int32Array): void {
@@ -241,13 +259,9 @@ export class Store {
 
   /** Start recording a fresh footprint. */
   beginFootprint(): void {
-    this.readSet.length = 0;
-    this.writeSet.length = 0;
-    this.stamp++;
-    if (this.stamp === 0x7fffffff) {
-      this.readStamp.fill(0);
-      this.writeStamp.fill(0);
-      this.stamp = 1;
+    for (let i = 0; i < this.fpWords; i++) {
+      this.readBits[i] = 0;
+      this.writeBits[i] = 0;
     }
   }
 
@@ -256,10 +270,7 @@ export class Store {
       if (this.owner![k] !== this.probe) throw NOT_LOCAL;
       return;
     }
-    if (this.readStamp[k] !== this.stamp) {
-      this.readStamp[k] = this.stamp;
-      this.readSet.push(k);
-    }
+    this.readBits[k >>> 5]! |= 1 << (k & 31);
   }
 
   /** Slow path of every write: refuses writes in read-only mode, records in recording mode. */
@@ -275,10 +286,7 @@ export class Store {
       if (this.owner![k] !== this.probe) throw NOT_LOCAL;
       return;
     }
-    if (this.writeStamp[k] !== this.stamp) {
-      this.writeStamp[k] = this.stamp;
-      this.writeSet.push(k);
-    }
+    this.writeBits[k >>> 5]! |= 1 << (k & 31);
   }
 
   range(k: number, v: unknown): never {

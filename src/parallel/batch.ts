@@ -55,6 +55,11 @@ export interface BatchInput {
   readonly por: boolean;
   /** Symmetry reduction (CompiledModel.canonical). */
   readonly symmetry: boolean;
+  /**
+   * Sleep sets (Expander.expandSleep): each state of `states` is followed by its sleep set
+   * (m.size + 1 ints per state), and so is each candidate.
+   */
+  readonly sleep: boolean;
 }
 
 /** A model error and where it happened. */
@@ -94,7 +99,7 @@ export interface BatchResult {
   readonly transitions: number;
   /**
    * Successors this batch claimed (new to the set, or taken from a younger batch), in
-   * transition order: vectors (`size` ints each), parent state index in the batch, move
+   * transition order: vectors (m.size ints each, and the sleep set with sleep sets), parent state index in the batch, move
    * (k + instances × ordinal), table entry, and `tx` of the transition.
    */
   readonly candCount: number;
@@ -220,6 +225,8 @@ class BatchSink implements SuccessorSink {
   private markError = false;
   /** Successors are put in canonical form (symmetry reduction). */
   sym = false;
+  /** Sleep sets: each candidate is followed by its sleep set (ex.sleepOut). */
+  sleep = false;
 
   constructor(
     private readonly m: CompiledModel,
@@ -228,8 +235,10 @@ class BatchSink implements SuccessorSink {
     private readonly batch: number,
     private readonly all: boolean,
     expect: number,
+    private readonly ex: Expander,
+    stride: number,
   ) {
-    this.cand = new Column(expect * m.size);
+    this.cand = new Column(expect * stride);
     this.parents = new Column(expect);
     this.moves = new Column(expect);
     this.entries = new Column(expect);
@@ -267,6 +276,7 @@ class BatchSink implements SuccessorSink {
     if (entry < 0) return true;
     const c = this.parents.length;
     this.cand.pushState(work);
+    if (this.sleep) this.cand.push(this.ex.sleepOut);
     this.parents.push(this.i);
     this.moves.push(k + this.m.instances.length * ordinal);
     this.entries.push(entry);
@@ -307,10 +317,12 @@ export function expandBatch(
   input: BatchInput,
 ): BatchResult {
   const size = m.size;
+  const stride = input.sleep ? size + 1 : size;
   const nInst = m.instances.length;
   const { batch, states, offset, count, mode, allViolations: all, deadline } = input;
-  const sink = new BatchSink(m, table, control, batch, all, mode === 'full' ? count * 2 : 0);
+  const sink = new BatchSink(m, table, control, batch, all, mode === 'full' ? count * 2 : 0, ex, stride);
   sink.sym = input.symmetry && m.symmetry !== null;
+  sink.sleep = input.sleep;
   const src = new Int32Array(size);
   let error: ErrorAt | null = null;
   let deadlock: { i: number; tx: number } | null = null;
@@ -345,7 +357,7 @@ export function expandBatch(
       aborted = true;
       break;
     }
-    const base = (offset + i) * size;
+    const base = (offset + i) * stride;
     for (let j = 0; j < size; j++) src[j] = states[base + j]!;
     if (mode === 'depth') {
       let any = false;
@@ -376,7 +388,8 @@ export function expandBatch(
     const faults = sink.faults.length;
     let enabled: number;
     try {
-      enabled = input.por ? ex.expandPor(src, sink) : ex.expand(src, sink);
+      if (input.sleep) enabled = ex.expandSleep(src, states[base + size]!, sink, input.por);
+      else enabled = input.por ? ex.expandPor(src, sink) : ex.expand(src, sink);
     } catch (e) {
       error = errorAt(e, i, sink.tx);
       lowerStop(control, batch);

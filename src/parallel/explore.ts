@@ -28,7 +28,7 @@ import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
 import { buildResult, checkLimits, type CheckOptions } from '../engine/check.js';
 import { Expander } from '../engine/transitions.js';
-import { Links, NO_PARENT, defaultMemory, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
+import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
@@ -250,6 +250,11 @@ class Search {
   readonly por: boolean;
   /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
   readonly sym: boolean;
+  /**
+   * Sleep sets (sleepApplies): each state of a level is followed by its sleep set, so a
+   * level holds `size` = m.size + 1 ints per state.
+   */
+  readonly sleep: boolean;
   readonly memory: number;
   readonly deadline: number;
   table: SharedFingerprintSet;
@@ -281,7 +286,6 @@ class Search {
     modelPath: string,
     readonly opts: ParallelOptions,
   ) {
-    this.size = m.size;
     this.nInst = m.instances.length;
     this.links = new Links(this.nInst);
     this.ex = new Expander(m);
@@ -289,6 +293,8 @@ class Search {
     this.all = opts.allViolations === true;
     this.por = opts.por === true && m.hasPrivate;
     this.sym = opts.symmetry === true && m.symmetry !== null;
+    this.sleep = sleepApplies(m, opts, this.sym);
+    this.size = m.size + (this.sleep ? 1 : 0);
     this.shard = opts.shard ?? null;
     this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
@@ -351,7 +357,7 @@ class Search {
           this.fail(e, { init: i, moves: [] });
           return false;
         }
-        fingerprint(s, this.size);
+        fingerprint(s, this.m.size);
         if (this.table.claim(fp.hi, fp.lo, 0) === 0) return true;
         if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
           this.limitHit = 'max-states';
@@ -474,6 +480,7 @@ class Search {
             deadline: this.deadline,
             por: this.por,
             symmetry: this.sym,
+            sleep: this.sleep,
           }),
         ),
       );
@@ -495,6 +502,7 @@ class Search {
         deadline: this.deadline,
         por: this.por,
         symmetry: this.sym,
+        sleep: this.sleep,
         spare,
       } as const;
       return run<ExpandResult>(pool, task, spare);
@@ -600,7 +608,7 @@ class Search {
         const mine: number[] = [];
         other = new Set();
         for (const c of kept) {
-          fingerprint(r.cand.subarray(c * size, (c + 1) * size), size);
+          fingerprint(r.cand.subarray(c * size, c * size + this.m.size), this.m.size);
           if (shardOf(fp.hi, fp.lo, this.shard.count) === this.shard.index) mine.push(c);
           else other.add(c);
         }
@@ -826,7 +834,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     error: x.error,
     limitHit: x.limitHit,
     limitMessage: x.limitMessage,
-    reductions: [...(x.por ? ['por'] : []), ...(x.sym ? ['symmetry'] : [])],
+    reductions: [...(x.por ? ['por'] : []), ...(x.sleep ? ['sleep-sets'] : []), ...(x.sym ? ['symmetry'] : [])],
     extra: { workers: x.workers, fingerprintBytes: x.table.bytes, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
   });
 }

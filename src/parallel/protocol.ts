@@ -26,6 +26,8 @@ export interface ExpandTask {
   readonly deadline: number;
   readonly por: boolean;
   readonly symmetry: boolean;
+  /** Sleep sets: each state of the level is followed by its sleep set. */
+  readonly sleep: boolean;
   /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
   readonly spare: ArrayBuffer[];
 }

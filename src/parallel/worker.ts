@@ -61,6 +61,7 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
     deadline: task.deadline,
     por: task.por,
     symmetry: task.symmetry,
+    sleep: task.sleep,
   });
   return { kind: 'expand', ...r };
 }

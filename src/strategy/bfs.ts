@@ -7,12 +7,21 @@ import { StateQueue } from '../state/queue.js';
 
 export function bfs(x: Exploration): void {
   const queue = new StateQueue(x.m.size);
+  // Sleep sets: a state's is inherited from its first parent (Expander.expandSleep), which
+  // in breadth-first order is the parent on its least shortest path.
+  x.useSleep = x.sleepable;
+  const sleeps = x.useSleep ? new StateQueue(1) : null;
+  const sleep = new Int32Array(1);
   // BFS expands states in id order, so the id and depth of the head are implicit:
   // ids are consecutive and each level ends where the previous level's last child is.
   let levelEnd = 0;
   const frontier: Frontier = {
-    add(state) {
+    add(state, _id, _depth, s) {
       queue.push(state);
+      if (sleeps !== null) {
+        sleep[0] = s;
+        sleeps.push(sleep);
+      }
     },
   };
   x.frontier = frontier;
@@ -27,6 +36,10 @@ export function bfs(x: Exploration): void {
       levelEnd = x.states;
     }
     queue.shiftInto(src);
+    if (sleeps !== null) {
+      sleeps.shiftInto(sleep);
+      x.currentSleep = sleep[0]!;
+    }
     x.currentId = id++;
     x.currentDepth = depth;
     x.queued = queue.length;

@@ -31,4 +31,19 @@ describe('partial-order reduction on the command line', () => {
     expect(on.json['property']).toBe(off.json['property']);
     expect(on.json['expectationMet']).toBe(true);
   });
+
+  it('--sleep-sets: the same states, depth and counterexample with fewer transitions, the same at 0 and 2 workers', () => {
+    const plain = check(['scenarios/contpte/s.json', '--workers', '0']);
+    const seq = check(['scenarios/contpte/s.json', '--sleep-sets', '--workers', '0']);
+    const par = check(['scenarios/contpte/s.json', '--sleep-sets', '--workers', '2']);
+    expect([plain.code, seq.code, par.code]).toEqual([0, 0, 0]);
+    expect(seq.json['reductions']).toEqual(['por', 'sleep-sets']);
+    for (const k of ['verdict', 'states', 'depth']) expect(seq.json[k], k).toEqual(plain.json[k]);
+    expect(seq.json['transitions'] as number).toBeLessThan(plain.json['transitions'] as number);
+    for (const k of ['verdict', 'states', 'transitions', 'depth', 'reductions']) expect(par.json[k], k).toEqual(seq.json[k]);
+    const bug = check(['scenarios/contpte/b-kernel.json', '--workers', '0']);
+    const bugSleep = check(['scenarios/contpte/b-kernel.json', '--sleep-sets', '--workers', '2']);
+    expect([bug.code, bugSleep.code]).toEqual([1, 1]);
+    expect(bugSleep.json['trace']).toEqual(bug.json['trace']);
+  });
 });

@@ -19,10 +19,10 @@ type Ctx = StepCtx<Shared, { t: number }>;
 
 /**
  * `private`: declare every actor private (ActorDef.private; the random models never read a
- * pc or another instance's local). `symmetric`: declare every actor symmetric (ActorDef.symmetric;
+ * pc or another instance's local), or the actors whose index is listed. `symmetric`: declare every actor symmetric (ActorDef.symmetric;
  * their steps never read c.self and the invariants read only shared variables).
  */
-export function toModel(d: ModelDesc, o: { readonly private?: boolean; readonly symmetric?: boolean } = {}): Model {
+export function toModel(d: ModelDesc, o: { readonly private?: boolean | readonly number[]; readonly symmetric?: boolean } = {}): Model {
   const read = (s: Shared, l: { t: number } | null, r: VarRef): number =>
     r.scope === 'local' ? l!.t : Number(s[varName(r.i)]);
   const write = (c: Ctx, r: VarRef, v: number): void => {
@@ -85,7 +85,7 @@ export function toModel(d: ModelDesc, o: { readonly private?: boolean; readonly 
     actors[actorName(j)] = {
       instances: a.instances,
       ...(a.localMax !== null ? { locals: { t: int(0, a.localMax) } } : {}),
-      ...(o.private ? { private: true } : {}),
+      ...(o.private === true || (Array.isArray(o.private) && o.private.includes(j)) ? { private: true } : {}),
       ...(o.symmetric ? { symmetric: true } : {}),
       steps,
     };

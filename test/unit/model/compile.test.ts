@@ -209,7 +209,7 @@ describe('compiled layout', () => {
     m.store.m = MODE_RECORD;
     m.store.beginFootprint();
     m.pcOf('reader', 0);
-    expect(m.store.readSet).toEqual([4]);
+    expect(m.store.reads()).toEqual([4]);
     m.store.m = 0;
   });
 });

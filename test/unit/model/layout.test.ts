@@ -575,10 +575,10 @@ describe('footprint recording', () => {
     root.st = 'y';
     root.counts.set(2, root.counts.get(2) + 1);
     void root.m[1]!.get(0);
-    expect(noDup(store.readSet)).toBe(true);
-    expect(noDup(store.writeSet)).toBe(true);
-    expect(sorted(store.readSet)).toEqual(sorted([SLOT['a']!, SLOT['pte[1].pfn']!, SLOT['counts[2]']!, SLOT['m[1][0]']!]));
-    expect(sorted(store.writeSet)).toEqual(sorted([SLOT['pte[0].pfn']!, SLOT['st']!, SLOT['counts[2]']!]));
+    expect(noDup(store.reads())).toBe(true);
+    expect(noDup(store.writes())).toBe(true);
+    expect(sorted(store.reads())).toEqual(sorted([SLOT['a']!, SLOT['pte[1].pfn']!, SLOT['counts[2]']!, SLOT['m[1][0]']!]));
+    expect(sorted(store.writes())).toEqual(sorted([SLOT['pte[0].pfn']!, SLOT['st']!, SLOT['counts[2]']!]));
   });
 
   it('slot numbers of nested composites: every element of every array', () => {
@@ -589,7 +589,7 @@ describe('footprint recording', () => {
     void root.kinds.toArray();
     void root.pte[1]!.valid;
     void root.locks[1]!.free;
-    expect(store.readSet).toEqual([5, 6, 7, 8, 9, 10, 19, 20, 3, 14]);
+    expect(store.reads()).toEqual([3, 5, 6, 7, 8, 9, 10, 14, 19, 20]);
   });
 
   it('locks: free/owner/heldBy read; acquire and release read and write', () => {
@@ -599,14 +599,14 @@ describe('footprint recording', () => {
     void root.ptl.free;
     void root.locks[0]!.owner;
     void root.nested.inner.v;
-    expect(sorted(store.readSet)).toEqual([SLOT['ptl']!, SLOT['locks[0]']!, SLOT['nested.inner.v']!]);
-    expect(store.writeSet).toEqual([]);
+    expect(sorted(store.reads())).toEqual([SLOT['ptl']!, SLOT['locks[0]']!, SLOT['nested.inner.v']!]);
+    expect(store.writes()).toEqual([]);
     store.beginFootprint();
     root.locks[1]!.acquire(2);
     expect(root.locks[1]!.heldBy(2)).toBe(true);
     root.locks[1]!.release(2);
-    expect(store.readSet).toEqual([SLOT['locks[1]']!]);
-    expect(store.writeSet).toEqual([SLOT['locks[1]']!]);
+    expect(store.reads()).toEqual([SLOT['locks[1]']!]);
+    expect(store.writes()).toEqual([SLOT['locks[1]']!]);
   });
 
   it('beginFootprint starts afresh, and a slot is recorded again in the next footprint', () => {
@@ -616,13 +616,13 @@ describe('footprint recording', () => {
     void root.a;
     root.st = 'z';
     store.beginFootprint();
-    expect(store.readSet).toEqual([]);
-    expect(store.writeSet).toEqual([]);
+    expect(store.reads()).toEqual([]);
+    expect(store.writes()).toEqual([]);
     void root.a;
     void root.a;
     root.st = 'x';
-    expect(store.readSet).toEqual([SLOT['a']!]);
-    expect(store.writeSet).toEqual([SLOT['st']!]);
+    expect(store.reads()).toEqual([SLOT['a']!]);
+    expect(store.writes()).toEqual([SLOT['st']!]);
   });
 
   it('keeps deduplicating across the stamp wrap-around', () => {
@@ -638,11 +638,11 @@ describe('footprint recording', () => {
     void root.a;
     root.st = 'z';
     root.st = 'x';
-    expect(store.readSet).toEqual([SLOT['a']!]);
-    expect(store.writeSet).toEqual([SLOT['st']!]);
+    expect(store.reads()).toEqual([SLOT['a']!]);
+    expect(store.writes()).toEqual([SLOT['st']!]);
     store.beginFootprint();
     void root.a;
-    expect(store.readSet).toEqual([SLOT['a']!]);
+    expect(store.reads()).toEqual([SLOT['a']!]);
   });
 
   it('records nothing when not in recording mode', () => {
@@ -652,8 +652,8 @@ describe('footprint recording', () => {
     void root.a;
     root.a = 1;
     root.counts.set(0, 1);
-    expect(store.readSet).toEqual([]);
-    expect(store.writeSet).toEqual([]);
+    expect(store.reads()).toEqual([]);
+    expect(store.writes()).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@
  * violated invariants, faults and deadlocks; never more states; every trace replays; and
  * the parallel explorer reduces exactly as the sequential engine does.
  *
- * Runs: FC_NUM_RUNS (default 300) random models per property, FC_NUM_RUNS_PARALLEL
+ * Runs: FC_NUM_RUNS (default 1000) random models per property, FC_NUM_RUNS_PARALLEL
  * (default 40) for the parallel one. To replay a failure:
  *   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/props/por.props.test.ts -t '<name>'
  */
@@ -21,7 +21,7 @@ import { modelDesc, type ModelDesc } from './random-model.js';
 import { essence } from './results.js';
 import { toModel } from './to-model.js';
 
-const params = fcParams(300);
+const params = fcParams(1000);
 const parallelParams = fcParams(40, 'FC_NUM_RUNS_PARALLEL');
 const HERE = fileURLToPath(import.meta.url);
 

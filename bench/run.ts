@@ -336,7 +336,7 @@ function parallelTable(file: string, rows: Row[], title: string): string[] {
     `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into that speedup, which would give ${at16.toFixed(1)}× on 16 workers if that fraction stayed the same (see "Scaling" below).`,
     ...(two.fingerprintBytes
       ? [
-          `- Shared fingerprint set: ${(two.fingerprintBytes / 2 ** 20).toFixed(0)} MiB for ${fmtInt(two.states)} states, **${(two.fingerprintBytes / two.states).toFixed(1)} bytes per state** (12-byte entries at load ${((12 * two.states) / two.fingerprintBytes).toFixed(2)}).`,
+          `- Shared fingerprint set: ${(two.fingerprintBytes / 2 ** 20).toFixed(0)} MiB for ${fmtInt(two.states)} states, **${(two.fingerprintBytes / two.states).toFixed(1)} bytes per state** (10-byte entries at load ${((10 * two.states) / two.fingerprintBytes).toFixed(2)}).`,
         ]
       : []),
   ];

@@ -41,8 +41,22 @@ export const NO_STOP = 0x7fffffff;
 export type BatchMode = 'full' | 'depth';
 
 export interface BatchInput {
+  /** The batch's id in the search (the control word STOP holds these). */
   readonly batch: number;
-  /** The level's states, `size` ints each; the batch is `count` states from `offset`. */
+  /** The batch's number in its level (its owner lane in the set, in the level's round). */
+  readonly index: number;
+  /** The round of the states this level claims (the set's `round`): the parity of their depth. */
+  readonly round: number;
+  /**
+   * Retire the table entry of each state expanded (SharedFingerprintSet.retire): its
+   * number follows the state. False when the set was rebuilt since the level was claimed
+   * (the rebuilt set has every entry retired, and the numbers are of the old one).
+   */
+  readonly retire: boolean;
+  /**
+   * The level's states, `recordSize(m, sleep)` ints each: the state, its sleep set with
+   * sleep sets, its entry in the set; the batch is `count` states from `offset`.
+   */
   readonly states: Int32Array;
   readonly offset: number;
   readonly count: number;
@@ -55,11 +69,13 @@ export interface BatchInput {
   readonly por: boolean;
   /** Symmetry reduction (CompiledModel.canonical). */
   readonly symmetry: boolean;
-  /**
-   * Sleep sets (Expander.expandSleep): each state of `states` is followed by its sleep set
-   * (m.size + 1 ints per state), and so is each candidate.
-   */
+  /** Sleep sets (Expander.expandSleep): each state of `states` and each candidate carries its sleep set. */
   readonly sleep: boolean;
+}
+
+/** Ints per state of a level and per candidate: the state, its sleep set with sleep sets, its entry in the set. */
+export function recordSize(m: CompiledModel, sleep: boolean): number {
+  return m.size + (sleep ? 2 : 1);
 }
 
 /** A model error and where it happened. */
@@ -99,7 +115,7 @@ export interface BatchResult {
   readonly transitions: number;
   /**
    * Successors this batch claimed (new to the set, or taken from a younger batch), in
-   * transition order: vectors (m.size ints each, and the sleep set with sleep sets), parent state index in the batch, move
+   * transition order: records as a level holds them (`recordSize`), parent state index in the batch, move
    * (k + instances × ordinal), table entry, and `tx` of the transition.
    */
   readonly candCount: number;
@@ -233,6 +249,7 @@ class BatchSink implements SuccessorSink {
     private readonly table: SharedFingerprintSet,
     private readonly control: Int32Array,
     private readonly batch: number,
+    private readonly index: number,
     private readonly all: boolean,
     expect: number,
     private readonly ex: Expander,
@@ -265,7 +282,7 @@ class BatchSink implements SuccessorSink {
     fingerprint(work, work.length);
     let entry: number;
     try {
-      entry = this.table.claimEntry(fp.hi, fp.lo, this.batch);
+      entry = this.table.claimEntry(fp.hi, fp.lo, this.index);
     } catch (e) {
       if (isMmraceError(e) && e.code === 'E_LIMIT') {
         this.full = true;
@@ -277,13 +294,14 @@ class BatchSink implements SuccessorSink {
     const c = this.parents.length;
     this.cand.pushState(work);
     if (this.sleep) this.cand.push(this.ex.sleepOut);
+    this.cand.push(entry);
     this.parents.push(this.i);
     this.moves.push(k + this.m.instances.length * ordinal);
     this.entries.push(entry);
     this.txs.push(tx);
     const victim = this.table.victim;
     if (victim >= 0) {
-      this.stolen.push(victim);
+      this.stolen.push(this.batch - this.index + victim);
       this.stolen.push(entry);
     }
     if (!this.all && this.marks.length > 0) return true;
@@ -317,10 +335,11 @@ export function expandBatch(
   input: BatchInput,
 ): BatchResult {
   const size = m.size;
-  const stride = input.sleep ? size + 1 : size;
+  const stride = recordSize(m, input.sleep);
   const nInst = m.instances.length;
   const { batch, states, offset, count, mode, allViolations: all, deadline } = input;
-  const sink = new BatchSink(m, table, control, batch, all, mode === 'full' ? count * 2 : 0, ex, stride);
+  table.round = input.round;
+  const sink = new BatchSink(m, table, control, batch, input.index, all, mode === 'full' ? count * 2 : 0, ex, stride);
   sink.sym = input.symmetry && m.symmetry !== null;
   sink.sleep = input.sleep;
   const src = new Int32Array(size);
@@ -352,6 +371,10 @@ export function expandBatch(
     return true;
   };
 
+  // The entries of the batch's states, claimed by the level before, end while this level
+  // claims in the other round. All at once, before any claim: the stores miss the cache,
+  // and a claim's atomic operations would wait for each of them.
+  if (input.retire) for (let i = 0; i < count; i++) table.retire(states[(offset + i + 1) * stride - 1]!);
   for (let i = 0; i < count; i++) {
     if ((i & 127) === 0 && (Atomics.load(control, ABORT) !== 0 || (deadline !== Infinity && Date.now() >= deadline))) {
       aborted = true;

@@ -15,6 +15,12 @@
  * (violation, fault, error, deadlock, limit) by (batch, state, transition), with the
  * counts at that point (batch.ts records the positions).
  *
+ * The set's owner lanes are 16 bits: a batch is named by its number in its level, in the
+ * lanes of the level's round (the parity of the depth it claims; shared-fpset.ts). Each
+ * state of a level carries the number of its entry in the set, and the batch that expands
+ * it retires that entry, so that when the round comes again, two levels on, no entry is
+ * left in its lanes.
+ *
  * Small levels run in the main thread (the same batch code), so small searches never
  * start a thread; the pool starts with the first level of `inThreadBelow` states or more.
  *
@@ -32,8 +38,8 @@ import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type Fo
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
-import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, resultBuffers, type BatchMode, type BatchResult } from './batch.js';
+import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, recordSize, resultBuffers, type BatchMode, type BatchResult } from './batch.js';
 import type { ExpandResult, ModelRef, MoveResult, Task, TaskResult } from './protocol.js';
 
 /** Largest batch (states) of a level run on the pool. */
@@ -52,14 +58,15 @@ export const IN_THREAD_BELOW = 4096;
  */
 const MOVE_IN_THREAD_BELOW = Infinity;
 /**
- * Initial capacity of the fingerprint set (48 MiB of address space; a small search
+ * Initial capacity of the fingerprint set (40 MiB of address space; a small search
  * touches only the pages its states land on).
  */
 const FIRST_CAPACITY = 1 << 22;
 /**
  * The set grows 4 times while it is small (each growth moves every entry, so grow seldom),
  * then 2 times from LARGE_TABLE bytes on, so that a large set is never below load 3/8
- * (12-byte entries: at most 32 bytes per state right after a growth, 16 at load 3/4).
+ * (10-byte entries: at most 26.7 bytes per state right after a growth, 16 from load 5/8,
+ * 13.3 at load 3/4).
  */
 const GROWTH = 4;
 const LARGE_TABLE = 64 * 2 ** 20;
@@ -250,10 +257,7 @@ class Search {
   readonly por: boolean;
   /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
   readonly sym: boolean;
-  /**
-   * Sleep sets (sleepApplies): each state of a level is followed by its sleep set, so a
-   * level holds `size` = m.size + 1 ints per state.
-   */
+  /** Sleep sets (sleepApplies): each state of a level carries its sleep set (recordSize). */
   readonly sleep: boolean;
   readonly memory: number;
   readonly deadline: number;
@@ -267,6 +271,11 @@ class Search {
   states = 0;
   transitions = 0;
   depth = 0;
+  /**
+   * The entry numbers the current level holds are of the current set: its batches retire
+   * them (batch.ts). False after the set was rebuilt (every entry of a rebuilt set is retired).
+   */
+  retire = true;
   /** The buffer of a finished level, reused for a later one (LevelWriter). */
   spare: Int32Array | null = null;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
@@ -294,7 +303,7 @@ class Search {
     this.por = opts.por === true && m.hasPrivate;
     this.sym = opts.symmetry === true && m.symmetry !== null;
     this.sleep = sleepApplies(m, opts, this.sym);
-    this.size = m.size + (this.sleep ? 1 : 0);
+    this.size = recordSize(m, this.sleep);
     this.shard = opts.shard ?? null;
     this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
@@ -349,6 +358,8 @@ class Search {
   /** Stores the initial states as batch 0; returns the first level. */
   initial(): Level | null {
     const kept: Int32Array[] = [];
+    const entries: number[] = [];
+    this.table.round = 0;
     try {
       this.m.forEachInitialState((s, i) => {
         try {
@@ -358,7 +369,8 @@ class Search {
           return false;
         }
         fingerprint(s, this.m.size);
-        if (this.table.claim(fp.hi, fp.lo, 0) === 0) return true;
+        const entry = this.table.claimEntry(fp.hi, fp.lo, 0);
+        if (entry < 0) return true;
         if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
           this.limitHit = 'max-states';
           return false;
@@ -385,6 +397,7 @@ class Search {
           if (!this.all) return false;
         }
         kept.push(s.slice());
+        entries.push(entry);
         return true;
       });
     } catch (e) {
@@ -393,34 +406,40 @@ class Search {
     if (this.stopped) return null;
     const level = newLevel(0, kept.length, 0, this.size);
     kept.forEach((s, j) => level.states.set(s, j * this.size));
+    entries.forEach((e, j) => (level.states[(j + 1) * this.size - 1] = e));
     return level;
   }
 
   /** A copy of the set, with room for `capacity` entries, in parallel when it is large. */
-  private grow(capacity: number, before: number, levelBytes: number, parallel: boolean): SharedFingerprintSet | null {
+  private grow(capacity: number, drop: number, levelBytes: number, parallel: boolean): SharedFingerprintSet | null {
     const old = this.table;
-    const next = this.allocate(Math.min(capacity, 2 ** 30 - 1), levelBytes);
-    if (next !== null && !parallel) next.copyFrom(old, before);
+    const next = this.allocate(Math.min(capacity, MAX_CAPACITY), levelBytes);
+    if (next !== null && !parallel) next.copyFrom(old, drop);
+    // Every entry of the new set is retired: the entry numbers levels hold are of the old one.
+    this.retire = false;
     return next;
   }
 
-  private async growParallel(next: SharedFingerprintSet, before: number): Promise<void> {
+  private async growParallel(next: SharedFingerprintSet, drop: number): Promise<void> {
     const old = this.table;
     const parts = this.workers * 4;
     const step = Math.ceil(old.capacity / parts);
     const tasks: Promise<MoveResult>[] = [];
     for (let start = 0; start < old.capacity; start += step) {
-      tasks.push(run<MoveResult>(this.pool!, { kind: 'move', from: old.buffer, to: next.buffer, start, end: Math.min(old.capacity, start + step), before }));
+      tasks.push(run<MoveResult>(this.pool!, { kind: 'move', from: old.buffer, to: next.buffer, start, end: Math.min(old.capacity, start + step), drop }));
     }
     await Promise.all(tasks);
   }
 
-  /** Replaces the set by one of at least `capacity` entries; false at the memory limit. */
-  private async resize(capacity: number, before: number, levelBytes: number): Promise<boolean> {
+  /**
+   * Replaces the set by one of at least `capacity` entries, without the entries of round
+   * `drop` (-1: none); false at the memory limit.
+   */
+  private async resize(capacity: number, drop: number, levelBytes: number): Promise<boolean> {
     const parallel = this.pool !== null && this.table.capacity >= (this.opts.moveInThreadBelow ?? MOVE_IN_THREAD_BELOW);
-    const next = this.grow(capacity, before, levelBytes, parallel);
+    const next = this.grow(capacity, drop, levelBytes, parallel);
     if (next === null) return false;
-    if (parallel) await this.growParallel(next, before);
+    if (parallel) await this.growParallel(next, drop);
     this.table = next;
     return true;
   }
@@ -448,11 +467,13 @@ class Search {
    * workers finish a level close together.
    */
   private plan(level: Level, pooled: boolean): [number, number][] {
-    const max = this.opts.batchSize ?? (pooled ? BATCH : level.n);
+    // A level has at most MAX_BATCH + 1 batches (the owner lanes of a round).
+    const least = Math.ceil(level.n / (MAX_BATCH + 1));
+    const max = Math.max(least, this.opts.batchSize ?? (pooled ? BATCH : level.n));
     const shares = pooled ? this.workers * BATCHES_PER_WORKER : 1;
     const out: [number, number][] = [];
     for (let off = 0; off < level.n; ) {
-      const size = Math.max(1, Math.min(max, Math.max(Math.ceil((level.n - off) / shares), Math.min(MIN_BATCH, max))));
+      const size = Math.max(least, 1, Math.min(max, Math.max(Math.ceil((level.n - off) / shares), Math.min(MIN_BATCH, max))));
       out.push([off, Math.min(size, level.n - off)]);
       off += size;
     }
@@ -472,6 +493,9 @@ class Search {
         Promise.resolve(
           expandBatch(this.m, this.ex, this.table, this.control, {
             batch: firstBatch + b,
+            index: b,
+            round: (level.depth + 1) & 1,
+            retire: this.retire,
             states: level.states,
             offset,
             count,
@@ -495,6 +519,9 @@ class Search {
         control: this.control.buffer as SharedArrayBuffer,
         level: level.buf,
         batch: firstBatch + b,
+        index: b,
+        round: (level.depth + 1) & 1,
+        retire: this.retire,
         offset,
         count,
         mode,
@@ -527,7 +554,7 @@ class Search {
       // (the level runs again if it overflows).
       const cap = this.table.capacity;
       const factor = this.table.bytes < LARGE_TABLE ? GROWTH : 2;
-      for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, Infinity, levelBytes)) break;
+      for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, -1, levelBytes)) break;
     }
     // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
     if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
@@ -545,6 +572,7 @@ class Search {
       if (next !== 'full') {
         // Every batch of this level is done: its buffer holds the level after next.
         this.spare = new Int32Array(level.buf);
+        this.retire = true;
         return next;
       }
       // The set overflowed: undo the walk, keep only the claims of older levels, grow, run
@@ -554,7 +582,7 @@ class Search {
       Object.assign(this, { states: before.states, transitions: before.transitions, depth: before.depth, error: null, limitHit: null });
       this.found.clear();
       for (const [k, v] of before.found) this.found.set(k, v);
-      if (!(await this.resize(this.table.capacity * 2, firstBatch, levelBytes))) {
+      if (!(await this.resize(this.table.capacity * 2, (level.depth + 1) & 1, levelBytes))) {
         this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
         return null;
       }
@@ -610,7 +638,11 @@ class Search {
         for (const c of kept) {
           fingerprint(r.cand.subarray(c * size, c * size + this.m.size), this.m.size);
           if (shardOf(fp.hi, fp.lo, this.shard.count) === this.shard.index) mine.push(c);
-          else other.add(c);
+          else {
+            other.add(c);
+            // Never expanded here, so never retired by a batch: retire it now.
+            this.table.retire(r.entries[c]!);
+          }
         }
         kept = Int32Array.from(mine);
       }

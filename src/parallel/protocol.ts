@@ -19,6 +19,9 @@ export interface ExpandTask {
   readonly control: SharedArrayBuffer;
   readonly level: SharedArrayBuffer;
   readonly batch: number;
+  readonly index: number;
+  readonly round: number;
+  readonly retire: boolean;
   readonly offset: number;
   readonly count: number;
   readonly mode: BatchMode;
@@ -43,8 +46,8 @@ export interface MoveTask {
   readonly to: SharedArrayBuffer;
   readonly start: number;
   readonly end: number;
-  /** Keep only entries owned by a batch older than this (Infinity: all). */
-  readonly before: number;
+  /** Drop the entries owned by a batch of this round (-1: none). */
+  readonly drop: number;
 }
 
 export interface MoveResult {

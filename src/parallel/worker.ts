@@ -53,6 +53,9 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
   addSpares(task.spare);
   const r = expandBatch(m, ex, tableFor(task.table), int32(task.control), {
     batch: task.batch,
+    index: task.index,
+    round: task.round,
+    retire: task.retire,
     states: int32(task.level),
     offset: task.offset,
     count: task.count,
@@ -67,7 +70,7 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
 }
 
 function moveRange(task: MoveTask): MoveResult {
-  const moved = tableFor(task.to).moveRange(tableFor(task.from), task.start, task.end, task.before);
+  const moved = tableFor(task.to).moveRange(tableFor(task.from), task.start, task.end, task.drop);
   return { kind: 'move', moved };
 }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MmraceError } from '../../../src/errors.js';
-import { CLAIM_NEW, CLAIM_SEEN, MAX_BATCH, SharedFingerprintSet } from '../../../src/state/shared-fpset.js';
+import { CLAIM_NEW, CLAIM_SEEN, MAX_BATCH, OLDER, SharedFingerprintSet } from '../../../src/state/shared-fpset.js';
 import {
   AGAIN,
   COUNTDOWN,
@@ -24,13 +24,23 @@ const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 100);
  */
 const key = (hi: number, lo: number) => `${hi === 0 ? 1 : hi | 0}:${lo | 0}`;
 
-/** The entries of a set's table, read straight from its buffer (three Int32 lanes each). */
-function entries(set: SharedFingerprintSet): { hi: number; lo: number; owner: number }[] {
+/**
+ * The entries of a set's table, read straight from its buffer: blocks of 20 bytes, the
+ * Int32 lanes hi0, lo0, hi1, lo1, then the two 16-bit owner lanes (shared-fpset.ts). The
+ * owner lane is 0 until published, 1 once retired, and 2 + b for batch b of round 0.
+ */
+function entries(set: SharedFingerprintSet): { hi: number; lo: number; lane: number }[] {
   const t = new Int32Array(set.buffer);
-  const out: { hi: number; lo: number; owner: number }[] = [];
-  for (let j = 0; j < t.length; j += 3) if (t[j] !== 0) out.push({ hi: t[j]!, lo: t[j + 1]!, owner: t[j + 2]! });
+  const o = new Uint16Array(set.buffer);
+  const out: { hi: number; lo: number; lane: number }[] = [];
+  for (let b = 0; b < t.length / 5; b++) {
+    for (const e of [0, 1]) if (t[b * 5 + 2 * e] !== 0) out.push({ hi: t[b * 5 + 2 * e]!, lo: t[b * 5 + 2 * e + 1]!, lane: o[b * 10 + 8 + e]! });
+  }
   return out;
 }
+/** Owner lane of round 0's batch b, and of a retired entry. */
+const lane0 = (b: number) => 2 + b;
+const RETIRED = 1;
 
 /** Deterministic 32-bit generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -156,7 +166,7 @@ describe('SharedFingerprintSet, one thread', () => {
     expect(set.claim(1, 5, 4)).toBe(CLAIM_SEEN);
     expect(set.claim(1, 5, 2)).toBe(CLAIM_NEW);
     expect(set.ownerOf(0, 5)).toBe(2);
-    expect(entries(set)).toEqual([{ hi: 1, lo: 5, owner: 3 }]);
+    expect(entries(set)).toEqual([{ hi: 1, lo: 5, lane: lane0(2) }]);
     expect(set.claim(0, 0, 0)).toBe(CLAIM_NEW);
     expect(set.count()).toBe(2);
   });
@@ -164,9 +174,13 @@ describe('SharedFingerprintSet, one thread', () => {
   it('reports sizes, and accepts batch ids 0 to MAX_BATCH only', () => {
     const set = new SharedFingerprintSet(100);
     expect(set.capacity).toBe(100);
-    expect(set.bytes).toBe(1200);
-    expect(SharedFingerprintSet.bytesFor(100)).toBe(1200);
+    // 10 bytes per entry: at load 3/4, 13.3 bytes per fingerprint.
+    expect(set.bytes).toBe(1000);
+    expect(SharedFingerprintSet.bytesFor(100)).toBe(1000);
     expect(SharedFingerprintSet.capacityFor(75)).toBe(100);
+    // Capacities are even (entries come in blocks of two).
+    expect(new SharedFingerprintSet(7).capacity).toBe(8);
+    expect(SharedFingerprintSet.capacityFor(76)).toBe(102);
     expect(set.claim(9, 9, MAX_BATCH)).toBe(CLAIM_NEW);
     expect(set.ownerOf(9, 9)).toBe(MAX_BATCH);
     expect(set.claim(9, 9, 0)).toBe(CLAIM_NEW);
@@ -188,89 +202,111 @@ describe('SharedFingerprintSet, one thread', () => {
     expect(set.ownerOf(4, 4)).toBe(6);
   });
 
-  it('grownFrom keeps every fingerprint with its owner', () => {
+  it('grownFrom keeps every fingerprint, retired: older than every batch of either round', () => {
     const small = new SharedFingerprintSet(1000);
-    const ref = new Map<string, [number, number, number]>();
+    const ref = new Map<string, [number, number]>();
     const next = rng(42);
     for (let i = 0; i < 750; i++) {
       // a quarter with hi 0 or -1 (home slots at both ends), the rest spread
       const hi = i % 4 === 0 ? (i % 8 === 0 ? 0 : -1) : next() | 0;
       const lo = next() | 0;
-      const batch = next() % 1000;
-      small.claim(hi, lo, batch);
-      const k = key(hi, lo);
-      const was = ref.get(k);
-      ref.set(k, [hi, lo, was === undefined ? batch : Math.min(was[2], batch)]);
+      small.claim(hi, lo, next() % 1000);
+      ref.set(key(hi, lo), [hi, lo]);
     }
     expect(small.count()).toBe(ref.size);
     for (const capacity of [ref.size, 1001, 5003]) {
       const big = SharedFingerprintSet.grownFrom(small, capacity);
-      expect(big.capacity).toBe(capacity);
+      expect(big.capacity).toBe(capacity + (capacity & 1));
       expect(big.count()).toBe(ref.size);
-      const lost = [...ref.values()].filter(([hi, lo, owner]) => big.ownerOf(hi, lo) !== owner);
+      expect(entries(big).every((e) => e.lane === RETIRED)).toBe(true);
+      const lost = [...ref.values()].filter(([hi, lo]) => big.ownerOf(hi, lo) !== OLDER);
       expect(lost).toEqual([]);
-      // and it goes on claiming
-      const [hi, lo, owner] = ref.values().next().value!;
-      expect(big.claim(hi, lo, owner + 1)).toBe(CLAIM_SEEN);
-      if (owner > 0) expect(big.claim(hi, lo, owner - 1)).toBe(CLAIM_NEW);
+      // and it goes on claiming: what it holds is seen in either round
+      const [hi, lo] = ref.values().next().value!;
+      for (const round of [0, 1]) {
+        big.round = round;
+        expect(big.claim(hi, lo, 0)).toBe(CLAIM_SEEN);
+      }
     }
     expect(small.count()).toBe(ref.size);
-    expect(() => SharedFingerprintSet.grownFrom(small, ref.size - 1)).toThrow(MmraceError);
+    expect(() => SharedFingerprintSet.grownFrom(small, ref.size - 2)).toThrow(MmraceError);
   });
 
-  it('grownFrom with `before` keeps only the fingerprints owned by older batches', () => {
+  it('grownFrom with `drop` keeps only the fingerprints of the other round and the retired ones', () => {
     const set = new SharedFingerprintSet(64);
-    // batches 0-2 are an older level, 3-5 the level being run again
+    // an older level in round 0, one entry of it retired; then the level being run again, in round 1
     set.claim(1, 1, 0);
     set.claim(2, 2, 2);
-    set.claim(2, 2, 4); // claimed again by the level: keeps owner 2
+    set.retire(set.claimEntry(6, 6, 1));
+    set.round = 1;
+    expect(set.claim(2, 2, 4)).toBe(CLAIM_SEEN); // an older level's: not taken over
+    expect(set.claim(6, 6, 0)).toBe(CLAIM_SEEN);
     set.claim(3, 3, 3);
     set.claim(4, 4, 5);
     set.claim(4, 4, 4);
     set.claim(0, 5, 1);
-    const again = SharedFingerprintSet.grownFrom(set, 10, 3);
-    expect([again.ownerOf(1, 1), again.ownerOf(2, 2), again.ownerOf(3, 3), again.ownerOf(4, 4), again.ownerOf(1, 5)]).toEqual([0, 2, -1, -1, 1]);
+    expect([set.ownerOf(2, 2), set.ownerOf(4, 4), set.ownerOf(1, 5)]).toEqual([OLDER, 4, 1]);
+    const again = SharedFingerprintSet.grownFrom(set, 10, 1);
+    again.round = 1;
+    expect([again.ownerOf(1, 1), again.ownerOf(2, 2), again.ownerOf(6, 6), again.ownerOf(3, 3), again.ownerOf(4, 4), again.ownerOf(1, 5)]).toEqual([OLDER, OLDER, OLDER, -1, -1, -1]);
     expect(again.count()).toBe(3);
     expect(again.claim(3, 3, 4)).toBe(CLAIM_NEW);
     // room is only needed for the kept ones
-    expect(SharedFingerprintSet.grownFrom(set, 3, 3).count()).toBe(3);
-    expect(() => SharedFingerprintSet.grownFrom(set, 2, 3)).toThrow(MmraceError);
-    expect(SharedFingerprintSet.grownFrom(set, 5, 0).count()).toBe(0);
+    expect(SharedFingerprintSet.grownFrom(set, 3, 1).count()).toBe(3);
+    expect(() => SharedFingerprintSet.grownFrom(set, 2, 1)).toThrow(MmraceError);
+    // dropping round 0 instead: the retired entry and round 1's three stay
+    expect(SharedFingerprintSet.grownFrom(set, 8, 0).count()).toBe(4);
+  });
+
+  it('retire: an entry of the level before stops competing with the batches of its round', () => {
+    const set = new SharedFingerprintSet(16);
+    const e = set.claimEntry(9, 9, 5);
+    expect(set.ownerAt(e)).toBe(5);
+    // Not retired, a round-0 entry is older than round 1's batches, but round 0's batch 3
+    // would still take it over two levels later: what retiring prevents.
+    set.round = 1;
+    expect(set.claim(9, 9, 0)).toBe(CLAIM_SEEN);
+    set.retire(e);
+    expect(set.ownerAt(e)).toBe(OLDER);
+    set.round = 0;
+    expect(set.claim(9, 9, 3)).toBe(CLAIM_SEEN);
+    expect(set.ownerOf(9, 9)).toBe(OLDER);
+    expect(entries(set)).toEqual([{ hi: 9, lo: 9, lane: RETIRED }]);
   });
 
   it('moveRange over ranges that cover the old set gives what grownFrom gives, in any order of the ranges', () => {
     const next = rng(11);
     const set = new SharedFingerprintSet(4000);
-    const owners = new Map<string, number>();
+    const roundOf = new Map<string, number>();
     for (let n = 0; n < 2500; n++) {
+      // the first 1500 claims in round 0, the rest in round 1
+      set.round = n < 1500 ? 0 : 1;
       const hi = next() % 997; // clustered his: long probe runs
       const lo = next() | 0;
-      const b = next() % 9;
-      set.claim(hi, lo, b);
+      set.claim(hi, lo, next() % 9);
       const k = key(hi, lo);
-      owners.set(k, Math.min(owners.get(k) ?? Infinity, b));
+      if (!roundOf.has(k)) roundOf.set(k, set.round);
     }
-    for (const before of [Infinity, 5]) {
-      const want = [...owners].filter(([, o]) => o < before).map(([k, o]) => `${k}=${o}`).sort();
+    for (const drop of [-1, 1]) {
+      const want = [...roundOf].filter(([, r]) => r !== drop).map(([k]) => k).sort();
       const moved = new SharedFingerprintSet(3000);
       const cuts = [0, 7, 1000, 1001, 2999, 4000];
       const ranges = cuts.slice(1).map((end, i) => [cuts[i]!, end] as const).reverse();
       let n = 0;
-      for (const [from, to] of ranges) n += moved.moveRange(set, from, to, before);
+      for (const [from, to] of ranges) n += moved.moveRange(set, from, to, drop);
       expect(n).toBe(want.length);
-      const got = entries(moved).map((e) => `${key(e.hi, e.lo)}=${e.owner - 1}`).sort();
-      expect(got).toEqual(want);
-      for (const [k] of owners) {
-        const [hi, lo] = k.split(':').map(Number) as [number, number];
-        expect(moved.ownerOf(hi, lo)).toBe((owners.get(k)! < before ? owners.get(k) : -1) as number);
-      }
+      expect(entries(moved).map((e) => key(e.hi, e.lo)).sort()).toEqual(want);
+      expect(entries(moved).every((e) => e.lane === RETIRED)).toBe(true);
+      const grown = SharedFingerprintSet.grownFrom(set, 3000, drop);
+      expect(entries(grown).map((e) => key(e.hi, e.lo)).sort()).toEqual(want);
     }
     expect(() => new SharedFingerprintSet(10).moveRange(set, 0, 4000)).toThrow(MmraceError);
   });
 
   it('a full table still answers, and throws E_LIMIT for one more fingerprint instead of hanging', () => {
-    for (const capacity of [1, 2, 7, 64]) {
-      const set = new SharedFingerprintSet(capacity);
+    for (const asked of [1, 2, 7, 64]) {
+      const set = new SharedFingerprintSet(asked);
+      const capacity = set.capacity;
       // all with one hi: one cluster over the whole table, wrapping around
       for (let i = 0; i < capacity; i++) expect(set.claim(-1, i, 10 + i)).toBe(CLAIM_NEW);
       expect(set.count()).toBe(capacity);
@@ -297,7 +333,8 @@ describe('SharedFingerprintSet, one thread', () => {
  */
 describe('SharedFingerprintSet, several threads', () => {
   const WORKERS = 4;
-  const CLAIMS_PER_WORKER = 40_000;
+  // Few enough that the countdown of FRESH_BATCH stays within MAX_BATCH with 4 workers.
+  const CLAIMS_PER_WORKER = 24_000;
   const workers: Worker[] = [];
 
   beforeAll(async () => {
@@ -326,7 +363,7 @@ describe('SharedFingerprintSet, several threads', () => {
   /** One round: each worker's results once all have finished (their claims now hold what they used). */
   async function round(set: SharedFingerprintSet, claims: Int32Array[]): Promise<Uint8Array[]> {
     const counters = new Int32Array(new SharedArrayBuffer(12));
-    counters[COUNTDOWN] = 2 ** 30;
+    counters[COUNTDOWN] = MAX_BATCH;
     const used = workers.slice(0, claims.length);
     let ready = 0;
     const done = used.map(
@@ -445,7 +482,7 @@ describe('SharedFingerprintSet, several threads', () => {
       const k = key(e.hi, e.lo);
       if (inTable.has(k)) wrong.push(`${k} has two entries`);
       inTable.add(k);
-      if (e.owner === 0) wrong.push(`${k} never published`);
+      if (e.lane === 0) wrong.push(`${k} never published`);
       if (!minBatch.has(k)) wrong.push(`${k} was never claimed`);
     }
     if (table.length !== minBatch.size) wrong.push(`${table.length} entries for ${minBatch.size} fingerprints`);

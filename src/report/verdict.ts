@@ -54,7 +54,7 @@ export interface CheckResult {
   readonly workers?: number;
   /** With --compare-por on a safe result: the states of the same search without partial-order reduction. */
   readonly statesWithoutPor?: number;
-  /** Parallel search: bytes of the shared fingerprint set at the end (12 per entry). */
+  /** Parallel search: bytes of the shared fingerprint set at the end (10 per entry). */
   readonly fingerprintBytes?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */
   readonly property?: string;

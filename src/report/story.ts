@@ -1,0 +1,115 @@
+/**
+ * A counterexample as the reports tell it (lkml.ts, markdown.ts, html.ts): the trace
+ * replayed on its model, step by step, with who acted, the call path of each step, what
+ * it changed, and how the run ended. Every string in it may come from a model (actor
+ * names, labels, slot paths, messages): each renderer escapes them for its format.
+ */
+import type { CompiledModel } from '../model/compile.js';
+import { replay, type ReplayResult, type SlotChange } from '../trace/replay.js';
+import type { Trace } from '../trace/trace.js';
+
+export interface StoryStep {
+  /** 1-based step number. */
+  readonly n: number;
+  /** Column of the actor instance that took the step (an index into `Story.actors`). */
+  readonly column: number;
+  /** The step's label as the model names it. */
+  readonly label: string;
+  /**
+   * The call path of the label: a label `f:g:h` is step `h` inside `g` inside `f` (the
+   * convention of the models: `contpte_convert:xchg`, `mmu:walk`); one part otherwise.
+   */
+  readonly calls: readonly string[];
+  readonly choice?: readonly number[];
+  /** The slots the step changed (the pcs of instances left out). */
+  readonly changes: readonly SlotChange[];
+  /** The step raised this fault (the last step then). */
+  readonly fault?: { readonly property: string; readonly message: string };
+}
+
+export interface StoryActor {
+  /** `actor` alone when the model has one instance of it, else `actor[i]`. */
+  readonly name: string;
+  readonly actor: string;
+  readonly instance: number;
+}
+
+export interface Story {
+  readonly model: string;
+  readonly params: Readonly<Record<string, number | boolean | string>>;
+  /** The scenario the trace came from, when it names one. */
+  readonly scenario?: string;
+  /** The actor instances that took a step, in the order they first did. */
+  readonly actors: readonly StoryActor[];
+  readonly steps: readonly StoryStep[];
+  /** Every slot of the initial state (pcs left out), in the model's order. */
+  readonly initial: readonly { readonly slot: string; readonly value: string }[];
+  /** How the trace ends on replay. */
+  readonly end: {
+    readonly kind: 'invariant' | 'fault' | 'deadlock' | 'error' | 'none';
+    readonly property?: string;
+    readonly message?: string;
+    /** The replay ended as the trace says it should. */
+    readonly reproduced: boolean;
+  };
+  /** The model file changed since the trace was recorded (replayed on the new one anyway). */
+  readonly sourceChanged: boolean;
+  /** The command that replays the trace, for the reader to run. */
+  readonly replayCommand: string;
+}
+
+/** Quotes a command-line argument for a POSIX shell when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Replays `trace` on `m` (the model it names, compiled with its parameters) and tells
+ * it. `traceFile` is the file as the reader should name it in the replay command.
+ */
+export function buildStory(trace: Trace, m: CompiledModel, traceFile: string): Story {
+  return storyOf(trace, replay(trace, m), traceFile, m);
+}
+
+/** `buildStory` from a replay already made. */
+export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: CompiledModel): Story {
+  const count = new Map<string, number>();
+  if (m) for (const inst of m.instances) count.set(inst.actor, (count.get(inst.actor) ?? 0) + 1);
+  const columns = new Map<string, number>();
+  const actors: StoryActor[] = [];
+  const steps = r.steps.map((s): StoryStep => {
+    const key = `${s.actor}\u0000${s.instance}`;
+    let column = columns.get(key);
+    if (column === undefined) {
+      column = actors.length;
+      columns.set(key, column);
+      const single = m !== undefined ? count.get(s.actor) === 1 : false;
+      actors.push({ name: single ? s.actor : `${s.actor}[${s.instance}]`, actor: s.actor, instance: s.instance });
+    }
+    return {
+      n: s.n,
+      column,
+      label: s.label,
+      calls: s.label.split(':').filter((p, i, all) => p.length > 0 || all.length === 1),
+      ...(s.choice?.length ? { choice: s.choice } : {}),
+      changes: s.changes.filter((c) => !c.slot.endsWith('.pc')),
+      ...(s.fault ? { fault: s.fault } : {}),
+    };
+  });
+  return {
+    model: trace.model.id,
+    params: trace.params,
+    ...(trace.scenario !== undefined ? { scenario: trace.scenario } : {}),
+    actors,
+    steps,
+    initial: r.initial.filter((x) => !x.slot.endsWith('.pc')),
+    end: {
+      kind: r.kind ?? 'none',
+      ...(r.property !== undefined ? { property: r.property } : {}),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+      reproduced: r.reproduced,
+    },
+    sourceChanged: r.sourceChanged,
+    replayCommand: `mmrace replay ${shellQuote(traceFile)}`,
+  };
+}

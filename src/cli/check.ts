@@ -1,7 +1,7 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
 import { MmraceError } from '../errors.js';
-import { relative } from 'node:path';
+import { relative, sep } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
 import { createPool, defaultWorkers, parallelCheck, warmPool, type Pool } from '../parallel/explore.js';
 import { CompiledModel } from '../model/compile.js';
@@ -16,6 +16,11 @@ import { shrinkCheckResult } from '../trace/shrink.js';
 import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 import { err, out, shq } from './output.js';
+import { writeCiOutputs } from './ci-output.js';
+import { createProgress } from './progress.js';
+import { reportOf } from './report-of.js';
+import type { Format } from '../report/render.js';
+import type { SarifCase } from '../report/sarif.js';
 
 export interface CheckFlags {
   param?: string[];
@@ -38,6 +43,12 @@ export interface CheckFlags {
   symmetry?: boolean;
   /** --sleep-sets (with --por, in breadth-first search). */
   sleepSets?: boolean;
+  /** --quiet: no live progress line. */
+  quiet?: boolean;
+  /** --format: text (default), json (as --json), or a report of the counterexample. */
+  format?: Format;
+  junit?: string;
+  sarif?: string;
   /** --compare-por: on a safe result, search again without partial-order reduction. */
   comparePor?: boolean;
   shard?: { index: number; count: number };
@@ -115,7 +126,33 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   }
 }
 
+/**
+ * Where progress goes: with --progress, a line every 2 s on stderr (for logs); on a
+ * terminal (not CI, not --quiet, not --json), the live line, redrawn up to 10 times a second.
+ */
+function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<CheckOptions, 'onProgress' | 'progressEvery'> {
+  if (flags.progress) {
+    return {
+      onProgress: (p) => err(`  … ${num(p.states)} states · ${num(p.transitions)} transitions · depth ${p.depth} · queued ${num(p.queued)} · ${secs(p.seconds)} s`),
+    };
+  }
+  if (live === null) return {};
+  return { onProgress: (p) => live.update(p), progressEvery: 0.1 };
+}
+
+type LiveProgress = ReturnType<typeof createProgress>;
+
 async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined): Promise<number> {
+  const format: Format = flags.json ? 'json' : (flags.format ?? 'text');
+  const live = !flags.progress && format !== 'json' && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
+  try {
+    return await checkWith(t, flags, workers, pool, format, live);
+  } finally {
+    live?.stop();
+  }
+}
+
+async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined, format: Format, live: LiveProgress | null): Promise<number> {
   const loaded = await loadModel(t.modelPath);
   const m = new CompiledModel(loaded.model, t.params);
   const sc = t.scenario;
@@ -149,12 +186,7 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
     por: flags.por !== false,
     symmetry: flags.symmetry !== false,
     sleep: flags.sleepSets === true,
-    ...(flags.progress ?? process.stderr.isTTY
-      ? {
-          onProgress: (p) =>
-            err(`  … ${num(p.states)} states · ${num(p.transitions)} transitions · depth ${p.depth} · queued ${num(p.queued)} · ${secs(p.seconds)} s`),
-        }
-      : {}),
+    ...progressOptions(flags, live),
   };
   // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
   // count, the sequential engine's); DFS runs on the sequential engine.
@@ -166,6 +198,7 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
   const search = (o: CheckOptions) => (parallel ? parallelCheck(m, loaded.path, { ...o, ...threads, ...shard }) : Promise.resolve(check(m, loaded.path, o)));
   let found = await search(opts);
+  live?.stop();
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (flags.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
     const plain = await search({ ...opts, por: false, onProgress: undefined });
@@ -197,7 +230,16 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
   const replayCmd = traceFile ? `npx mmrace replay ${shq(traceFile)}` : null;
   const expected = sc ? expectationText(sc) : null;
   const met = sc ? meetsExpectation(sc, r) : null;
-  if (flags.json) {
+  // CI outputs, whatever the format: JUnit, SARIF, GitHub Actions annotations.
+  const ciCase: SarifCase = {
+    scenarioFile: relative(process.cwd(), sc?.file ?? loaded.path).split(sep).join('/'),
+    name: sc?.name ?? m.id,
+    result: r,
+    ...(sc ? { expected: expected!, met: met! } : {}),
+    ...(traceFile ? { traceFile } : {}),
+  };
+  writeCiOutputs([ciCase], flags, r.seconds);
+  if (format === 'json') {
     const { trace: _trace, violations, ...rest } = r;
     out(
       JSON.stringify({
@@ -211,6 +253,10 @@ async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: 
         version: VERSION,
       }),
     );
+    return exitCodeOf(r.verdict);
+  }
+  if (format !== 'text') {
+    out(reportOf(r, m, traceFile, format, [headline(r), statsLine(r)]));
     return exitCodeOf(r.verdict);
   }
   out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), loaded.path)}) · ${formatParams(m.params)}`);

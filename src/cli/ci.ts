@@ -1,17 +1,18 @@
 /**
  * `mmrace ci [dir]`: checks every scenario against its expected verdict, prints a table,
- * writes JUnit XML. Exit 0 when every expectation is met, 1 on any mismatch (with the
+ * writes JUnit XML and SARIF, annotates GitHub Actions runs. Exit 0 when every expectation is met, 1 on any mismatch (with the
  * replay command of each surprise), 2 when a scenario could not be run at all.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { basename, dirname, relative } from 'node:path';
+import { basename, dirname, relative, sep } from 'node:path';
 import { check } from '../engine/check.js';
 import { parallelCheck } from '../parallel/explore.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
 import { loadScenario, type Scenario } from '../model/scenario.js';
-import { junitXml, type CaseResult } from '../report/junit.js';
+import type { CaseResult } from '../report/junit.js';
+import type { SarifCase } from '../report/sarif.js';
+import type { Progress } from '../engine/explore.js';
 import { num, secs } from '../report/text.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
 import type { StrategyName } from '../strategy/index.js';
@@ -20,6 +21,8 @@ import { defaultTraceFile, expectationText, meetsExpectation, resolveWorkers } f
 import { shrinkCheckResult } from '../trace/shrink.js';
 import { findFiles } from './list.js';
 import { out, shq } from './output.js';
+import { writeCiOutputs } from './ci-output.js';
+import { createProgress } from './progress.js';
 
 export interface CiFlags {
   deep?: boolean;
@@ -30,6 +33,9 @@ export interface CiFlags {
   /** false with --no-symmetry. */
   symmetry?: boolean;
   junit?: string;
+  sarif?: string;
+  /** --quiet: no live progress line. */
+  quiet?: boolean;
   json?: boolean;
 }
 
@@ -46,6 +52,8 @@ interface Row {
   readonly seconds: number;
   readonly traceFile?: string;
   readonly message?: string;
+  /** What SARIF and the GitHub annotations say about the scenario (not in the --json output). */
+  readonly ci?: SarifCase;
 }
 
 function gotText(r: CheckResult): string {
@@ -61,7 +69,10 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, memory: number | undefined, por: boolean, symmetry: boolean): Promise<Row> {
+async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, flags: CiFlags): Promise<Row> {
+  const { memory } = flags;
+  const por = flags.por !== false;
+  const symmetry = flags.symmetry !== false;
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   let loaded = models.get(s.modelPath);
   if (!loaded) {
@@ -81,8 +92,16 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
     por,
     symmetry,
   };
-  // The parallel explorer starts its threads only when a level is large: small scenarios never do.
-  const found = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, workers }) : check(m, loaded.path, opts);
+  // A live progress line on a terminal while a long scenario runs.
+  const live = !flags.json && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
+  const progress = live ? { onProgress: (p: Progress) => live.update(p), progressEvery: 0.1 } : {};
+  let found: CheckResult;
+  try {
+    // The parallel explorer starts its threads only when a level is large: small scenarios never do.
+    found = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, ...progress, workers }) : check(m, loaded.path, { ...opts, ...progress });
+  } finally {
+    live?.stop();
+  }
   // As check does: a counterexample that need not be the shortest is shrunk before it is written.
   const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
   const r = shrinking ? shrinkCheckResult(found, m).result : found;
@@ -94,6 +113,7 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
   const ok = meetsExpectation(s, r);
   return {
     ...base,
+    ci: { scenarioFile: base.file.split(sep).join('/'), name: s.name, result: r, expected: base.expected, met: ok, ...(traceFile ? { traceFile } : {}) },
     got: gotText(r),
     ok,
     error: r.verdict === 'error',
@@ -126,7 +146,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
         continue;
       }
       try {
-        rows.push(await runOne(s, models, workers, flags.memory, flags.por !== false, flags.symmetry !== false));
+        rows.push(await runOne(s, models, workers, flags));
       } catch (e) {
         rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
       }
@@ -134,7 +154,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
     }
   }
   const total = (performance.now() - started) / 1000;
-  if (flags.junit) {
+  {
     const cases: CaseResult[] = rows.map((r) => ({
       suite: r.suite,
       name: r.name,
@@ -143,19 +163,19 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
       ...(r.skipped ? { message: 'deep scenario: run with --deep' } : {}),
       ...(!r.ok || r.error ? { message: `expected ${r.expected}, got ${r.got}`, detail: failureDetail(r) } : {}),
     }));
-    try {
-      mkdirSync(dirname(flags.junit), { recursive: true });
-      writeFileSync(flags.junit, junitXml(cases, total));
-    } catch (e) {
-      throw new MmraceError('E_IO', `cannot write ${flags.junit}: ${(e as Error).message}`);
-    }
+    writeCiOutputs(
+      rows.filter((r) => !r.skipped).map((r) => r.ci ?? { scenarioFile: r.file.split(sep).join('/'), name: r.name, error: { code: r.got.replace(/^error /, ''), message: r.message ?? '' } }),
+      flags,
+      total,
+      cases,
+    );
   }
   const ran = rows.filter((r) => !r.skipped);
   const bad = ran.filter((r) => !r.ok);
   const errors = ran.filter((r) => r.error);
   const code = errors.length > 0 ? EXIT.error : bad.length > 0 ? EXIT.violation : EXIT.ok;
   if (flags.json) {
-    out(JSON.stringify({ verdict: code === 0 ? 'pass' : 'fail', scenarios: rows, passed: ran.length - bad.length, failed: bad.length, skipped: rows.length - ran.length, seconds: total }));
+    out(JSON.stringify({ verdict: code === 0 ? 'pass' : 'fail', scenarios: rows.map(({ ci: _ci, ...row }) => row), passed: ran.length - bad.length, failed: bad.length, skipped: rows.length - ran.length, seconds: total }));
     return code;
   }
   out('');
@@ -167,6 +187,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
     else if (!r.error) out(`  rerun: npx mmrace check ${shq(r.file)}`);
   }
   if (flags.junit) out(`JUnit XML written to ${flags.junit}`);
+  if (flags.sarif) out(`SARIF written to ${flags.sarif}`);
   return code;
 }
 

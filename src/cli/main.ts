@@ -4,6 +4,8 @@ import { STRATEGIES } from '../strategy/index.js';
 import { VERSION } from '../version.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { runCi, type CiFlags } from './ci.js';
+import { runExplain, type ExplainFlags } from './explain.js';
+import { FORMATS } from '../report/render.js';
 import { runList } from './list.js';
 import { runMerge, type MergeFlags } from './merge.js';
 import { err, formatError, reportError, usage } from './output.js';
@@ -96,7 +98,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--shard <i/N>', 'explore part i of N of the state space (BFS); combine the --json results with mmrace merge', shardArg)
     .option('--shard-depth <d>', 'with --shard: partition the states of depth d (default: the first level with 16 states per shard)', positiveInt('--shard-depth'))
-    .option('--progress', 'report progress on stderr even without a terminal')
+    .option('--progress', 'report progress on stderr even without a terminal, one line every 2 s')
+    .option('-q, --quiet', 'no live progress line on a terminal')
+    .addOption(new Option('--format <format>', 'how to print the result: text; json (as --json); lkml, md, html (the counterexample as a report)').choices(FORMATS))
+    .option('--junit <file>', 'write JUnit XML with one testcase for this check')
+    .option('--sarif <file>', 'write SARIF 2.1.0 for code-scanning tools')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
       setExit(await runCheck(target, flags));
@@ -107,9 +113,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('re-execute a trace step by step; exit 1 when the violation reproduces')
     .argument('<trace>', 'a trace file written by check')
     .option('--model <file>', 'use this model file instead of the one the trace names')
+    .addOption(new Option('--format <format>', 'how to print the replay: text; json (as --json); lkml, md, html (a report)').choices(FORMATS))
     .option('--json', 'print one JSON object with the replay on stdout')
     .action(async (file: string, flags: ReplayFlags) => {
       setExit(await runReplay(file, flags));
+    });
+
+  program
+    .command('explain')
+    .description('tell a trace: the race diagram of kernel mail (lkml), a Markdown report (md), an HTML timeline (html), the steps (text) or the trace itself (json)')
+    .argument('<trace>', 'a trace file written by check')
+    .addOption(new Option('-f, --format <format>', 'text, lkml, md, html or json').choices(FORMATS).default('text'))
+    .option('-o, --out <file>', 'write the report to this file instead of stdout')
+    .option('--model <file>', 'use this model file instead of the one the trace names')
+    .action(async (file: string, flags: ExplainFlags) => {
+      setExit(await runExplain(file, flags));
     });
 
   program
@@ -136,6 +154,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--symmetry', 'symmetry reduction over the instances of symmetric actors (the default)')
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--junit <file>', 'write JUnit XML, one testcase per scenario')
+    .option('--sarif <file>', 'write SARIF 2.1.0 for code-scanning tools, one result per scenario that needs a look')
+    .option('-q, --quiet', 'no live progress line on a terminal')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {
       setExit(await runCi(dir, flags));

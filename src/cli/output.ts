@@ -35,7 +35,4 @@ export function usage(message: string, hint?: string): MmraceError {
   return new MmraceError('E_USAGE', message, hint);
 }
 
-/** Shell-quotes an argument for a command the user can paste. */
-export function shq(s: string): string {
-  return /^[A-Za-z0-9_./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shq } from '../report/shell.js';

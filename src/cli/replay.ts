@@ -6,10 +6,14 @@ import { EXIT } from '../report/verdict.js';
 import { replay, type ReplayResult } from '../trace/replay.js';
 import { readTrace, type Trace } from '../trace/trace.js';
 import { out } from './output.js';
+import { renderStory, type Format } from '../report/render.js';
+import { storyOf } from '../report/story.js';
 
 export interface ReplayFlags {
   json?: boolean;
   model?: string;
+  /** text (default), json (as --json), or a report: lkml, md, html. */
+  format?: Format;
 }
 
 /**
@@ -34,7 +38,10 @@ export function replayExitCode(r: ReplayResult): number {
 export async function runReplay(file: string, flags: ReplayFlags): Promise<number> {
   const { trace: t, m } = await loadTraceAndModel(file, flags);
   const r = replay(t, m);
-  if (flags.json) {
+  const format = flags.json ? 'json' : (flags.format ?? 'text');
+  if (format === 'lkml' || format === 'md' || format === 'html') {
+    out(renderStory(storyOf(t, r, file, m), format).replace(/\n$/, ''));
+  } else if (format === 'json') {
     out(JSON.stringify({ ...r, verdict: r.kind ? (r.kind === 'error' ? 'error' : 'violation') : 'no-violation', trace: file }));
   } else {
     for (const line of formatReplay(r, file)) out(line);

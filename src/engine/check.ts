@@ -14,6 +14,8 @@ import { Exploration, type FoundError, type FoundViolation, type Limits, type Pr
 export interface CheckOptions extends Limits {
   readonly strategy?: StrategyName;
   readonly onProgress?: (p: Progress) => void;
+  /** Seconds between progress reports (default 2; the live line on a terminal asks for 0.1). */
+  readonly progressEvery?: number | undefined;
   /** random, pct, bounded: the seed of their choices (default WALK_DEFAULTS.seed). */
   readonly seed?: number | undefined;
   /** random, pct: runs to make (default 1000); bounded: at most this many schedules (default: no bound). */
@@ -51,7 +53,7 @@ export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = 
   const strategy = opts.strategy ?? 'bfs';
   // The bug-hunting strategies: runs, never a proof of safety.
   if (isWalk(strategy)) return buildResult(m, modelPath, walkSearch(m, strategy, WALKS[strategy], opts));
-  const x = new Exploration(m, opts, opts.onProgress);
+  const x = new Exploration(m, opts, opts.onProgress, opts.progressEvery);
   EXHAUSTIVE[strategy](x);
   const seconds = x.seconds;
   return buildResult(m, modelPath, {

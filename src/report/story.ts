@@ -7,6 +7,7 @@
 import type { CompiledModel } from '../model/compile.js';
 import { replay, type ReplayResult, type SlotChange } from '../trace/replay.js';
 import type { Trace } from '../trace/trace.js';
+import { shq } from './shell.js';
 
 export interface StoryStep {
   /** 1-based step number. */
@@ -58,11 +59,6 @@ export interface Story {
   readonly replayCommand: string;
 }
 
-/** Quotes a command-line argument for a POSIX shell when it needs it. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * Replays `trace` on `m` (the model it names, compiled with its parameters) and tells
  * it. `traceFile` is the file as the reader should name it in the replay command.
@@ -110,6 +106,6 @@ export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: Co
       reproduced: r.reproduced,
     },
     sourceChanged: r.sourceChanged,
-    replayCommand: `mmrace replay ${shellQuote(traceFile)}`,
+    replayCommand: `npx mmrace replay ${shq(traceFile)}`,
   };
 }

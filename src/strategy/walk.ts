@@ -573,6 +573,8 @@ export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth'
   readonly runs?: number | undefined;
   readonly pctDepth?: number | undefined;
   readonly onProgress?: ((p: Progress) => void) | undefined;
+  /** Seconds between progress reports (default 2). */
+  readonly progressEvery?: number | undefined;
 }
 
 /**
@@ -586,7 +588,7 @@ export function walkSearch(m: CompiledModel, name: string, make: (o: WalkOptions
   const maxDepth = o.maxDepth ?? (exhaustive ? Infinity : WALK_DEFAULTS.walkDepth);
   const strategy = make({ seed, pctDepth: o.pctDepth ?? WALK_DEFAULTS.pctDepth, instances: m.instances.length, maxDepth });
   const runs = o.runs ?? (exhaustive ? Infinity : WALK_DEFAULTS.runs);
-  const r = runWalks(m, { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs }, strategy, o.onProgress);
+  const r = runWalks(m, { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs }, strategy, o.onProgress, o.progressEvery);
   return {
     strategy: name,
     states: r.states,

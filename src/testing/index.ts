@@ -6,14 +6,24 @@
  * import { checkModel, assertVerdict } from 'mmrace/testing';
  * const r = await checkModel('models/contpte/contpte.ts', { mm: 'init_mm', gate: 'none' });
  * assertVerdict(r, { verdict: 'violation', property: 'INV-KFAULT' });
+ *
+ * // or from a scenario file, with its parameters and limits (BFS in this thread):
+ * await expectViolation('scenarios/contpte/b-kernel.json', 'INV-KFAULT');
+ * await expectSafe('scenarios/contpte/s.json');
  * ```
  */
 import { fileURLToPath } from 'node:url';
+import { shq } from '../cli/output.js';
 import { check, type CheckOptions } from '../engine/check.js';
 import { CompiledModel } from '../model/compile.js';
 import type { Model, ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
+import { loadScenario, type Scenario } from '../model/scenario.js';
+import { lkml } from '../report/lkml.js';
+import { buildStory } from '../report/story.js';
+import { num } from '../report/text.js';
 import type { CheckResult } from '../report/verdict.js';
+import { isWalk } from '../strategy/index.js';
 
 export type Expectation = { verdict: 'safe' } | { verdict: 'violation'; property: string };
 
@@ -35,7 +45,86 @@ export function assertVerdict(r: CheckResult, want: Expectation): void {
   const ok = want.verdict === 'safe' ? r.verdict === 'safe' : r.verdict === 'violation' && r.property === want.property;
   if (ok) return;
   const wantText = want.verdict === 'safe' ? 'safe' : `violation of ${want.property}`;
-  const got = r.verdict === 'violation' ? `violation of ${r.property}` : r.verdict === 'error' ? `error ${r.code}: ${r.message}` : r.verdict;
-  const schedule = r.trace?.schedule.map((s, i) => `  ${i + 1}. ${s.actor}[${s.instance}] ${s.label}${s.choice ? ` choice ${s.choice.join(',')}` : ''}`) ?? [];
-  throw new Error([`model ${r.model} (${JSON.stringify(r.params)}): expected ${wantText}, got ${got} after ${r.states} states`, ...schedule].join('\n'));
+  throw new Error([`model ${r.model} (${JSON.stringify(r.params)}): expected ${wantText}, got ${gotText(r)} after ${r.states} states`, ...scheduleLines(r)].join('\n'));
+}
+
+/** What a result is, for a failure message. */
+function gotText(r: CheckResult): string {
+  if (r.verdict === 'violation') return `violation of ${r.property}`;
+  if (r.verdict === 'error') return `error ${r.code}: ${r.message}`;
+  if (r.verdict === 'incomplete') return `incomplete (stopped by ${r.limit ?? 'a limit'})`;
+  return r.verdict;
+}
+
+/** The counterexample's schedule, one step a line: the failure message's fallback when it cannot be replayed into a diagram. */
+function scheduleLines(r: CheckResult): string[] {
+  return r.trace?.schedule.map((s, i) => `  ${i + 1}. ${s.actor}[${s.instance}] ${s.label}${s.choice ? ` choice ${s.choice.join(',')}` : ''}`) ?? [];
+}
+
+/** A scenario checked by `checkScenario`, with what the failure message needs. */
+interface ScenarioRun {
+  /** The path as the caller gave it (the failure message's commands name it so). */
+  readonly file: string;
+  readonly scenario: Scenario;
+  readonly model: Model;
+  readonly result: CheckResult;
+}
+
+/**
+ * Checks a scenario file with its model, parameters and limits, breadth-first in this
+ * thread unless `opts` says otherwise (`opts` wins over the scenario); the seed and runs
+ * of the scenario apply when `opts` asks for a bug-hunting strategy.
+ */
+async function checkScenario(file: string, opts: CheckOptions): Promise<ScenarioRun> {
+  const sc = loadScenario(file);
+  const loaded = await loadModel(sc.modelPath);
+  const strategy = opts.strategy ?? 'bfs';
+  const { maxStates, maxDepth, timeLimit, runs } = sc.limits;
+  const walk = isWalk(strategy) ? { seed: sc.seed, runs, ...(strategy === 'pct' ? { pctDepth: sc.pctDepth } : {}) } : {};
+  const result = check(new CompiledModel(loaded.model, sc.params), loaded.path, { maxStates, maxDepth, timeLimit, ...walk, ...opts, strategy });
+  return { file, scenario: sc, model: loaded.model, result };
+}
+
+/**
+ * The failure of an expectation: expected against got, and for a counterexample its race
+ * diagram and the commands that write and replay its trace (`<scenario>.trace.json`).
+ */
+function mismatch(run: ScenarioRun, want: string): Error {
+  const { scenario: sc, result: r } = run;
+  const lines = [`${run.file}: expected ${want}, got ${gotText(r)} after ${num(r.states)} states`];
+  if (r.verdict === 'violation' && r.message !== undefined) lines.push(`  ${r.message}`);
+  if (r.trace !== undefined) {
+    const traceFile = `${sc.name}.trace.json`;
+    try {
+      const story = buildStory({ ...r.trace, scenario: sc.name }, new CompiledModel(run.model, sc.params), traceFile);
+      lines.push('', lkml(story).trimEnd(), '');
+      lines.push(`write the trace: npx mmrace check ${shq(run.file)} --trace ${shq(traceFile)}`, `replay it:       ${story.replayCommand}`);
+    } catch (e) {
+      // A model that replays differently still has its schedule told.
+      lines.push(`(no diagram: the replay failed: ${(e as Error).message})`, ...scheduleLines(r));
+    }
+  }
+  return new Error(lines.join('\n'));
+}
+
+/**
+ * Checks the scenario file `scenario` (BFS in this thread, with its parameters and limits)
+ * and resolves to the result when it is safe; rejects with an Error stating what was found
+ * otherwise, with the counterexample's race diagram.
+ */
+export async function expectSafe(scenario: string, opts: CheckOptions = {}): Promise<CheckResult> {
+  const run = await checkScenario(scenario, opts);
+  if (run.result.verdict !== 'safe') throw mismatch(run, 'safe');
+  return run.result;
+}
+
+/**
+ * Checks the scenario file `scenario` like `expectSafe` and resolves to the result when it
+ * violates `property` (an invariant, a fault property or `deadlock`); rejects otherwise.
+ */
+export async function expectViolation(scenario: string, property: string, opts: CheckOptions = {}): Promise<CheckResult> {
+  const run = await checkScenario(scenario, opts);
+  const r = run.result;
+  if (r.verdict !== 'violation' || r.property !== property) throw mismatch(run, `violation of ${property}`);
+  return r;
 }

@@ -19,9 +19,9 @@ export interface Run {
   json: Record<string, any>;
 }
 
-/** Runs `bin/mmrace.js args` in a child process, as CI does (CI=true, no terminal). */
-export function mmrace(args: string[], cwd = root): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+/** Runs `bin/mmrace.js args` in a child process, as CI does (CI=true, no terminal), with `env` added. */
+export function mmrace(args: string[], cwd = root, env: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
   const lines = r.stdout.trimEnd().split('\n');
   let json: Record<string, any> = {};
   try {

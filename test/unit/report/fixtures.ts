@@ -10,6 +10,7 @@ import { loadModel } from '../../../src/model/load.js';
 import { loadScenario } from '../../../src/model/scenario.js';
 import { buildStory, type Story } from '../../../src/report/story.js';
 import type { Trace } from '../../../src/trace/trace.js';
+import type { CheckResult } from '../../../src/report/verdict.js';
 
 /** One violating scenario per seed model (../shared/models.md), with the property it violates. */
 export const SEED_VIOLATIONS = [
@@ -45,4 +46,23 @@ export async function seedCases(): Promise<SeedCase[]> {
   const out: SeedCase[] = [];
   for (const s of SEED_VIOLATIONS) out.push(await seedCase(s.scenario));
   return out;
+}
+
+/** A result with the counts every verdict has, and `over` on top (for the CI formats' tests). */
+export function checkResult(over: Partial<CheckResult>): CheckResult {
+  return {
+    verdict: 'safe',
+    model: 'm',
+    params: {},
+    strategy: 'bfs',
+    reductions: [],
+    states: 10,
+    transitions: 20,
+    depth: 3,
+    seconds: 0.5,
+    statesPerSecond: 20,
+    collisionProbability: 0,
+    storeBytes: 0,
+    ...over,
+  };
 }

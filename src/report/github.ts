@@ -1,0 +1,36 @@
+/**
+ * GitHub Actions workflow commands: an annotation per scenario that needs attention, shown
+ * on the run's summary and on the scenario file in a pull request. The same cases are
+ * reported as in SARIF (findingOf): `::error` for an expectation not met or an error,
+ * `::notice` for a violation that was expected and found.
+ */
+import { findingOf, type SarifCase } from './sarif.js';
+
+/**
+ * Escapes a command's message as the runner reads it (actions/toolkit's escapeData): a raw
+ * line break would end the command and let the rest of a model's message start another.
+ */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/**
+ * Escapes a property value (escapeProperty): besides line breaks, `:` and `,` would end
+ * the value early, and let a file name or a title add properties or begin the message.
+ */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** One workflow command line per case that needs attention, in the order of `cases`. */
+export function githubAnnotations(cases: readonly SarifCase[]): string[] {
+  const lines: string[] = [];
+  for (const c of cases) {
+    const f = findingOf(c);
+    if (f === null) continue;
+    const command = f.level === 'error' ? 'error' : 'notice';
+    const props = `file=${escapeProperty(c.scenarioFile)},title=${escapeProperty(`mmrace ${f.title}`)}`;
+    lines.push(`::${command} ${props}::${escapeData(f.text)}`);
+  }
+  return lines;
+}

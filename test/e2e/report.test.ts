@@ -1,0 +1,143 @@
+/**
+ * The reports on the command line: `explain` in every format, `--format` on check and
+ * replay, and the CI outputs (JUnit, SARIF, GitHub Actions annotations) of check and ci.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, mmrace, tmp } from './run.js';
+
+let dir = '';
+let trace = '';
+
+beforeAll(() => {
+  dir = tmp();
+  trace = join(dir, 'b-kernel.trace.json');
+  const r = mmrace(['check', 'scenarios/contpte/b-kernel.json', '--workers', '0', '--trace', trace]);
+  expect(r.code).toBe(1);
+});
+
+describe('explain', () => {
+  it('lkml: the race diagram, two columns (U1 and the kernel CPU), within 80 columns, ending at the fault', () => {
+    const r = mmrace(['explain', trace, '--format', 'lkml']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    const t = JSON.parse(readFileSync(trace, 'utf8')) as { schedule: { actor: string }[] };
+    const actors = [...new Set(t.schedule.map((s) => s.actor))];
+    expect(actors).toHaveLength(2);
+    const header = lines.find((l) => actors.every((a) => l.includes(a)));
+    expect(header, 'a header naming both actors').toBeDefined();
+    expect(r.stdout).toMatch(/-> (fault|Oops)/);
+  });
+
+  it('md: verdict, diagram, one table row per step, and the exact replay command', () => {
+    const r = mmrace(['explain', trace, '--format', 'md']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('INV-KFAULT');
+    expect(r.stdout).toContain(`npx mmrace replay ${trace}`);
+    const steps = (JSON.parse(readFileSync(trace, 'utf8')) as { schedule: unknown[] }).schedule.length;
+    const rows = r.stdout.split('\n').filter((l) => /^\|\s*\d+\s*\|/.test(l));
+    expect(rows).toHaveLength(steps);
+  });
+
+  it('html --out: one self-contained file with an SVG timeline and nothing from the network', () => {
+    const file = join(dir, 'report.html');
+    const r = mmrace(['explain', trace, '--format', 'html', '--out', file]);
+    expect(r.code).toBe(0);
+    const page = readFileSync(file, 'utf8');
+    expect(page).toMatch(/<svg[\s>]/);
+    expect(page).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect(page).not.toMatch(/<link\b/i);
+  });
+
+  it('json: the trace itself, valid, with its model path relative to where it is written', () => {
+    const r = mmrace(['explain', trace, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout) as { format: string; model: { path: string } };
+    expect(t.format).toBe('mmrace-trace/1');
+    expect(existsSync(join(process.cwd(), t.model.path))).toBe(true);
+  });
+
+  it('text: the steps with what they changed', () => {
+    const r = mmrace(['explain', trace]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/REPRODUCED: violation of INV-KFAULT/);
+  });
+
+  it('a trace of an unknown format version, or with a field missing, is refused: exit 2, one line', () => {
+    const t = JSON.parse(readFileSync(trace, 'utf8')) as Record<string, unknown>;
+    const sub = join(dir, 'bad');
+    mkdirSync(sub, { recursive: true });
+    const v2 = join(sub, 'v2.trace.json');
+    writeFileSync(v2, JSON.stringify({ ...t, format: 'mmrace-trace/2' }));
+    expectOneLineError(mmrace(['explain', v2, '--format', 'lkml']), 'E_TRACE_FORMAT');
+    const { schedule: _s, ...noSchedule } = t;
+    const missing = join(sub, 'missing.trace.json');
+    writeFileSync(missing, JSON.stringify(noSchedule));
+    expectOneLineError(mmrace(['explain', missing, '--format', 'md']), 'E_TRACE_FORMAT', /schedule/);
+    expectOneLineError(mmrace(['explain', trace, '--format', 'pdf']), 'E_USAGE');
+  });
+});
+
+describe('--format on check and replay', () => {
+  it('check --format lkml prints the diagram of the counterexample; md says safe for a safe scenario', () => {
+    const bug = mmrace(['check', 'scenarios/contpte/b-kernel.json', '--workers', '0', '--format', 'lkml', '--trace', join(dir, 'f.trace.json')]);
+    expect(bug.code).toBe(1);
+    expect(bug.stdout).toMatch(/-> (fault|Oops)/);
+    for (const l of bug.stdout.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    const safe = mmrace(['check', 'scenarios/contpte/efi-mm.json', '--workers', '0', '--format', 'md']);
+    expect(safe.code).toBe(0);
+    expect(safe.stdout).toMatch(/SAFE/);
+  });
+
+  it('replay --format md: the report, and exit 1 as the violation reproduces', () => {
+    const r = mmrace(['replay', trace, '--format', 'md']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('INV-KFAULT');
+  });
+});
+
+describe('CI outputs', () => {
+  it('ci --junit and --sarif: one testcase per scenario, a SARIF result for the scenario that fails its expectation', () => {
+    const scen = join(dir, 'scen');
+    mkdirSync(scen, { recursive: true });
+    copyFileSync('scenarios/contpte/b-kernel.json', join(scen, 'b-kernel.json'));
+    copyFileSync('scenarios/contpte/efi-mm.json', join(scen, 'efi-mm.json'));
+    // The same scenario, wrongly expected safe: a surprise.
+    const wrong = JSON.parse(readFileSync('scenarios/contpte/b-kernel.json', 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(scen, 'wrong.json'), JSON.stringify({ ...wrong, name: 'wrong', expect: { verdict: 'safe' } }));
+    for (const f of ['b-kernel.json', 'efi-mm.json', 'wrong.json']) {
+      const s = JSON.parse(readFileSync(join(scen, f), 'utf8')) as { model: string };
+      writeFileSync(join(scen, f), JSON.stringify({ ...s, model: join(process.cwd(), 'scenarios/contpte', s.model) }));
+    }
+    const junit = join(dir, 'out/junit.xml');
+    const sarifFile = join(dir, 'out/mmrace.sarif');
+    const r = mmrace(['ci', scen, '--workers', '0', '--junit', junit, '--sarif', sarifFile], process.cwd(), { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(1);
+    const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')) as any;
+    const cases = [xml.testsuites.testsuite.testcase].flat();
+    expect(cases.map((c: any) => c['@_name']).sort()).toEqual(['b-kernel', 'efi-mm', 'wrong']);
+    expect(cases.filter((c: any) => c.failure !== undefined).map((c: any) => c['@_name'])).toEqual(['wrong']);
+    const log = JSON.parse(readFileSync(sarifFile, 'utf8')) as any;
+    expect(log.version).toBe('2.1.0');
+    const errors = log.runs[0].results.filter((x: any) => x.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(JSON.stringify(errors[0].locations)).toContain('wrong.json');
+    // GitHub Actions: an error annotation for the surprise.
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error ')).length).toBe(1);
+  });
+
+  it('check --junit --sarif on one scenario', () => {
+    const junit = join(dir, 'check/junit.xml');
+    const sarifFile = join(dir, 'check/out.sarif');
+    const r = mmrace(['check', 'scenarios/contpte/b-kernel.json', '--workers', '0', '--trace', join(dir, 'c.trace.json'), '--junit', junit, '--sarif', sarifFile]);
+    expect(r.code).toBe(1);
+    const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')) as any;
+    // The scenario expects this violation: its testcase passes.
+    expect(xml.testsuites['@_failures']).toBe('0');
+    const log = JSON.parse(readFileSync(sarifFile, 'utf8')) as any;
+    expect(log.runs[0].results.every((x: any) => x.level !== 'error')).toBe(true);
+  });
+});

@@ -43,6 +43,12 @@ export interface CheckFlags {
   symmetry?: boolean;
   /** --sleep-sets (with --por, in breadth-first search). */
   sleepSets?: boolean;
+  /** --checkpoint FILE, --checkpoint-every S, --resume FILE (interrupted runs). */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
+  /** --step-timeout S: the watchdog's limit on one step. */
+  stepTimeout?: number;
   /** --quiet: no live progress line. */
   quiet?: boolean;
   /** --format: text (default), json (as --json), or a report of the counterexample. */

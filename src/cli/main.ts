@@ -31,11 +31,14 @@ function seed(v: string): number {
   return Number(v);
 }
 
-function seconds(v: string): number {
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError('--time-limit takes a number of seconds > 0');
-  return n;
+function secondsOf(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} takes a number of seconds > 0`);
+    return n;
+  };
 }
+const seconds = secondsOf('--time-limit');
 
 function workers(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
@@ -98,6 +101,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--shard <i/N>', 'explore part i of N of the state space (BFS); combine the --json results with mmrace merge', shardArg)
     .option('--shard-depth <d>', 'with --shard: partition the states of depth d (default: the first level with 16 states per shard)', positiveInt('--shard-depth'))
+    .option('--checkpoint <file>', 'BFS: save the search to this file on SIGINT/SIGTERM and every --checkpoint-every seconds, to continue it with --resume')
+    .option('--checkpoint-every <s>', 'with --checkpoint: seconds between saves (default 300)', secondsOf('--checkpoint-every'))
+    .option('--resume <file>', 'continue the search saved in this checkpoint (the same model, parameters and options)')
+    .option('--step-timeout <s>', 'a step that runs longer than this is stopped and the verdict is error E_STEP_TIMEOUT (default 60)', secondsOf('--step-timeout'))
     .option('--progress', 'report progress on stderr even without a terminal, one line every 2 s')
     .option('-q, --quiet', 'no live progress line on a terminal')
     .addOption(new Option('--format <format>', 'how to print the result: text; json (as --json); lkml, md, html (the counterexample as a report)').choices(FORMATS))

@@ -10,11 +10,13 @@ export type ErrorCode =
   | 'E_PARAM' // unknown or invalid model parameter
   | 'E_MODEL_THREW' // a step, guard, init or invariant threw
   | 'E_MODEL_RANGE' // a step wrote a value outside the declared type
+  | 'E_STEP_TIMEOUT' // a step ran longer than the step timeout (--step-timeout)
   | 'E_TRACE_FORMAT' // malformed trace file
   | 'E_TRACE_DIVERGED' // replay behaved differently from the recorded run
   | 'E_IO' // a file could not be read or written
   | 'E_LIMIT' // a resource limit could not be honoured
   | 'E_WORKER' // a worker thread of the parallel explorer died
+  | 'E_CHECKPOINT' // a checkpoint that cannot be resumed here (another model, options, version; damaged)
   | 'E_MEMORY' // the memory limit (--memory) was reached
   | 'E_MERGE' // shard results that do not belong together
   | 'E_INTERNAL'; // a bug in mmrace itself

@@ -1,13 +1,16 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import { MmraceError } from '../errors.js';
 import { relative, sep } from 'node:path';
 import { check, type CheckOptions } from '../engine/check.js';
-import { createPool, defaultWorkers, parallelCheck, warmPool, type Pool } from '../parallel/explore.js';
+import { createPool, defaultWorkers, parallelCheck, warmPool, type ParallelOptions, type Pool, type Saved } from '../parallel/explore.js';
+import { readCheckpointHeader, tempFileOf } from '../parallel/checkpoint.js';
 import { CompiledModel } from '../model/compile.js';
 import { parseParamArgs, type ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
-import { loadScenario, type Scenario } from '../model/scenario.js';
+import { checkExpectedProperty, loadScenario, type Scenario } from '../model/scenario.js';
 import { collisionLine, formatParams, formatSteps, headline, num, porLine, secs, statsLine, walkLine } from '../report/text.js';
 import { exitCodeOf, type CheckResult } from '../report/verdict.js';
 import { isWalk, type StrategyName } from '../strategy/index.js';
@@ -17,6 +20,7 @@ import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 import { err, out, shq } from './output.js';
 import { writeCiOutputs } from './ci-output.js';
+import { reportStepTimeout } from '../engine/watchdog.js';
 import { createProgress } from './progress.js';
 import { reportOf } from './report-of.js';
 import type { Format } from '../report/render.js';
@@ -148,6 +152,90 @@ function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<Che
 
 type LiveProgress = ReturnType<typeof createProgress>;
 
+/**
+ * --checkpoint, --checkpoint-every and --resume save and continue a breadth-first search
+ * (which then runs on the parallel explorer, in this thread at --workers 0). Returns
+ * whether any is given; E_USAGE for another strategy, which cannot be resumed.
+ */
+function savingFlags(flags: CheckFlags, strategy: StrategyName): boolean {
+  if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
+    throw new MmraceError('E_USAGE', '--checkpoint-every needs --checkpoint FILE', 'give the file to save the search to');
+  }
+  const saving = flags.checkpoint !== undefined || flags.resume !== undefined;
+  if (saving && strategy !== 'bfs') {
+    throw new MmraceError(
+      'E_USAGE',
+      `${flags.checkpoint !== undefined ? '--checkpoint' : '--resume'} saves and continues a breadth-first search, not --strategy ${strategy}`,
+      isWalk(strategy)
+        ? `a ${strategy} run is repeated exactly by its --seed: split a long one into several --runs with other seeds instead`
+        : 'use --strategy bfs (the default), which gives the same verdict with a shortest counterexample',
+    );
+  }
+  return saving;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * SIGINT and SIGTERM while a breadth-first search runs on the parallel explorer (which
+ * yields to them between levels): the first aborts `ctl`, so the search stops at its next
+ * safe point and reports what it explored (with --checkpoint, it saves itself first); a
+ * second one ends mmrace at once, with exit 128 + the signal's number, removing a
+ * checkpoint half written. Returns what puts the default handlers back.
+ */
+function trapSignals(ctl: AbortController, checkpoint: string | undefined): () => void {
+  const handler = (sig: NodeJS.Signals): void => {
+    if (ctl.signal.aborted) {
+      if (checkpoint !== undefined) rmSync(tempFileOf(checkpoint), { force: true });
+      err(`mmrace: ${sig} again: stopped at once${checkpoint !== undefined ? `; ${checkpoint} holds the last checkpoint finished, if any` : ''}`);
+      process.exit(128 + (constants.signals[sig] ?? 2));
+    }
+    ctl.abort(sig);
+    err(`mmrace: ${sig}: stopping the search${checkpoint !== undefined ? ` and saving it to ${checkpoint}` : ''} (${sig} again stops at once)`);
+  };
+  for (const s of SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of SIGNALS) process.off(s, handler);
+  };
+}
+
+/** Whether a result is of a search stopped by a signal. */
+function isInterrupted(r: CheckResult): boolean {
+  return r.limit === 'interrupted';
+}
+
+/**
+ * The headline; for a search that a signal stopped without a violation, which signal and
+ * how deep it got (never a proof).
+ */
+function headlineOf(r: CheckResult, signal: string | null): string {
+  if (signal === null || r.verdict !== 'incomplete') return headline(r);
+  return `INCOMPLETE: interrupted by ${signal} at depth ${r.depth}; no violation in the ${num(r.states)} states explored, which is not a proof`;
+}
+
+/**
+ * The command that goes on with the search saved in `file`: the same target, parameters
+ * and options that change the result, and --checkpoint to save it again.
+ */
+function resumeCommand(target: string, flags: CheckFlags, file: string): string {
+  const args = ['npx', 'mmrace', 'check', target];
+  for (const p of flags.param ?? []) args.push('--param', p);
+  if (flags.por === false) args.push('--no-por');
+  if (flags.symmetry === false) args.push('--no-symmetry');
+  if (flags.sleepSets === true) args.push('--sleep-sets');
+  if (flags.allViolations === true) args.push('--all-violations');
+  if (flags.maxStates !== undefined) args.push('--max-states', String(flags.maxStates));
+  if (flags.maxDepth !== undefined) args.push('--max-depth', String(flags.maxDepth));
+  if (flags.shard !== undefined) args.push('--shard', `${flags.shard.index}/${flags.shard.count}`);
+  if (flags.shardDepth !== undefined) args.push('--shard-depth', String(flags.shardDepth));
+  args.push('--resume', file, '--checkpoint', file);
+  return args.map(shq).join(' ');
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined): Promise<number> {
   const format: Format = flags.json ? 'json' : (flags.format ?? 'text');
   const live = !flags.progress && format !== 'json' && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
@@ -162,6 +250,8 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   const loaded = await loadModel(t.modelPath);
   const m = new CompiledModel(loaded.model, t.params);
   const sc = t.scenario;
+  // A property the model cannot violate would never be met: say so before searching.
+  if (sc) checkExpectedProperty(sc, m);
   const strategy = flags.strategy ?? (sc?.strategy as StrategyName | undefined) ?? 'bfs';
   // The scenario's seed, runs and pct depth belong to its strategy: not to another one given by --strategy.
   const own = sc !== null && strategy === sc.strategy;
@@ -193,18 +283,53 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
     symmetry: flags.symmetry !== false,
     sleep: flags.sleepSets === true,
     ...progressOptions(flags, live),
+    stepTimeout: flags.stepTimeout,
+    // A step stuck in the main thread: the watchdog ends the process; first the trace that
+    // leads to the stuck step is written, and the error printed as any other.
+    onStepTimeout: (r) => {
+      live?.stop();
+      const file = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
+      if (r.trace) writeTrace(sc ? { ...r.trace, scenario: relative(process.cwd(), sc.file) } : r.trace, file);
+      reportStepTimeout(r, { json: format === 'json', ...(r.trace ? { traceFile: file } : {}) });
+    },
   };
   // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
   // count, the sequential engine's); DFS runs on the sequential engine.
   if (flags.shardDepth !== undefined && !flags.shard) throw new MmraceError('E_USAGE', '--shard-depth needs --shard i/N');
   if (flags.shard && opts.strategy !== 'bfs') throw new MmraceError('E_USAGE', '--shard splits a breadth-first search: use --strategy bfs');
+  const saving = savingFlags(flags, strategy);
   const shard = flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {};
-  const parallel = (workers > 0 || flags.shard !== undefined) && opts.strategy === 'bfs';
-  // --shard with --workers 0: the parallel explorer's levels, all in this thread.
+  const parallel = (workers > 0 || flags.shard !== undefined || saving) && opts.strategy === 'bfs';
+  // --shard, --checkpoint or --resume with --workers 0: the parallel explorer's levels, all in this thread.
   const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
-  const search = (o: CheckOptions) => (parallel ? parallelCheck(m, loaded.path, { ...o, ...threads, ...shard }) : Promise.resolve(check(m, loaded.path, o)));
-  let found = await search(opts);
+  const search = (o: CheckOptions, more: Partial<ParallelOptions> = {}) =>
+    parallel ? parallelCheck(m, loaded.path, { ...o, ...threads, ...shard, ...more }) : Promise.resolve(check(m, loaded.path, o));
+  const target = relative(process.cwd(), sc?.file ?? loaded.path);
+  // The search resumed: read (and checked) here too, to say where it goes on from.
+  const resumed = flags.resume !== undefined ? readCheckpointHeader(flags.resume).search : null;
+  // The last checkpoint written (the one where the search stopped short, if it did).
+  const saves: { last: Saved | null } = { last: null };
+  const onSaved = (s: Saved): void => {
+    saves.last = s;
+    if (flags.progress && s.reason === 'periodic') err(`  … checkpoint: ${s.file} (${num(s.states)} states, depth ${s.depth}, ${mebibytes(s.bytes)} in ${secs(s.seconds)} s)`);
+  };
+  const ctl = new AbortController();
+  const untrap = parallel ? trapSignals(ctl, flags.checkpoint) : () => {};
+  let found: CheckResult;
+  try {
+    found = await search(opts, {
+      signal: ctl.signal,
+      ...(flags.checkpoint !== undefined ? { checkpoint: { file: flags.checkpoint, every: flags.checkpointEvery, onSaved } } : {}),
+      ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+    });
+  } finally {
+    untrap();
+  }
   live?.stop();
+  // The signal that stopped the search (with --all-violations, it may have found violations first).
+  const interrupted = isInterrupted(found) ? String(ctl.signal.reason) : null;
+  const stopSave = saves.last !== null && saves.last.reason !== 'periodic' ? saves.last : null;
+  const resumeCmd = stopSave !== null ? resumeCommand(target, flags, stopSave.file) : null;
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (flags.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
     const plain = await search({ ...opts, por: false, onProgress: undefined });
@@ -215,7 +340,8 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   }
   // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
   // reduced state graph) is shrunk before it is written: fewest preemptions, then steps.
-  const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
+  // Only violations: an error trace may lead to a step that hangs or kills its worker.
+  const shrinking = found.verdict === 'violation' && found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
   const { result: r, reports: shrunk } = shrinking ? shrinkCheckResult(found, m) : { result: found, reports: [] };
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
@@ -256,17 +382,21 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
         ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
         ...(traceFile ? { traceFile, replay: replayCmd, steps: r.trace!.schedule.length } : {}),
         ...(shrunk[0] ? { shrunk: { before: shrunk[0].before, after: shrunk[0].after } } : {}),
+        ...(interrupted !== null ? { signal: interrupted } : {}),
+        ...(flags.resume !== undefined ? { resumedFrom: flags.resume } : {}),
+        ...(stopSave !== null ? { checkpoint: { file: stopSave.file, bytes: stopSave.bytes, seconds: stopSave.seconds, reason: stopSave.reason }, resume: resumeCmd } : {}),
         version: VERSION,
       }),
     );
     return exitCodeOf(r.verdict);
   }
   if (format !== 'text') {
-    out(reportOf(r, m, traceFile, format, [headline(r), statsLine(r)]));
+    out(reportOf(r, m, traceFile, format, [headlineOf(r, interrupted), statsLine(r)]));
     return exitCodeOf(r.verdict);
   }
   out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), loaded.path)}) · ${formatParams(m.params)}`);
   if (sc) out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`);
+  if (resumed !== null) out(`resumed from ${flags.resume!}: ${num(resumed.states)} states to depth ${resumed.level.depth}, ${secs(resumed.seconds)} s of search`);
   out('');
   if (r.shard) {
     out(
@@ -275,7 +405,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
         : `shard ${r.shard.index}/${r.shard.count}: the states up to depth ${r.shard.depth - 1}, then its part of depth ${r.shard.depth} and what it reaches`,
     );
   }
-  out(headline(r));
+  out(headlineOf(r, interrupted));
   if (r.hint) out(`  ${r.hint}`);
   if (r.trace && r.verdict === 'violation') {
     const rep = replay(r.trace, m);
@@ -314,6 +444,10 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   if (traceFile) {
     out(`trace written to ${traceFile}`);
     out(`replay: ${replayCmd}`);
+  }
+  if (stopSave !== null) {
+    out(`checkpoint written to ${stopSave.file} (${mebibytes(stopSave.bytes)} in ${secs(stopSave.seconds)} s)`);
+    out(`resume: ${resumeCmd!}`);
   }
   if (r.violations && r.violations.length > 1) {
     out('');

@@ -9,7 +9,7 @@ import { parallelCheck } from '../parallel/explore.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
-import { loadScenario, type Scenario } from '../model/scenario.js';
+import { checkExpectedProperty, loadScenario, type Scenario } from '../model/scenario.js';
 import type { CaseResult } from '../report/junit.js';
 import type { SarifCase } from '../report/sarif.js';
 import type { Progress } from '../engine/explore.js';
@@ -80,6 +80,8 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
     models.set(s.modelPath, loaded);
   }
   const m = new CompiledModel(loaded.model, s.params);
+  // A property the model cannot violate would never be met: say so before searching.
+  checkExpectedProperty(s, m);
   const opts = {
     strategy: s.strategy as StrategyName,
     maxStates: s.limits.maxStates,
@@ -103,7 +105,8 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
     live?.stop();
   }
   // As check does: a counterexample that need not be the shortest is shrunk before it is written.
-  const shrinking = found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
+  // Only violations: an error trace may lead to a step that hangs or kills its worker.
+  const shrinking = found.verdict === 'violation' && found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
   const r = shrinking ? shrinkCheckResult(found, m).result : found;
   let traceFile: string | undefined;
   if (r.trace) {

@@ -10,9 +10,9 @@ import { MmraceError } from '../errors.js';
 import { renderStory, type Format } from '../report/render.js';
 import { buildStory } from '../report/story.js';
 import { formatReplay } from '../report/text.js';
-import { replay } from '../trace/replay.js';
+import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
 import type { Trace } from '../trace/trace.js';
-import { loadTraceAndModel } from './replay.js';
+import { loadTraceAndModel, reportDrift } from './replay.js';
 import { out } from './output.js';
 
 export interface ExplainFlags {
@@ -49,7 +49,15 @@ export async function runExplain(file: string, flags: ExplainFlags): Promise<num
     return 0;
   }
   if (format === 'text') {
-    emit(formatReplay(replay(trace, m), file).join('\n'), flags.out);
+    let r: ReplayResult;
+    try {
+      r = replay(trace, m);
+    } catch (e) {
+      // An edited model: the steps that still replay, and where it parted from the trace.
+      if (e instanceof TraceDiverged && e.partial.sourceChanged && flags.out === undefined) return reportDrift(e, file, 'text');
+      throw e;
+    }
+    emit(formatReplay(r, file).join('\n'), flags.out);
     return 0;
   }
   emit(renderStory(buildStory(trace, m, file), format), flags.out);

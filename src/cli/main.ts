@@ -192,6 +192,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const json = argv.includes('--json');
+  if (argv.every((a) => a === '--')) {
+    reportError(usage('no command given', 'the commands are check, replay, explain, shrink, ci, merge, list: see mmrace --help'), json);
+    return 2;
+  }
   const program = buildProgram((c) => {
     code = c;
   });

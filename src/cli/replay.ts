@@ -1,11 +1,13 @@
 /** `mmrace replay <trace.json>`: re-executes a trace and says whether it reproduces. */
+import { relative } from 'node:path';
+import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { formatReplay } from '../report/text.js';
 import { EXIT } from '../report/verdict.js';
-import { replay, type ReplayResult } from '../trace/replay.js';
-import { readTrace, type Trace } from '../trace/trace.js';
-import { out } from './output.js';
+import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
+import { hashSource, readTrace, type Trace } from '../trace/trace.js';
+import { err, formatError, out, warn } from './output.js';
 import { renderStory, type Format } from '../report/render.js';
 import { storyOf } from '../report/story.js';
 
@@ -18,15 +20,41 @@ export interface ReplayFlags {
 
 /**
  * Reads and validates a trace file and loads and compiles the model it names (or
- * `--model`), with the trace's parameters: what `replay` and `shrink` start from. With
- * `--model`, the returned trace names that model file.
+ * `--model`), with the trace's parameters: what `replay`, `explain` and `shrink` start
+ * from. With `--model`, the returned trace names that model file. When the model file is
+ * not the one the trace was recorded with (its SHA-256 differs from `sourceHash`), says
+ * so on stderr: what follows is a best-effort replay on the model as it is now.
  */
 export async function loadTraceAndModel(file: string, flags: Pick<ReplayFlags, 'model'>): Promise<{ trace: Trace; m: CompiledModel }> {
   const trace = readTrace(file);
   const modelPath = flags.model ?? trace.model.path;
   const loaded = await loadModel(modelPath);
   const t = flags.model ? { ...trace, model: { ...trace.model, path: loaded.path } } : trace;
-  return { trace: t, m: new CompiledModel(loaded.model, trace.params) };
+  const changed = hashSource(loaded.path) !== trace.model.sourceHash;
+  if (changed) {
+    const rel = relative(process.cwd(), loaded.path);
+    const name = rel && !rel.startsWith('..') ? rel : loaded.path;
+    warn(
+      flags.model
+        ? `the trace was recorded with another model file than ${name} (its SHA-256 differs from the trace's sourceHash): replaying it there best-effort`
+        : `the model changed since the trace was recorded (${name} no longer has the trace's sourceHash): replaying best-effort`,
+    );
+  }
+  return { trace: t, m: compileFor(loaded.model, trace, file, changed) };
+}
+
+/** The model compiled with the trace's parameters; a parameter it refuses names the trace. */
+function compileFor(model: CompiledModel['model'], trace: Trace, file: string, changed: boolean): CompiledModel {
+  try {
+    return new CompiledModel(model, trace.params);
+  } catch (e) {
+    if (!isMmraceError(e) || e.code !== 'E_PARAM') throw e;
+    throw new MmraceError(
+      'E_PARAM',
+      `${file}: at params: ${e.message}`,
+      changed ? 'the model changed since the trace was recorded; check the model again to get a fresh trace' : e.hint,
+    );
+  }
 }
 
 /** The exit code of a replay: 1 when it ends in a violation, 2 for a model error, else 0. */
@@ -37,8 +65,14 @@ export function replayExitCode(r: ReplayResult): number {
 
 export async function runReplay(file: string, flags: ReplayFlags): Promise<number> {
   const { trace: t, m } = await loadTraceAndModel(file, flags);
-  const r = replay(t, m);
   const format = flags.json ? 'json' : (flags.format ?? 'text');
+  let r: ReplayResult;
+  try {
+    r = replay(t, m);
+  } catch (e) {
+    if (e instanceof TraceDiverged && e.partial.sourceChanged) return reportDrift(e, file, format);
+    throw e;
+  }
   if (format === 'lkml' || format === 'md' || format === 'html') {
     out(renderStory(storyOf(t, r, file, m), format).replace(/\n$/, ''));
   } else if (format === 'json') {
@@ -47,4 +81,19 @@ export async function runReplay(file: string, flags: ReplayFlags): Promise<numbe
     for (const line of formatReplay(r, file)) out(line);
   }
   return replayExitCode(r);
+}
+
+/**
+ * A replay on an edited model that parted from the trace: the steps that did replay and
+ * where it diverged, then the error (exit 2). The reports (lkml, md, html) tell a whole
+ * run, so they get the error alone.
+ */
+export function reportDrift(e: TraceDiverged, file: string, format: Format): number {
+  if (format === 'json') {
+    out(JSON.stringify({ ...e.partial, verdict: 'error', code: e.code, message: e.message, trace: file }));
+  } else if (format === 'text') {
+    for (const line of formatReplay(e.partial, file)) out(line);
+  }
+  err(formatError(e));
+  return EXIT.error;
 }

@@ -3,13 +3,14 @@
  * was found into a verdict, a result and (for a violation) a trace.
  */
 import { MmraceError } from '../errors.js';
-import type { CompiledModel } from '../model/compile.js';
+import { CompiledModel } from '../model/compile.js';
 import { collisionProbability } from '../state/fingerprint.js';
 import { EXHAUSTIVE, STRATEGIES, WALKS, isWalk, type StrategyName } from '../strategy/index.js';
 import { MAX_SEED, walkSearch } from '../strategy/walk.js';
 import { buildTrace } from '../trace/trace.js';
 import type { CheckResult, StopKind, Verdict } from '../report/verdict.js';
 import { Exploration, type FoundError, type FoundViolation, type Limits, type Progress } from './explore.js';
+import { DEFAULT_STEP_TIMEOUT, checkStepTimeout, reportStepTimeout, stepTimeoutError, watchThisThread, type Watch } from './watchdog.js';
 
 export interface CheckOptions extends Limits {
   readonly strategy?: StrategyName;
@@ -22,6 +23,20 @@ export interface CheckOptions extends Limits {
   readonly runs?: number | undefined;
   /** pct: the bug depth d (default 3). */
   readonly pctDepth?: number | undefined;
+  /**
+   * Seconds a step (or guard, or the invariants of a state) may run: a step that runs
+   * longer ends the search with verdict error, E_STEP_TIMEOUT, naming it, with a trace to
+   * the state it ran from (engine/watchdog.ts). Default DEFAULT_STEP_TIMEOUT (60);
+   * Infinity: no watchdog.
+   */
+  readonly stepTimeout?: number | undefined;
+  /**
+   * Reports a step timeout of a search in this thread: called with the error result in
+   * the middle of the stuck step (which cannot be stopped), after which the process ends
+   * with exit code 2. Default: `reportStepTimeout(r)`, one line on stderr. (Steps on the
+   * parallel explorer's worker threads are stopped: that search returns the error result.)
+   */
+  readonly onStepTimeout?: ((r: CheckResult) => void) | undefined;
 }
 
 export function checkLimits(opts: CheckOptions): void {
@@ -37,6 +52,7 @@ export function checkLimits(opts: CheckOptions): void {
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_SEED)) throw bad('seed', seed, `a whole number from 0 to ${MAX_SEED}`);
   if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1)) throw bad('runs', runs, 'a positive integer');
   if (pctDepth !== undefined && !(Number.isSafeInteger(pctDepth) && pctDepth >= 1)) throw bad('pctDepth', pctDepth, 'a positive integer');
+  checkStepTimeout(opts.stepTimeout);
   const name = strategy ?? 'bfs';
   const walk = isWalk(name);
   if (!walk && (seed !== undefined || runs !== undefined)) {
@@ -51,25 +67,64 @@ export function checkLimits(opts: CheckOptions): void {
 export function check(m: CompiledModel, modelPath: string, opts: CheckOptions = {}): CheckResult {
   checkLimits(opts);
   const strategy = opts.strategy ?? 'bfs';
+  // The search runs in this thread, watched by the step watchdog; the result (whose trace
+  // re-executes steps, unwatched) is built once the watch is over.
+  let watch: Watch<SearchOutcome> | undefined;
+  const thread = watchThisThread(opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT, (word) => reportStuck(m, modelPath, opts, word, watch?.found ?? null));
+  watch = thread ? { heart: thread.heart, found: null } : undefined;
+  let outcome: SearchOutcome;
+  try {
+    outcome = search(m, strategy, opts, watch);
+  } finally {
+    thread?.stop();
+  }
+  return buildResult(m, modelPath, outcome);
+}
+
+/** Runs the search of `strategy` in this thread; `watch`: the step watchdog's heart and report. */
+function search(m: CompiledModel, strategy: StrategyName, opts: CheckOptions, watch: Watch<SearchOutcome> | undefined): SearchOutcome {
   // The bug-hunting strategies: runs, never a proof of safety.
-  if (isWalk(strategy)) return buildResult(m, modelPath, walkSearch(m, strategy, WALKS[strategy], opts));
+  if (isWalk(strategy)) return walkSearch(m, strategy, WALKS[strategy], opts, watch);
   const x = new Exploration(m, opts, opts.onProgress, opts.progressEvery);
+  if (watch) {
+    x.ex.heart = watch.heart;
+    // The stuck step is one of the state being expanded (or of an initial state's invariants).
+    watch.found = (error) => ({ ...exhaustiveOutcome(x, strategy), error: { ...error, path: x.currentId >= 0 ? x.pathTo(x.currentId) : null } });
+  }
   EXHAUSTIVE[strategy](x);
-  const seconds = x.seconds;
-  return buildResult(m, modelPath, {
+  return exhaustiveOutcome(x, strategy);
+}
+
+/** What an exhaustive search has found so far. */
+function exhaustiveOutcome(x: Exploration, strategy: string): SearchOutcome {
+  return {
     strategy,
     reductions: [...(x.por ? ['por'] : []), ...(x.useSleep ? ['sleep-sets'] : []), ...(x.sym ? ['symmetry'] : [])],
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
-    seconds,
+    seconds: x.seconds,
     storeBytes: x.storeBytes,
     found: x.all ? x.allFound : x.violation ? [x.violation] : [],
     allViolations: x.all,
     error: x.error,
     limitHit: x.limitHit,
     limitMessage: x.limitMessage,
-  });
+  };
+}
+
+/**
+ * Reports the stuck step that beat word `word` names (engine/watchdog.ts): called in this
+ * thread, in the middle of that step, by the watchdog, which then ends the process.
+ */
+function reportStuck(m: CompiledModel, modelPath: string, opts: CheckOptions, word: number, found: Watch<SearchOutcome>['found']): void {
+  const e = stepTimeoutError(m, word, opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT);
+  const error = { code: e.code, message: e.message, hint: e.hint };
+  // (The search sets `found` before it runs any model code.)
+  const outcome = found!(error);
+  // A fresh copy of the model for the trace: the stuck step left this one's store mid-step.
+  const r = buildResult(new CompiledModel(m.model, m.params), modelPath, outcome);
+  (opts.onStepTimeout ?? reportStepTimeout)(r);
 }
 
 /** What a search ended with, for `buildResult`. */

@@ -278,6 +278,7 @@ export class Exploration implements SuccessorSink {
     const id = this.states++;
     this.links.push(parent, move);
     if (depth > this.depth) this.depth = depth;
+    this.ex.beatInvariants();
     const inv = this.m.violatedInvariant(s);
     if (inv !== null) {
       const where = depth === 0 ? ' in an initial state' : '';

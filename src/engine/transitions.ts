@@ -11,6 +11,7 @@ import { MmraceError } from '../errors.js';
 import type { CompiledModel, Ctx, Instance } from '../model/compile.js';
 import { wrapThrown } from '../model/compile.js';
 import { MODE_READONLY, MODE_RECORD, NOT_LOCAL, readRaw } from '../model/layout.js';
+import { BEAT, HEART_WORDS, beatWord, invariantsWord, stepCodes } from './watchdog.js';
 
 export interface SuccessorSink {
   /**
@@ -38,11 +39,22 @@ export class Expander {
   readonly m: CompiledModel;
   readonly work: Int32Array;
   private readonly instances: readonly Instance[];
+  /**
+   * The heartbeat (engine/watchdog.ts): word BEAT names each guard and step as it starts,
+   * for a watchdog to see a step that never returns; STATE is the caller's. An array of
+   * its own until a watchdog hands one it watches.
+   */
+  heart: Int32Array = new Int32Array(HEART_WORDS);
+  /** The counter of the beat words. */
+  private beats = 0;
+  /** Per instance: the code of its step at pc 0 (watchdog.ts stepCodes). */
+  private readonly codes: Int32Array;
 
   constructor(m: CompiledModel) {
     this.m = m;
     this.work = new Int32Array(m.size);
     this.instances = m.instances;
+    this.codes = stepCodes(m);
     // An instance whose locals lie in one word, within MEMO_BITS bits: its memo key is
     // those bits, read at once (other slots between them only make the key finer).
     for (const inst of m.instances) {
@@ -60,6 +72,16 @@ export class Expander {
     }
   }
 
+  /** Marks the heartbeat: the invariants run (between steps, on a new state). */
+  beatInvariants(): void {
+    this.heart[BEAT] = invariantsWord((this.beats = (this.beats + 1) & 0xff));
+  }
+
+  /** Marks the heartbeat: the step of code `code` starts (a plain store: its whole cost). */
+  private beat(code: number): void {
+    this.heart[BEAT] = beatWord(code, (this.beats = (this.beats + 1) & 0xff));
+  }
+
   /** True when instance k's next step is enabled in `src`. */
   enabled(src: Int32Array, k: number): boolean {
     const inst = this.instances[k]!;
@@ -74,9 +96,11 @@ export class Expander {
     const ch = this.m.choices;
     $.bind(src);
     const saved = $.m;
+    const pc = inst.pcIn(src);
     $.m = saved | MODE_READONLY;
-    $.readOnlyWhat = inst.guardNames[inst.pcIn(src)]!;
+    $.readOnlyWhat = inst.guardNames[pc]!;
     ch.inGuard = true;
+    this.beat(this.codes[k]! + 2 * pc + 1);
     let ok: boolean;
     try {
       ok = g(inst.ctx);
@@ -472,6 +496,7 @@ export class Expander {
     ctx.next = -1;
     ctx.faultMsg = null;
     this.m.choices.ci = 0;
+    this.beat(this.codes[inst.k]! + 2 * pc);
     try {
       body(ctx);
     } catch (e) {

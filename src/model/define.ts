@@ -213,7 +213,8 @@ export function resolveParams(
   const s = specs ?? {};
   const out: Record<string, ParamValue> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in s)) {
+    // Own names only: `toString` or `constructor` are not parameters.
+    if (!Object.hasOwn(s, name)) {
       const known = Object.keys(s);
       throw new MmraceError(
         'E_PARAM',
@@ -223,7 +224,7 @@ export function resolveParams(
     }
   }
   for (const [name, spec] of Object.entries(s)) {
-    out[name] = name in given ? coerceParam(name, spec, given[name]!) : spec.default;
+    out[name] = Object.hasOwn(given, name) ? coerceParam(name, spec, given[name]!) : spec.default;
   }
   return out;
 }
@@ -252,7 +253,8 @@ function coerceParam(name: string, spec: ParamSpec, v: ParamValue): ParamValue {
 
 /** Parses `k=v` strings from the command line. Values stay strings; resolveParams coerces. */
 export function parseParamArgs(args: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `-p __proto__=1` is a parameter name like any other (and refused as unknown).
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const a of args) {
     const eq = a.indexOf('=');
     if (eq <= 0) throw new MmraceError('E_USAGE', `--param ${a}: expected name=value`);

@@ -2,10 +2,12 @@
  * Scenario files: a model, its parameters, a strategy, limits and the expected
  * verdict. JSON, validated on load; paths are relative to the scenario file.
  */
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
+import type { CompiledModel } from './compile.js';
 import { STRATEGIES, isWalk } from '../strategy/index.js';
 import { MAX_SEED } from '../strategy/walk.js';
 
@@ -13,8 +15,15 @@ const paramValue = z.union([z.number(), z.boolean(), z.string()]);
 
 export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  /** Defaults to the file name without .json. */
-  name: z.string().min(1).optional(),
+  /**
+   * Defaults to the file name without .json. It names the default trace file
+   * (`.mmrace/traces/NAME-….trace.json`), so it may not leave that folder or hide there.
+   */
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[^./\\\u0000-\u001f\u007f][^/\\\u0000-\u001f\u007f]*$/, 'a name may not start with a dot nor hold /, \\ or control characters (it names the trace file)')
+    .optional(),
   description: z.string().optional(),
   /** Path of the model file, relative to the scenario file. */
   model: z.string().min(1),
@@ -59,10 +68,16 @@ export function parseScenario(json: unknown, file: string): Scenario {
   const r = scenarioSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : 'the top level';
+    const where = issue.path.length ? issue.path.map(String).join('.') : 'the top level';
     throw new MmraceError('E_SCENARIO', `${file}: at ${where}: ${issue.message}`, 'see docs/scenarios.md for the fields of a scenario');
   }
   const s = r.data;
+  // zod builds `params` afresh and drops a `__proto__` key on the way: refuse it rather
+  // than check the model with a parameter silently left out.
+  const rawParams = (json as { params?: unknown }).params;
+  if (typeof rawParams === 'object' && rawParams !== null && Object.hasOwn(rawParams, '__proto__')) {
+    throw new MmraceError('E_SCENARIO', `${file}: at params.__proto__: not a parameter name`, 'see docs/scenarios.md for the fields of a scenario');
+  }
   const walk = isWalk(s.strategy);
   const wrong = (where: string, message: string) => new MmraceError('E_SCENARIO', `${file}: at ${where}: ${message}`, 'see docs/strategies.md');
   if (!walk && s.seed !== undefined) throw wrong('seed', `applies to the strategies random, pct and bounded, not ${s.strategy}`);
@@ -84,9 +99,185 @@ export function loadScenario(file: string): Scenario {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // An editor may have saved it with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new MmraceError('E_SCENARIO', `${file} is not valid JSON: ${(e as Error).message}`);
   }
   return parseScenario(json, file);
+}
+
+// ---- the expected property -----------------------------------------------------------
+
+/** The folder of mmrace's own sources: a model's imports of the engine are not the model's. */
+const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Properties a scenario may expect besides the model's invariants and fault properties. */
+const BUILT_IN = ['deadlock', 'fault'] as const;
+
+/** What a model can report violated, as far as its compiled form and its source tell. */
+export interface ModelProperties {
+  /** The invariants of the compiled model, in declaration order. */
+  readonly invariants: readonly string[];
+  /**
+   * The fault properties found in the source: string literals given to `c.fault()` or
+   * set as a `property` (how the models pass a fault policy). Best effort: a property
+   * is only known at run time, when a step raises the fault.
+   */
+  readonly faults: readonly string[];
+  /** The model file and the files it imports by relative path (not mmrace's own). */
+  readonly sources: readonly string[];
+  /** Their text, to look for a fault property written as a string literal. */
+  readonly text: string;
+}
+
+/**
+ * The model file and, transitively, the files it imports by relative path (`../lib/…`),
+ * leaving out mmrace's own sources and packages: where a fault property is written.
+ */
+export function modelSources(modelPath: string): string[] {
+  const seen = new Set<string>();
+  const todo = [resolve(modelPath)];
+  while (todo.length > 0 && seen.size < 256) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"\n]+)\1/g)) {
+      const target = resolveImport(dirname(f), m[2]!);
+      if (target !== null && !seen.has(target) && !isInside(target, ENGINE_DIR)) todo.push(target);
+    }
+  }
+  return [...seen].filter((f) => existsSync(f));
+}
+
+/** The file a relative import names, as tsx finds it (`./x.js` may be `./x.ts`), or null. */
+function resolveImport(dir: string, spec: string): string | null {
+  const base = resolve(dir, spec);
+  const candidates = [base, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), `${base}.ts`, `${base}.js`, resolve(base, 'index.ts')];
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) return c;
+    } catch {
+      /* next candidate */
+    }
+  }
+  return null;
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel);
+}
+
+/** The properties of a compiled model and of the source files of `modelPath`. */
+export function modelProperties(m: CompiledModel, modelPath: string): ModelProperties {
+  const sources = modelSources(modelPath);
+  const text = sources.map((f) => readFileSync(f, 'utf8')).join('\n');
+  return { invariants: m.invariants.map((i) => i.name), faults: faultLiterals(text), sources, text };
+}
+
+/** A string literal in source text: '…', "…" or `…` without ${}. */
+const LITERAL = /'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\$]|\\.|\$(?!\{))*)`/g;
+
+function literalsIn(text: string): string[] {
+  return [...text.matchAll(LITERAL)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+/**
+ * The fault properties a source names, for the error message: the literals of a
+ * `property: …` or `property = …` (a fault policy, a ternary of two) and the last
+ * argument of a `.fault(…)` call when it is a literal. Calls nested in them are dropped
+ * first, so that `f(ref, 'x') ? 'A' : 'B'` gives A and B only.
+ */
+export function faultLiterals(text: string): string[] {
+  const found = new Set<string>();
+  for (const line of text.split('\n')) {
+    let flat = line;
+    for (let prev = ''; prev !== flat; ) [prev, flat] = [flat, flat.replace(/\b\w+\s*\([^()]*\)/g, '()')];
+    for (const m of flat.matchAll(/\bproperty\s*[:=]\s*([^,;}]*)/g)) for (const lit of literalsIn(m[1]!)) found.add(lit);
+  }
+  for (const m of text.matchAll(/\.fault\(/g)) {
+    const args = topLevelArgs(text, m.index + m[0].length);
+    const last = args.length > 1 ? args[args.length - 1]!.trim() : '';
+    const lit = /^(['"`])([^'"`$\\\n]*)\1$/.exec(last);
+    if (lit) found.add(lit[2]!);
+  }
+  return [...found].filter((p) => /^[A-Za-z][\w.:-]*$/.test(p));
+}
+
+/** The arguments of a call whose text starts at `from` (after its parenthesis). */
+function topLevelArgs(text: string, from: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = from;
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ',' && depth === 0) {
+      args.push(text.slice(start, i));
+      start = i + 1;
+    } else if (c === ')') {
+      args.push(text.slice(start, i));
+      return args;
+    }
+  }
+  return [];
+}
+
+/**
+ * The scenario's `expect.property` must be something the model can report: one of its
+ * invariants, `deadlock`, `fault` (the default property of `c.fault`), or a fault
+ * property its source writes as a string. Otherwise the expectation could never be met
+ * and a typo would pass for a surprise: error E_SCENARIO, listing what the model has.
+ * Call it once the scenario's model is compiled (`check`, `ci`).
+ */
+export function checkExpectedProperty(s: Scenario, m: CompiledModel, props: ModelProperties = modelProperties(m, s.modelPath)): void {
+  if (s.expect.verdict !== 'violation') return;
+  const want = s.expect.property;
+  if (props.invariants.includes(want) || (BUILT_IN as readonly string[]).includes(want)) return;
+  if (['"', "'", '`'].some((q) => props.text.includes(q + want + q))) return;
+  const faults = props.faults.filter((f) => !props.invariants.includes(f));
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
+  const near = closest(want, [...props.invariants, ...faults, ...BUILT_IN]);
+  throw new MmraceError(
+    'E_SCENARIO',
+    `${relative(process.cwd(), s.file) || s.file}: at expect.property: model ${m.id} has no invariant or fault property '${want}': ` +
+      `its invariants are ${list(props.invariants)}; the fault properties in its source are ${list(faults)}; and deadlock`,
+    near ? `did you mean '${near}'?` : 'see docs/scenarios.md: the property is an invariant, a property given to c.fault(), or deadlock',
+  );
+}
+
+/** The name in `names` closest to `want` by edit distance, if it is close (a typo). */
+function closest(want: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Math.max(1, Math.floor(want.length / 4)) + 1;
+  for (const n of names) {
+    const d = editDistance(want.toLowerCase(), n.toLowerCase());
+    if (d < bestD) [best, bestD] = [n, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }

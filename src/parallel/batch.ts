@@ -17,7 +17,8 @@
  * - drain: only look for a deadlock (or a guard that throws), after a violation earlier
  *   in the level: the sequential engine then checks the rest of the level for deadlocks,
  *   whose counterexample is one step shorter. A batch drains when the control word says
- *   an older batch has an event, or after its own fault or error.
+ *   an older batch has an event, or after its own violation, fault or error (as that
+ *   engine, it stops expanding the state at its first violation).
  *
  * The control word STOP holds the smallest batch id known to hold an event (a violation,
  * a fault, an error or a deadlock). A batch that claims a state violating an invariant
@@ -26,6 +27,7 @@
  */
 import { MmraceError, isMmraceError } from '../errors.js';
 import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import { BEAT, STARTED, STATE } from '../engine/watchdog.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import type { SharedFingerprintSet } from '../state/shared-fpset.js';
@@ -71,6 +73,28 @@ export interface BatchInput {
   readonly symmetry: boolean;
   /** Sleep sets (Expander.expandSleep): each state of `states` and each candidate carries its sleep set. */
   readonly sleep: boolean;
+  /**
+   * A state of the batch on which a step hung when the level ran before (its worker was
+   * stopped by the step watchdog), or null: see `StuckAt`.
+   */
+  readonly stuck?: StuckAt | null | undefined;
+}
+
+/**
+ * A state whose expansion hung in an earlier run of the level: the batch records the
+ * step timeout there instead of running the stuck step again, at the place the sequential
+ * engine would meet it. A guard that hung hangs in every mode; a step body or an
+ * invariant only when the state is expanded in full (a drained state only runs guards).
+ */
+export interface StuckAt {
+  /** State index in the batch. */
+  readonly i: number;
+  /** The guard (await) hung, not the body of the step or an invariant. */
+  readonly guard: boolean;
+  /** The E_STEP_TIMEOUT error naming the step. */
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string | undefined;
 }
 
 /** Ints per state of a level and per candidate: the state, its sleep set with sleep sets, its entry in the set. */
@@ -270,7 +294,9 @@ class BatchSink implements SuccessorSink {
         this.faultSeen.add(prop);
         this.faults.push({ i: this.i, tx, k, ordinal, message: ctx.faultMsg, property: prop });
       }
-      return true;
+      // The sequential engine stops at its first violation: so does the batch (it then
+      // only drains), and a later step of the state, which that engine never runs, is not run.
+      return this.all;
     }
     if (this.sym) {
       try {
@@ -307,6 +333,7 @@ class BatchSink implements SuccessorSink {
     if (!this.all && this.marks.length > 0) return true;
     let inv: string | null;
     try {
+      this.ex.beatInvariants();
       inv = this.m.violatedInvariant(work);
     } catch (e) {
       if (!this.markError) {
@@ -315,12 +342,16 @@ class BatchSink implements SuccessorSink {
         this.marks.push({ c, property: null, error: { code: err.code, message: err.message, hint: err.hint } });
         lowerStop(this.control, this.batch);
       }
-      return true;
+      return this.all;
     }
     if (inv !== null && (this.all ? !this.markSeen.has(inv) : true)) {
       this.markSeen.add(inv);
       this.marks.push({ c, property: inv, error: null });
-      if (!this.all) lowerStop(this.control, this.batch);
+      if (!this.all) {
+        // As after a fault: the batch stops here and drains (expandBatch).
+        lowerStop(this.control, this.batch);
+        return false;
+      }
     }
     return true;
   }
@@ -371,6 +402,10 @@ export function expandBatch(
     return true;
   };
 
+  // The heartbeat (engine/watchdog.ts): this batch has started; STATE follows the state expanded.
+  const heart = ex.heart;
+  heart[BEAT] = STARTED;
+  const stuck = input.stuck ?? null;
   // The entries of the batch's states, claimed by the level before, end while this level
   // claims in the other round. All at once, before any claim: the stores miss the cache,
   // and a claim's atomic operations would wait for each of them.
@@ -380,8 +415,27 @@ export function expandBatch(
       aborted = true;
       break;
     }
+    heart[STATE] = offset + i;
     const base = (offset + i) * stride;
     for (let j = 0; j < size; j++) src[j] = states[base + j]!;
+    if (stuck !== null && stuck.i === i) {
+      // Where a step hung before: the step timeout is this state's event, as a step that
+      // threw would be (a state that is only drained hangs again only in a guard).
+      const draining = mode === 'depth' || drainSelf || Atomics.load(control, STOP) < batch;
+      if (!draining || stuck.guard) {
+        const e: ErrorAt = { code: stuck.code, message: stuck.message, hint: stuck.hint, i, tx: mode === 'depth' ? 0 : sink.tx, k: -1, ordinal: -1 };
+        if (draining && mode !== 'depth') {
+          drainError ??= e;
+          break;
+        }
+        error = e;
+        lowerStop(control, batch);
+        if (mode === 'depth') break;
+        // Its step is enabled (it ran), so the state is no deadlock: nothing to drain.
+        drainSelf = true;
+        continue;
+      }
+    }
     if (mode === 'depth') {
       let any = false;
       try {
@@ -409,6 +463,7 @@ export function expandBatch(
     sink.i = i;
     const before = sink.tx;
     const faults = sink.faults.length;
+    const marks = sink.marks.length;
     let enabled: number;
     try {
       if (input.sleep) enabled = ex.expandSleep(src, states[base + size]!, sink, input.por);
@@ -428,7 +483,10 @@ export function expandBatch(
         break;
       }
     }
-    if (!all && sink.faults.length > faults) {
+    if (!all && (sink.faults.length > faults || sink.marks.length > marks)) {
+      // Its first violation: from here on the batch only drains, as the sequential engine
+      // then only looks for a deadlock (a violation it took from a younger batch is that
+      // one's no more; one an older batch takes from it, the older batch reports first).
       lowerStop(control, batch);
       drainSelf = true;
     }

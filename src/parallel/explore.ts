@@ -27,20 +27,41 @@
  * What is serial, per level: the walk over the batch results (a copy of the kept states
  * into the next level's buffer and the parent links: a few bytes per state), deciding
  * whether the set must grow and growing it, and the barrier itself.
+ *
+ * Between two levels the search is whole (every state of the next level stored, none
+ * expanded): that is where it stops for a signal and where a checkpoint saves it
+ * (checkpoint.ts). A signal also cuts short a level running on the pool; with a
+ * checkpoint to write, that level is undone as after an overflow, and the resumed search
+ * runs it again.
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
-import { buildResult, checkLimits, type CheckOptions } from '../engine/check.js';
+import { buildResult, checkLimits, type CheckOptions, type SearchOutcome } from '../engine/check.js';
 import { Expander } from '../engine/transitions.js';
+import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, reportStepTimeout, stepTimeoutError, stuckStep, watchSlots, watchThisThread } from '../engine/watchdog.js';
 import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
-import type { CompiledModel } from '../model/compile.js';
-import type { CheckResult } from '../report/verdict.js';
+import { CompiledModel } from '../model/compile.js';
+import type { CheckResult, StopKind } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
-import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, recordSize, resultBuffers, type BatchMode, type BatchResult } from './batch.js';
-import type { ExpandResult, ModelRef, MoveResult, Task, TaskResult } from './protocol.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type StuckAt } from './batch.js';
+import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type ExpandResult, type ModelRef, type MoveResult, type Task, type TaskResult } from './protocol.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  DEFAULT_EVERY,
+  checkpointKey,
+  linkColumns,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointKey,
+  type SaveReason,
+  type Written,
+} from './checkpoint.js';
+import { VERSION } from '../version.js';
 
 /** Largest batch (states) of a level run on the pool. */
 export const BATCH = 8192;
@@ -102,7 +123,36 @@ export interface ParallelOptions extends CheckOptions {
   readonly tableCapacity?: number;
   /** Sets smaller than this grow in the main thread (for tests: 0 makes every growth run on the workers). */
   readonly moveInThreadBelow?: number;
+  /**
+   * Stops the search at its next safe point (the CLI aborts it on SIGINT and SIGTERM): the
+   * level under way is cut short (with `checkpoint`, undone, to be run again on resume),
+   * and the verdict is incomplete, limit `interrupted`, unless a violation was found first.
+   */
+  readonly signal?: AbortSignal;
+  /** Save the search to a file now and then, and where it stops before its end (checkpoint.ts). */
+  readonly checkpoint?: CheckpointOptions;
+  /** Go on with the search saved in this checkpoint file (refused, E_CHECKPOINT, if it is of another search). */
+  readonly resume?: string;
 }
+
+export interface CheckpointOptions {
+  /** The checkpoint file (written to a temporary file beside it, then renamed over it). */
+  readonly file: string;
+  /** Seconds between two saves, each at a level boundary (default DEFAULT_EVERY). */
+  readonly every?: number | undefined;
+  /** Told of every save, with why it was made. */
+  readonly onSaved?: ((s: Saved) => void) | undefined;
+}
+
+/** A checkpoint written: where, how large, how long it took, and the search it holds. */
+export interface Saved extends Written {
+  readonly reason: SaveReason;
+  readonly states: number;
+  readonly depth: number;
+}
+
+/** Why the search stopped short: a limit, or an interrupt (SIGINT, SIGTERM). */
+export type SearchStop = LimitKind | 'interrupted';
 
 export { defaultMemory };
 
@@ -120,7 +170,7 @@ export function createPool(workers: number): Pool {
   if (!Number.isSafeInteger(workers) || workers < 1 || workers > 1024) {
     throw new MmraceError('E_USAGE', `workers = ${String(workers)}: must be an integer from 1 to 1024`);
   }
-  return new Piscina<Task, TaskResult>({
+  const pool = new Piscina<Task, TaskResult>({
     filename: new URL('./worker-entry.mjs', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
@@ -129,6 +179,26 @@ export function createPool(workers: number): Pool {
     concurrentTasksPerWorker: TASKS_PER_WORKER,
     idleTimeout: 60_000,
   });
+  // A worker that fails between tasks (memory exhausted) is replaced, and no task is lost;
+  // piscina tells it as an 'error' event, which unheard would end this process with a
+  // stack trace.
+  pool.on('error', () => {});
+  // Why a worker that is about to end does (worker.ts: an error thrown outside a step).
+  pool.on('message', (m: unknown) => {
+    if (isWorkerFailure(m)) lastFailure.set(pool, m[WORKER_FAILURE].message);
+  });
+  return pool;
+}
+
+/** Per pool: the last reason a worker gave before it ended (worker.ts). */
+const lastFailure = new WeakMap<Pool, string>();
+
+/**
+ * Why a task was lost: the reason its worker gave before it ended with EXIT_OUTSIDE (its
+ * task, or another one it held, is lost), else piscina's message.
+ */
+function lostWhy(pool: Pool, e: WorkerLost): string {
+  return e.why.endsWith(`code: ${EXIT_OUTSIDE}`) ? (lastFailure.get(pool) ?? e.why) : e.why;
 }
 
 /**
@@ -142,17 +212,26 @@ export function warmPool(pool: Pool, modelPath: string): Promise<void> {
   return Promise.all(loads).then(() => {});
 }
 
-/** Runs a task; a worker that died (not a model error, which comes back as data) is E_WORKER. */
+/**
+ * A task that did not come back (not a model error, which comes back as data): its worker
+ * died (the model exited the thread, exhausted its memory, threw outside a step), or the
+ * step watchdog terminated it.
+ */
+export class WorkerLost extends MmraceError {
+  constructor(readonly why: string) {
+    super('E_WORKER', `a worker thread of the parallel explorer failed: ${why}`, WORKER_HINT);
+  }
+}
+
+const WORKER_HINT = 'a model must not exit its thread, exhaust memory or throw outside its steps; run with --workers 0 to see the failure in the sequential engine';
+
+/** Runs a task; a task that does not come back is WorkerLost (E_WORKER). */
 async function run<R extends TaskResult>(pool: Pool, task: Task, transferList?: ArrayBuffer[]): Promise<R> {
   try {
+    // (No AbortSignal to stop a task: piscina then gives its worker no next task to hold.)
     return (await pool.run(task, transferList ? { transferList } : {})) as R;
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new MmraceError(
-      'E_WORKER',
-      `a worker thread of the parallel explorer failed: ${why}`,
-      'a model must not exit the process or exhaust memory; run with --workers 0 to see the failure in the sequential engine',
-    );
+    throw new WorkerLost(e instanceof Error ? e.message.split('\n')[0]! : String(e));
   }
 }
 
@@ -245,6 +324,78 @@ interface Found {
   readonly seq: number;
 }
 
+/** Times a batch whose worker died is run again before the search ends with E_WORKER. */
+const RETRIES = 1;
+/** Runs of a level that lost batches before the search ends (rerunLost). */
+const MAX_RERUNS = 4;
+
+/** The walk of a level threw: 'lost' when a batch did not come back (WorkerLost). */
+function lostBatch(e: unknown): 'lost' {
+  if (e instanceof WorkerLost) return 'lost';
+  throw e;
+}
+
+/**
+ * What a pooled level lost, over its runs: the batches whose worker died (each is run
+ * again RETRIES times; one more failure ends the search, E_WORKER), and the states on which
+ * a step hung (the next run records the step timeout there: batch.ts StuckAt).
+ */
+class LevelLosses {
+  /** Per batch: how often its worker died while it ran. */
+  private readonly failures = new Map<number, number>();
+  /** Per batch: the first state known on which a step hung. */
+  readonly stuck = new Map<number, StuckAt>();
+  /** Runs of the level that lost batches. */
+  runs = 0;
+  /** The worker threads the watchdog terminated in the run under way. */
+  private stopped = new Set<number>();
+  /** The batches lost in the run under way: whether they had started, on which thread, why. */
+  private now: { b: number; started: boolean; thread: number; why: string }[] = [];
+
+  constructor(readonly level: Level) {}
+
+  /** A step hung at state `i` of batch `b`, whose worker `thread` is then terminated. */
+  stuckAt(b: number, i: number, e: Omit<StuckAt, 'i'>, thread: number): void {
+    const old = this.stuck.get(b);
+    if (old === undefined || i < old.i) this.stuck.set(b, { i, ...e });
+    this.stopped.add(thread);
+  }
+
+  /** Batch `b` did not come back, for `why`; `started`: its heart says it had begun, on `thread`. */
+  lost(b: number, why: string, started: boolean, thread: number): void {
+    this.now.push({ b, started, thread, why });
+  }
+
+  /** The first batch with a hung step, or -1. */
+  firstStuck(): number {
+    let first = -1;
+    for (const b of this.stuck.keys()) if (first < 0 || b < first) first = b;
+    return first;
+  }
+
+  /**
+   * Ends a run that lost batches: a failure for each batch whose worker died while it ran,
+   * but for the workers the watchdog stopped. A batch that had not started died with the
+   * worker of another (each worker holds a next task), so it counts only when no batch had
+   * started and the watchdog stopped none (a worker that dies as it loads the model).
+   * Returns a batch that failed once too often, with why, or null.
+   */
+  endRun(): { b: number; why: string } | null {
+    this.runs++;
+    const died = this.now.filter((x) => !(x.started && this.stopped.has(x.thread)));
+    const running = died.filter((x) => x.started);
+    const blamed = running.length > 0 ? running : this.stopped.size > 0 ? [] : died;
+    this.now = [];
+    this.stopped = new Set();
+    for (const x of blamed) {
+      const n = (this.failures.get(x.b) ?? 0) + 1;
+      this.failures.set(x.b, n);
+      if (n > RETRIES) return x;
+    }
+    return null;
+  }
+}
+
 class Search {
   readonly size: number;
   readonly nInst: number;
@@ -280,15 +431,36 @@ class Search {
   spare: Int32Array | null = null;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
   stash: ArrayBuffer[][] = [];
+  /** What the pooled level under way lost: dead workers, hung steps (runOnPool). */
+  losses: LevelLosses | null = null;
+  /** When the search started (for a step timeout's report). */
+  readonly born = performance.now();
   nextBatch = 1;
   /** First violation (or, with allViolations, the first of each property). */
   readonly found = new Map<string, Found>();
   error: FoundError | null = null;
-  limitHit: LimitKind | null = null;
+  limitHit: SearchStop | null = null;
   limitMessage: string | null = null;
   readonly shard: Shard | null;
   /** Depth of the states partitioned among shards (null: not reached yet). */
   shardDepth: number | null;
+  /** Aborted to stop the search (ParallelOptions.signal). */
+  readonly signal: AbortSignal | null;
+  /** Some batch of the level being walked returned early: the ABORT word or the deadline. */
+  private levelAborted = false;
+  /**
+   * The level the search stopped before, when it can go on from there (an interrupt, the
+   * time limit, the memory limit): none of its states counts as expanded. With `dropRound`
+   * 0 or 1, the set still holds the claims of an expansion of it that was undone, in that
+   * round's lanes; a checkpoint records that, and loading it drops them.
+   */
+  redo: Level | null = null;
+  dropRound = -1;
+  /** When the checkpoint file was last written (or the search started). */
+  private lastSave = performance.now();
+  /** The level before which the checkpoint file was last written, and that write. */
+  private lastWrite: { readonly level: Level; readonly written: Written } | null = null;
+  private keyOf: CheckpointKey | null = null;
 
   constructor(
     readonly m: CompiledModel,
@@ -315,6 +487,26 @@ class Search {
     // At most a quarter of the memory limit to start with.
     const fit = Math.max(1024, Math.floor(this.memory / 4 / SharedFingerprintSet.bytesFor(1)));
     this.table = this.allocate(Math.min(first, fit)) ?? this.tooBig(Math.min(first, fit));
+    this.signal = opts.signal ?? null;
+    // Batches running on the workers see the word and return early.
+    this.signal?.addEventListener('abort', this.abortLevel);
+  }
+
+  private readonly abortLevel = (): void => {
+    Atomics.store(this.control, ABORT, 1);
+  };
+
+  /** What a checkpoint of this search must match (hashes the model's source once). */
+  get key(): CheckpointKey {
+    return (this.keyOf ??= checkpointKey(this.m, this.modelRef.path, {
+      por: this.por,
+      symmetry: this.sym,
+      sleep: this.sleep,
+      allViolations: this.all,
+      maxStates: this.opts.maxStates,
+      maxDepth: this.opts.maxDepth,
+      shard: this.shard ?? undefined,
+    }));
   }
 
   get stopped(): boolean {
@@ -348,6 +540,103 @@ class Search {
 
   private record(v: FoundViolation): void {
     if (!this.found.has(v.property)) this.found.set(v.property, { violation: v, seq: this.found.size });
+  }
+
+  /** Stops the search before `level`, where it can go on (`redo`); `kind`, unless a limit was already recorded. */
+  stopBefore(level: Level, kind: SearchStop | null, dropRound = -1): null {
+    if (kind !== null) this.limitHit = kind;
+    this.redo = level;
+    this.dropRound = dropRound;
+    return null;
+  }
+
+  /** Whether the search stops at the boundary before `level`: an interrupt, or the time limit. */
+  stopsAt(level: Level): boolean {
+    if (!this.signal?.aborted && Date.now() < this.deadline) return false;
+    this.stopBefore(level, this.signal?.aborted ? 'interrupted' : 'time-limit');
+    return true;
+  }
+
+  /** Whether a periodic checkpoint is due (one is written every `checkpoint.every` seconds). */
+  saveDue(): boolean {
+    const ck = this.opts.checkpoint;
+    return ck !== undefined && performance.now() - this.lastSave >= (ck.every ?? DEFAULT_EVERY) * 1000;
+  }
+
+  /**
+   * Writes the checkpoint file, if there is one: the search stopped before `level` (a
+   * level boundary, or the level of `redo`), after `seconds` of search. A search that
+   * stops at the boundary the file already holds (saved on schedule just before, the
+   * level since undone if it was started) is not written again: under a SIGTERM, time is
+   * short.
+   */
+  async save(level: Level, reason: SaveReason, seconds: number): Promise<void> {
+    const ck = this.opts.checkpoint;
+    if (ck === undefined) return;
+    const written = this.lastWrite?.level === level ? this.lastWrite.written : await this.write(ck.file, level, reason, seconds);
+    this.lastWrite = { level, written };
+    this.lastSave = performance.now();
+    ck.onSaved?.({ ...written, reason, states: this.states, depth: this.depth });
+  }
+
+  /** Writes the search stopped before `level` to `file` (checkpoint.ts has the layout). */
+  private write(file: string, level: Level, reason: SaveReason, seconds: number): Promise<Written> {
+    const { parent, move } = linkColumns(this.links);
+    return writeCheckpoint(
+      file,
+      {
+        format: CHECKPOINT_FORMAT,
+        version: CHECKPOINT_VERSION,
+        mmrace: VERSION,
+        savedAt: new Date().toISOString(),
+        reason,
+        modelPath: this.modelRef.path,
+        key: this.key,
+        search: {
+          states: this.states,
+          transitions: this.transitions,
+          depth: this.depth,
+          seconds,
+          level: { firstId: level.firstId, n: level.n, depth: level.depth },
+          recordSize: this.size,
+          nextBatch: this.nextBatch,
+          retire: this.retire,
+          dropRound: level === this.redo ? this.dropRound : -1,
+          shardDepth: this.shardDepth,
+          found: [...this.found.values()].map(({ violation: v, seq }) => ({ violation: { ...v, path: { init: v.path.init, moves: v.path.moves.map(([k, o]) => [k, o]) } }, seq })),
+        },
+        run: { workers: this.workers, memory: this.memory, timeLimit: this.opts.timeLimit ?? null },
+      },
+      [
+        { name: 'table', parts: [new Uint8Array(this.table.buffer)] },
+        { name: 'parents', parts: parent.views() },
+        { name: 'moves', parts: move.views() },
+        { name: 'level', parts: [level.states.subarray(0, level.n * this.size)] },
+      ],
+    );
+  }
+
+  /**
+   * Takes up the search saved in `ck` (read and checked by readCheckpoint); returns the
+   * level to expand next. A set that holds the claims of an undone expansion is rebuilt
+   * without them, as after an overflow; its entries are then all retired.
+   */
+  restore(ck: Checkpoint): Level {
+    const s = ck.header.search;
+    let table = SharedFingerprintSet.fromBuffer(ck.sections.table);
+    if (s.dropRound >= 0) table = SharedFingerprintSet.grownFrom(table, table.capacity, s.dropRound);
+    this.table = table;
+    this.retire = s.retire && s.dropRound < 0;
+    const { parent, move } = linkColumns(this.links);
+    parent.adopt(new Int32Array(ck.sections.parents));
+    move.adopt(new Int32Array(ck.sections.moves));
+    this.states = s.states;
+    this.transitions = s.transitions;
+    this.depth = s.depth;
+    this.nextBatch = s.nextBatch;
+    this.shardDepth = s.shardDepth;
+    for (const f of s.found) this.found.set(f.violation.property, f);
+    return { firstId: s.level.firstId, n: s.level.n, depth: s.level.depth, buf: ck.sections.level, states: new Int32Array(ck.sections.level) };
   }
 
   private memoryLimit(what: string): void {
@@ -489,28 +778,110 @@ class Search {
     this.stash = [];
     if (!pooled) {
       addSpares(stash.flat());
-      return cuts.map(([offset, count], b) =>
-        Promise.resolve(
-          expandBatch(this.m, this.ex, this.table, this.control, {
-            batch: firstBatch + b,
-            index: b,
-            round: (level.depth + 1) & 1,
-            retire: this.retire,
-            states: level.states,
-            offset,
-            count,
-            mode,
-            allViolations: this.all,
-            deadline: this.deadline,
-            por: this.por,
-            symmetry: this.sym,
-            sleep: this.sleep,
-          }),
-        ),
-      );
+      return this.runInThread(level, mode, cuts, firstBatch);
     }
+    return this.runOnPool(level, mode, cuts, firstBatch, stash);
+  }
+
+  /** The input of batch `b` of a level, but for its states. */
+  private batchInput(level: Level, mode: BatchMode, cut: [number, number], firstBatch: number, b: number) {
+    return {
+      batch: firstBatch + b,
+      index: b,
+      round: (level.depth + 1) & 1,
+      retire: this.retire,
+      offset: cut[0],
+      count: cut[1],
+      mode,
+      allViolations: this.all,
+      deadline: this.deadline,
+      por: this.por,
+      symmetry: this.sym,
+      sleep: this.sleep,
+    } as const;
+  }
+
+  /**
+   * Runs a level's batches in this thread, one after the other, under the step watchdog
+   * (engine/watchdog.ts): a step that hangs ends the process with E_STEP_TIMEOUT and the
+   * trace to its state, with the counts of the completed levels.
+   */
+  private runInThread(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number): Promise<BatchResult>[] {
+    const own = this.ex.heart;
+    const thread = watchThisThread(this.stepTimeout, (word) => this.reportStuckInThread(level, word));
+    if (thread) this.ex.heart = thread.heart;
+    try {
+      return cuts.map((cut, b) =>
+        Promise.resolve(expandBatch(this.m, this.ex, this.table, this.control, { ...this.batchInput(level, mode, cut, firstBatch, b), states: level.states })),
+      );
+    } finally {
+      thread?.stop();
+      this.ex.heart = own;
+    }
+  }
+
+  /** Seconds a step may run (ParallelOptions.stepTimeout). */
+  private get stepTimeout(): number {
+    return this.opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
+  }
+
+  /**
+   * Reports a step of an in-thread level that hangs (called by the watchdog in the middle
+   * of it; the process then ends): the error, with the path to the state whose expansion
+   * hangs (the heart's STATE) and the counts of the completed levels.
+   */
+  private reportStuckInThread(level: Level, word: number): void {
+    const e = stepTimeoutError(this.m, word, this.stepTimeout);
+    const state = Atomics.load(this.ex.heart, STATE);
+    const error = { code: e.code, message: e.message, hint: e.hint, path: this.links.pathTo(level.firstId + state) };
+    // A fresh copy of the model for the trace: the stuck step left this one's store mid-step.
+    const r = buildResult(new CompiledModel(this.m.model, this.m.params), this.modelRef.path, { ...this.outcomeSoFar(), error });
+    (this.opts.onStepTimeout ?? reportStepTimeout)(r);
+  }
+
+  /** What the search has found so far, as parallelCheck reports it (for a step timeout in this thread). */
+  private outcomeSoFar(): SearchOutcome {
+    return {
+      strategy: 'bfs',
+      states: this.states,
+      transitions: this.transitions,
+      depth: this.depth,
+      seconds: (performance.now() - this.born) / 1000,
+      storeBytes: this.table.bytes + this.links.bytes,
+      found: [...this.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
+      allViolations: this.all,
+      error: this.error,
+      limitHit: this.limitHit as StopKind | null,
+      limitMessage: this.limitMessage,
+      reductions: [...(this.por ? ['por'] : []), ...(this.sleep ? ['sleep-sets'] : []), ...(this.sym ? ['symmetry'] : [])],
+      extra: { workers: this.workers, fingerprintBytes: this.table.bytes },
+    };
+  }
+
+  /**
+   * Runs a level's batches on the pool. Each batch has a heart (engine/watchdog.ts) that
+   * its worker beats and this thread watches: a batch whose step hangs is stopped (its
+   * worker terminated) and the state recorded (`LevelLosses`); a batch whose worker dies
+   * is recorded too; the walk then sees a lost batch, and the level runs again (`rerunLost`).
+   */
+  private runOnPool(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, stash: ArrayBuffer[][]): Promise<BatchResult>[] {
     const pool = this.pool!;
-    const all = cuts.map(([offset, count], b) => {
+    if (this.losses?.level !== level) this.losses = new LevelLosses(level);
+    const losses = this.losses;
+    // The batches after the first whose step hung only drain: that batch has an event.
+    const firstStuck = losses.firstStuck();
+    if (firstStuck >= 0) lowerStop(this.control, firstBatch + firstStuck);
+    const hearts = new Int32Array(new SharedArrayBuffer(Math.max(1, cuts.length) * HEART_STRIDE * 4));
+    const word = (b: number, w: number): number => Atomics.load(hearts, b * HEART_STRIDE + w);
+    const watch = watchSlots(hearts, cuts.length, this.stepTimeout, (b) => {
+      const thread = word(b, WORKER);
+      losses.stuckAt(b, word(b, STATE) - cuts[b]![0], this.stuckError(word(b, BEAT)), thread);
+      // The level runs again (rerunLost): the younger batches only drain now, and the stuck
+      // one's worker is terminated (piscina starts another).
+      lowerStop(this.control, firstBatch + b);
+      void pool.threads.find((t) => t.threadId === thread)?.terminate();
+    });
+    const all = cuts.map((cut, b) => {
       const spare = stash[b] ?? [];
       const task = {
         kind: 'expand',
@@ -518,25 +889,66 @@ class Search {
         table: this.table.buffer,
         control: this.control.buffer as SharedArrayBuffer,
         level: level.buf,
-        batch: firstBatch + b,
-        index: b,
-        round: (level.depth + 1) & 1,
-        retire: this.retire,
-        offset,
-        count,
-        mode,
-        allViolations: this.all,
-        deadline: this.deadline,
-        por: this.por,
-        symmetry: this.sym,
-        sleep: this.sleep,
+        ...this.batchInput(level, mode, cut, firstBatch, b),
         spare,
+        heart: hearts.buffer as SharedArrayBuffer,
+        slot: b,
+        stuck: losses.stuck.get(b) ?? null,
       } as const;
-      return run<ExpandResult>(pool, task, spare);
+      return run<ExpandResult>(pool, task, spare).catch((e: unknown) => {
+        if (e instanceof WorkerLost) {
+          losses.lost(b, lostWhy(pool, e), word(b, BEAT) !== 0, word(b, WORKER));
+          // The level runs again: the younger batches need only drain.
+          lowerStop(this.control, firstBatch + b);
+        }
+        throw e;
+      });
     });
+    void Promise.allSettled(all).then(() => watch.stop());
     // The walk awaits them in order; a failure of a later one is seen when it gets there.
     for (const p of all) p.catch(() => {});
     return all;
+  }
+
+  /** The step timeout of the step that beat word `word` names, for a batch to record (StuckAt). */
+  private stuckError(word: number): Omit<StuckAt, 'i'> {
+    const e = stepTimeoutError(this.m, word, this.stepTimeout);
+    return { guard: stuckStep(this.m, word).guard, code: e.code, message: e.message, hint: e.hint };
+  }
+
+  /**
+   * After a pooled level lost batches (`LevelLosses`), with its walk undone: runs it again
+   * on a set rebuilt without the level's claims (a lost batch's claims are unknown, and
+   * its takeovers unrecorded), or ends the search: false, with E_WORKER when a batch
+   * failed twice, E_STEP_TIMEOUT when hung steps were still found after MAX_RERUNS runs,
+   * or at the memory limit.
+   */
+  private async rerunLost(level: Level, cuts: [number, number][], levelBytes: number): Promise<boolean> {
+    const losses = this.losses!;
+    const failed = losses.endRun();
+    if (failed !== null) {
+      const [offset, count] = cuts[failed.b]!;
+      this.error = {
+        code: 'E_WORKER',
+        message: `a worker thread of the parallel explorer failed: ${failed.why}; the batch of ${count} states at depth ${level.depth} (from state ${level.firstId + offset}) failed again when run a second time`,
+        hint: WORKER_HINT,
+        path: null,
+      };
+      return false;
+    }
+    if (losses.runs > MAX_RERUNS) {
+      const b = losses.firstStuck();
+      const st = b >= 0 ? losses.stuck.get(b)! : null;
+      this.error = st
+        ? { code: st.code, message: st.message, hint: st.hint, path: this.links.pathTo(level.firstId + cuts[b]![0] + st.i) }
+        : { code: 'E_WORKER', message: `a worker thread of the parallel explorer failed: the level at depth ${level.depth} lost batches in ${losses.runs} runs`, hint: WORKER_HINT, path: null };
+      return false;
+    }
+    if (!(await this.resize(this.table.capacity, (level.depth + 1) & 1, levelBytes))) {
+      this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
+      return false;
+    }
+    return true;
   }
 
   /** Runs one level; returns the next one, or null when the search stops. */
@@ -545,7 +957,7 @@ class Search {
     const levelBytes = level.n * this.size * 4 * 3;
     if (this.table.bytes + this.otherBytes(levelBytes) > this.memory) {
       this.memoryLimit(`at depth ${level.depth}, after ${this.states} states`);
-      return null;
+      return this.stopBefore(level, null);
     }
     // Room for a next level twice as large as this one, at load 3/4 at most.
     const want = SharedFingerprintSet.capacityFor(this.states + 2 * level.n + 1024);
@@ -564,29 +976,56 @@ class Search {
     const cuts = this.plan(level, pooled);
     const firstBatch = this.nextBatch;
     this.nextBatch += cuts.length;
+    const round = (level.depth + 1) & 1;
     for (;;) {
       const pending = this.runLevel(level, mode, cuts, firstBatch, pooled);
+      // A signal that came while the level was being started: runLevel cleared the word.
+      if (this.signal?.aborted) this.abortLevel();
       // The walk starts as soon as the first batch is done, while later ones still run.
       const before = { states: this.states, transitions: this.transitions, depth: this.depth, found: new Map(this.found) };
-      const next = await this.walk(level, mode, cuts, pending);
-      if (next !== 'full') {
+      this.levelAborted = false;
+      // 'lost': a batch did not come back (its worker died, or a step hung: runOnPool).
+      const next = await this.walk(level, mode, cuts, pending).catch(lostBatch);
+      // A level cut short is undone when a checkpoint is to be written: a checkpoint holds
+      // a level boundary, and the resumed search runs the whole level again.
+      const cut = this.levelAborted && this.opts.checkpoint !== undefined;
+      if (next !== 'full' && next !== 'lost' && !cut) {
         // Every batch of this level is done: its buffer holds the level after next.
         this.spare = new Int32Array(level.buf);
         this.retire = true;
+        // A step timeout reports the counts of the completed levels, as in this thread.
+        if (this.error?.code === 'E_STEP_TIMEOUT') this.keepError(before);
         return next;
       }
-      // The set overflowed: undo the walk, keep only the claims of older levels, grow, run
-      // the level again.
+      // Undo the walk; the claims of the level stay in the set, in the lanes of its round.
       await Promise.allSettled(pending);
-      this.links.truncate(before.states);
-      Object.assign(this, { states: before.states, transitions: before.transitions, depth: before.depth, error: null, limitHit: null });
-      this.found.clear();
-      for (const [k, v] of before.found) this.found.set(k, v);
-      if (!(await this.resize(this.table.capacity * 2, (level.depth + 1) & 1, levelBytes))) {
+      this.undo(before);
+      if (cut || this.signal?.aborted) return this.stopBefore(level, this.signal?.aborted ? 'interrupted' : 'time-limit', round);
+      if (next === 'lost') {
+        if (await this.rerunLost(level, cuts, levelBytes)) continue;
+        return this.error !== null ? null : this.stopBefore(level, null, round);
+      }
+      // The set overflowed: keep only the claims of older levels, grow, run the level again.
+      if (!(await this.resize(this.table.capacity * 2, round, levelBytes))) {
         this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
-        return null;
+        return this.stopBefore(level, null, round);
       }
     }
+  }
+
+  /** `undo`, keeping the error found (the counts of the completed levels). */
+  private keepError(before: { states: number; transitions: number; depth: number; found: Map<string, Found> }): void {
+    const error = this.error;
+    this.undo(before);
+    this.error = error;
+  }
+
+  /** Puts the counts, links and violations back as they were before a level's walk. */
+  private undo(before: { states: number; transitions: number; depth: number; found: Map<string, Found> }): void {
+    this.links.truncate(before.states);
+    Object.assign(this, { states: before.states, transitions: before.transitions, depth: before.depth, error: null, limitHit: null });
+    this.found.clear();
+    for (const [k, v] of before.found) this.found.set(k, v);
   }
 
   /**
@@ -601,6 +1040,7 @@ class Search {
     const lost: (Set<number> | undefined)[] = new Array(pending.length);
     const arrive = async (b: number): Promise<BatchResult | 'full'> => {
       const r = await pending[b]!;
+      if (r.aborted) this.levelAborted = true;
       if (r.full) return 'full';
       results[b] = r;
       const firstBatch = r.batch - b;
@@ -705,7 +1145,7 @@ class Search {
         this.transitions += r.transitions;
         out?.append(r.cand, kept.length === r.candCount ? null : kept, kept.length);
         if (r.aborted) {
-          this.limitHit = 'time-limit';
+          this.limitHit = this.signal?.aborted ? 'interrupted' : 'time-limit';
           break;
         }
         continue;
@@ -791,6 +1231,7 @@ class Search {
   }
 
   async close(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.abortLevel);
     if (this.ownPool && this.pool !== null) await this.pool.destroy();
   }
 }
@@ -837,20 +1278,39 @@ function mib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
+/** Why the final checkpoint of a search that stopped short is written. */
+function reasonOf(stop: SearchStop | null): SaveReason {
+  return stop === 'interrupted' || stop === 'time-limit' || stop === 'memory' ? stop : 'periodic';
+}
+
 export async function parallelCheck(m: CompiledModel, modelPath: string, opts: ParallelOptions = {}): Promise<CheckResult> {
   checkLimits(opts);
-  const started = performance.now();
+  let started = performance.now();
+  /** Seconds of search, over every run of a resumed search. */
+  const seconds = (): number => (performance.now() - started) / 1000;
   const x = new Search(m, modelPath, opts);
   try {
-    let level = x.initial();
+    let level: Level | null;
+    if (opts.resume !== undefined) {
+      const ck = readCheckpoint(opts.resume, x.key);
+      started -= ck.header.search.seconds * 1000;
+      level = x.restore(ck);
+    } else level = x.initial();
     while (level !== null && !x.stopped) {
-      if (Date.now() >= x.deadline) {
-        x.limitHit = 'time-limit';
-        break;
+      // A level boundary: every state of `level` is stored and none is expanded, so the
+      // search can be saved or stopped here. When every level runs in this thread, nothing
+      // else lets a signal's handler run: yield to it.
+      if (x.signal !== null) await nextTurn();
+      if (x.stopsAt(level)) break;
+      if (x.saveDue()) {
+        await x.save(level, 'periodic', seconds());
+        // A signal while the file was written: stop here, where the file is.
+        if (x.stopsAt(level)) break;
       }
-      opts.onProgress?.({ states: x.states, transitions: x.transitions, depth: x.depth, queued: level.n, seconds: (performance.now() - started) / 1000 });
+      opts.onProgress?.({ states: x.states, transitions: x.transitions, depth: x.depth, queued: level.n, seconds: seconds() });
       level = await x.step(level);
     }
+    if (x.redo !== null) await x.save(x.redo, reasonOf(x.limitHit), seconds());
   } finally {
     await x.close();
   }
@@ -859,7 +1319,7 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
     states: x.states,
     transitions: x.transitions,
     depth: x.depth,
-    seconds: (performance.now() - started) / 1000,
+    seconds: seconds(),
     storeBytes: x.table.bytes + x.links.bytes,
     found: [...x.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
     allViolations: x.all,

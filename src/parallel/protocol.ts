@@ -3,7 +3,7 @@
  * sit in a SharedArrayBuffer that every worker reads; the fingerprint set and the
  * control words are SharedArrayBuffers too; results come back with their buffers moved.
  */
-import type { BatchMode, BatchResult } from './batch.js';
+import type { BatchMode, BatchResult, StuckAt } from './batch.js';
 
 /** What a worker needs to rebuild the model: the file and the parameter values. */
 export interface ModelRef {
@@ -33,6 +33,15 @@ export interface ExpandTask {
   readonly sleep: boolean;
   /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
   readonly spare: ArrayBuffer[];
+  /**
+   * The hearts of the level's batches (engine/watchdog.ts, HEART_STRIDE Int32 words apart):
+   * this batch's, at `slot`, tells the main thread which step runs, for the step watchdog,
+   * and whether the batch started, when its worker dies.
+   */
+  readonly heart: SharedArrayBuffer;
+  readonly slot: number;
+  /** A state of the batch whose step hung when the level ran before (batch.ts). */
+  readonly stuck: StuckAt | null;
 }
 
 export interface ExpandResult extends BatchResult {
@@ -67,3 +76,18 @@ export interface LoadResult {
 
 export type Task = ExpandTask | MoveTask | LoadTask;
 export type TaskResult = ExpandResult | MoveResult | LoadResult;
+
+/**
+ * Sent by a worker, on its own (piscina's pool emits it as 'message'), just before it ends
+ * with exit code EXIT_OUTSIDE: an error was thrown outside a step (worker.ts).
+ */
+export const WORKER_FAILURE = 'mmraceWorkerFailure';
+export const EXIT_OUTSIDE = 70;
+
+export interface WorkerFailure {
+  readonly [WORKER_FAILURE]: { readonly threadId: number; readonly message: string };
+}
+
+export function isWorkerFailure(m: unknown): m is WorkerFailure {
+  return typeof m === 'object' && m !== null && WORKER_FAILURE in m;
+}

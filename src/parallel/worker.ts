@@ -2,13 +2,16 @@
  * A parallel-explorer worker: rebuilds the model from its file and parameters (once per
  * model), attaches to the shared buffers, and runs expand and move tasks.
  */
+import { parentPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { describeThrown } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
+import { BEAT, DONE, HEART_STRIDE, HEART_WORDS, WORKER } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { addSpares, expandBatch, resultBuffers } from './batch.js';
-import type { ExpandResult, ExpandTask, LoadResult, LoadTask, ModelRef, MoveResult, MoveTask, Task, TaskResult } from './protocol.js';
+import { EXIT_OUTSIDE, WORKER_FAILURE, type ExpandResult, type ExpandTask, type LoadResult, type LoadTask, type ModelRef, type MoveResult, type MoveTask, type Task, type TaskResult, type WorkerFailure } from './protocol.js';
 
 interface Loaded {
   readonly key: string;
@@ -48,10 +51,27 @@ function int32(buf: SharedArrayBuffer): Int32Array {
   return v;
 }
 
+/** The heart of an expander that no watchdog watches (between tasks). */
+const idleHeart = new Int32Array(HEART_WORDS);
+
 async function expand(task: ExpandTask): Promise<ExpandResult> {
   const { m, ex } = await modelFor(task.model);
   addSpares(task.spare);
-  const r = expandBatch(m, ex, tableFor(task.table), int32(task.control), {
+  // The batch's heart: the main thread watches it (engine/watchdog.ts watchSlots), and
+  // stops a batch whose step hangs by terminating this thread.
+  const heart = new Int32Array(task.heart, task.slot * HEART_STRIDE * 4, HEART_WORDS);
+  Atomics.store(heart, WORKER, threadId);
+  ex.heart = heart;
+  try {
+    return { kind: 'expand', ...expandTask(m, ex, task) };
+  } finally {
+    ex.heart = idleHeart;
+    Atomics.store(heart, BEAT, DONE);
+  }
+}
+
+function expandTask(m: CompiledModel, ex: Expander, task: ExpandTask) {
+  return expandBatch(m, ex, tableFor(task.table), int32(task.control), {
     batch: task.batch,
     index: task.index,
     round: task.round,
@@ -65,8 +85,8 @@ async function expand(task: ExpandTask): Promise<ExpandResult> {
     por: task.por,
     symmetry: task.symmetry,
     sleep: task.sleep,
+    stuck: task.stuck,
   });
-  return { kind: 'expand', ...r };
 }
 
 function moveRange(task: MoveTask): MoveResult {
@@ -84,6 +104,18 @@ async function preload(task: LoadTask): Promise<LoadResult> {
 function moved(value: TaskResult, buffers: ArrayBuffer[]): TaskResult {
   return move({ [transferableSymbol]: buffers, [valueSymbol]: value } as never) as unknown as TaskResult;
 }
+
+/**
+ * An error thrown outside a step (in a callback the model scheduled): this worker tells
+ * the main thread why and ends at once; the tasks it holds are lost, and run again
+ * elsewhere (parallel/explore.ts). Left to piscina, an uncaught error would leave the dead
+ * worker's port referenced, and the main thread's process would never exit.
+ */
+process.on('uncaughtException', (error) => {
+  const failure: WorkerFailure = { [WORKER_FAILURE]: { threadId, message: `an error thrown outside a step: ${describeThrown(error)}` } };
+  parentPort?.postMessage(failure);
+  process.exit(EXIT_OUTSIDE);
+});
 
 export default async function run(task: Task): Promise<TaskResult> {
   if (task.kind === 'move') return moveRange(task);

@@ -44,6 +44,7 @@ function limitText(r: CheckResult): string {
     .with('memory', () => r.limitMessage ?? 'the memory limit (--memory)')
     .with('runs', () => '--runs')
     .with('exhausted', () => 'the end of the schedules')
+    .with('interrupted', () => 'a signal (SIGINT or SIGTERM)')
     .with(undefined, () => 'a limit')
     .exhaustive();
 }
@@ -125,12 +126,17 @@ export function formatReplay(r: ReplayResult, traceFile: string): string[] {
   lines.push('  initial state:');
   for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${s.slot} = ${s.value}`);
   lines.push(...formatSteps(r));
-  lines.push(
-    r.reproduced
-      ? `REPRODUCED: ${r.kind === 'error' ? 'model error ' : 'violation of '}${r.property}: ${r.message}`
-      : r.kind
-        ? `NOT REPRODUCED: the trace now ends in ${r.kind} ${r.property}: ${r.message}`
-        : 'NOT REPRODUCED: the schedule runs to its end with no violation',
-  );
+  lines.push(endLine(r));
   return lines;
+}
+
+/** How a replay ended: reproduced, something else, or where it parted from the trace. */
+function endLine(r: ReplayResult): string {
+  if (r.diverged) {
+    const replayed = `${plural(r.steps.length, 'step')} replayed`;
+    return `DIVERGED at ${r.diverged.where}: ${r.diverged.reason} (${replayed})`;
+  }
+  if (r.reproduced) return `REPRODUCED: ${r.kind === 'error' ? 'model error ' : 'violation of '}${r.property}: ${r.message}`;
+  if (r.kind) return `NOT REPRODUCED: the trace now ends in ${r.kind} ${r.property}: ${r.message}`;
+  return 'NOT REPRODUCED: the schedule runs to its end with no violation';
 }

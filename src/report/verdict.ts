@@ -12,7 +12,7 @@ export const EXIT = { ok: 0, violation: 1, error: 2, incomplete: 3 } as const;
  * `runs` (--runs were made) or `exhausted` (bounded tried every schedule). The verdict is
  * then incomplete, never safe.
  */
-export type StopKind = LimitKind | 'runs' | 'exhausted';
+export type StopKind = LimitKind | 'runs' | 'exhausted' | 'interrupted';
 
 export function exitCodeOf(v: Verdict): number {
   return match(v)

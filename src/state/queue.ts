@@ -94,4 +94,34 @@ export class IntColumn {
   get bytes(): number {
     return this.chunks.length * (1 << this.shift) * 4;
   }
+
+  /**
+   * The stored values, in order, as views of the chunks (the last one cut at `length`):
+   * a checkpoint writes them out without copying the column.
+   */
+  views(): Int32Array[] {
+    const out: Int32Array[] = [];
+    const size = 1 << this.shift;
+    for (let start = 0; start < this.length; start += size) {
+      out.push(this.chunks[start >>> this.shift]!.subarray(0, Math.min(size, this.length - start)));
+    }
+    return out;
+  }
+
+  /**
+   * Appends `values`, which the column adopts: on a column that ends at a chunk boundary
+   * (an empty one, as when a checkpoint is loaded), each whole chunk's worth becomes a
+   * chunk that is a view of `values`, so loading millions of links copies only the last,
+   * partial chunk. The caller must not use `values` afterwards.
+   */
+  adopt(values: Int32Array): void {
+    const size = 1 << this.shift;
+    let at = 0;
+    if ((this.length & this.mask) === 0) {
+      this.chunks.length = this.length >>> this.shift;
+      for (; at + size <= values.length; at += size) this.chunks.push(values.subarray(at, at + size));
+      this.length += at;
+    }
+    for (; at < values.length; at++) this.push(values[at]!);
+  }
 }

@@ -22,6 +22,7 @@ import type { SearchOutcome } from '../engine/check.js';
 import type { FoundError, FoundViolation, Limits, Path, Progress } from '../engine/explore.js';
 import { defaultMemory } from '../engine/explore.js';
 import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import type { Watch } from '../engine/watchdog.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
 import type { CheckResult, StopKind } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
@@ -291,6 +292,7 @@ export function runWalks(
   strategy: WalkStrategy,
   onProgress?: (p: Progress) => void,
   progressEvery = 2,
+  watch?: Watch<WalkOutcome>,
 ): WalkOutcome {
   const started = performance.now();
   const deadline = limits.timeLimit !== undefined ? started + limits.timeLimit * 1000 : Infinity;
@@ -386,6 +388,7 @@ export function runWalks(
     }
     let inv: string | null;
     try {
+      ex.beatInvariants();
       inv = m.violatedInvariant(s);
     } catch (e) {
       fail(e, path());
@@ -397,14 +400,6 @@ export function runWalks(
     }
     return true;
   };
-
-  // The initial states, enumerated once.
-  const inits: Int32Array[] = [];
-  try {
-    m.forEachInitialState((s) => (inits.push(s.slice()), true));
-  } catch (e) {
-    fail(e, null);
-  }
 
   const outcome = (): WalkOutcome => ({
     states,
@@ -418,6 +413,20 @@ export function runWalks(
     limitHit,
     limitMessage,
   });
+  if (watch) {
+    ex.heart = watch.heart;
+    // The stuck step is one of the current state of the run (after `moves`); before the
+    // first run, the model's init is.
+    watch.found = (e) => ({ ...outcome(), error: { ...e, path: runs > 0 ? path() : null } });
+  }
+
+  // The initial states, enumerated once.
+  const inits: Int32Array[] = [];
+  try {
+    m.forEachInitialState((s) => (inits.push(s.slice()), true));
+  } catch (e) {
+    fail(e, null);
+  }
   if (error !== null || inits.length === 0) return outcome();
 
   for (;;) {
@@ -582,14 +591,19 @@ export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth'
  * what `buildResult` turns into the result, with the seed, the runs and the strategy's
  * own fields.
  */
-export function walkSearch(m: CompiledModel, name: string, make: (o: WalkOptions) => WalkStrategy, o: WalkSearchOptions): SearchOutcome {
+export function walkSearch(
+  m: CompiledModel,
+  name: string,
+  make: (o: WalkOptions) => WalkStrategy,
+  o: WalkSearchOptions,
+  watch?: Watch<SearchOutcome>,
+): SearchOutcome {
   const seed = o.seed ?? WALK_DEFAULTS.seed;
   const exhaustive = name === 'bounded';
   const maxDepth = o.maxDepth ?? (exhaustive ? Infinity : WALK_DEFAULTS.walkDepth);
   const strategy = make({ seed, pctDepth: o.pctDepth ?? WALK_DEFAULTS.pctDepth, instances: m.instances.length, maxDepth });
   const runs = o.runs ?? (exhaustive ? Infinity : WALK_DEFAULTS.runs);
-  const r = runWalks(m, { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs }, strategy, o.onProgress, o.progressEvery);
-  return {
+  const searchOutcome = (r: WalkOutcome): SearchOutcome => ({
     strategy: name,
     states: r.states,
     transitions: r.transitions,
@@ -602,5 +616,13 @@ export function walkSearch(m: CompiledModel, name: string, make: (o: WalkOptions
     limitHit: r.limitHit,
     limitMessage: r.limitMessage,
     extra: { seed, runs: r.runs, ...strategy.summary() },
-  };
+  });
+  // The step watchdog reads what the runs found through the same conversion.
+  let walkWatch: Watch<WalkOutcome> | undefined;
+  if (watch) {
+    const inner: Watch<WalkOutcome> = (walkWatch = { heart: watch.heart, found: null });
+    watch.found = (e) => searchOutcome(inner.found!(e));
+  }
+  const limits = { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs };
+  return searchOutcome(runWalks(m, limits, strategy, o.onProgress, o.progressEvery, walkWatch));
 }

@@ -4,14 +4,20 @@
  * different results mean the model is nondeterministic (Math.random, Date, iteration
  * over unordered data), and replay stops with E_TRACE_DIVERGED naming the step. With an
  * unchanged model source, a state whose fingerprint differs from the recorded one is a
- * divergence too.
+ * divergence too, and a step naming an actor, instance or label the model does not have
+ * is a trace that does not describe its model (E_TRACE_FORMAT).
+ *
+ * Model drift: when the model file changed since the trace was recorded, the replay is
+ * best effort. A divergence then is not a bug of the model but the edit showing, so the
+ * error (TraceDiverged) carries the steps that did replay, to show where the new model
+ * parts from the old.
  */
 import { MmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import type { CompiledModel } from '../model/compile.js';
 import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
-import { hashSource, type Trace } from './trace.js';
+import { hashSource, type Trace, type TraceStep } from './trace.js';
 
 export interface SlotChange {
   readonly slot: string;
@@ -42,20 +48,83 @@ export interface ReplayResult {
   readonly steps: readonly ReplayStep[];
   /** The model file differs from the one the trace was recorded with. */
   readonly sourceChanged: boolean;
+  /** Set on the partial result a TraceDiverged carries: where and why the replay stopped. */
+  readonly diverged?: Divergence;
 }
 
-function diverged(where: string, what: string, sourceChanged: boolean): MmraceError {
-  return new MmraceError(
-    'E_TRACE_DIVERGED',
-    `replay diverged at ${where}: ${what}`,
-    sourceChanged
-      ? 'the model source changed since the trace was recorded; check the model again to get a fresh trace'
-      : 'the model behaves differently on re-execution: look for Math.random, Date, or iteration over unordered data in its steps',
-  );
+/** Where a replay parted from its trace, and why. */
+export interface Divergence {
+  /** 1-based step number; 0 for the initial state. */
+  readonly step: number;
+  /** `step 3 (U1[0] contpte_convert:xchg)` or `the initial state`. */
+  readonly where: string;
+  readonly reason: string;
+}
+
+/**
+ * E_TRACE_DIVERGED with what replayed before the divergence (`partial`: the initial state
+ * and the steps that ran, `diverged` set). `replay` shows it on a changed model source,
+ * where a divergence is the edit showing rather than a bug to report alone.
+ */
+export class TraceDiverged extends MmraceError {
+  readonly partial: ReplayResult;
+  /** `nondeterministic`: the model gave two results for one step, whatever its source. */
+  constructor(partial: ReplayResult & { readonly diverged: Divergence }, nondeterministic = false) {
+    const d = partial.diverged;
+    super(
+      'E_TRACE_DIVERGED',
+      `replay diverged at ${d.where}: ${d.reason}`,
+      partial.sourceChanged && !nondeterministic
+        ? 'the model source changed since the trace was recorded; check the model again to get a fresh trace'
+        : 'the model behaves differently on re-execution: look for Math.random, Date, or iteration over unordered data in its steps',
+    );
+    this.partial = partial;
+  }
+}
+
+/** The step as the trace names it, for messages: `step 3 (U1[0] contpte_convert:xchg)`. */
+export function stepName(i: number, st: TraceStep): string {
+  return `step ${i + 1} (${st.actor}[${st.instance}] ${st.label})`;
+}
+
+/**
+ * Why step `st` names something `m` does not have (an actor, an instance, a label), or
+ * null when the names fit. A label an actor has is checked on replay: whether the
+ * instance stands at it there.
+ */
+export function missingName(m: CompiledModel, st: TraceStep): string | null {
+  const list = m.byActor.get(st.actor);
+  if (!list) return `the model has no instance ${st.actor}[${st.instance}]: model ${m.id} has no actor ${st.actor} (its actors: ${[...m.byActor.keys()].join(', ')})`;
+  const inst = list[st.instance];
+  if (!inst) return `the model has no instance ${st.actor}[${st.instance}]: actor ${st.actor} has ${list.length} instance${list.length === 1 ? '' : 's'}`;
+  if (!inst.labels.has(st.label)) {
+    return `actor ${st.actor} has no label ${st.label} (its labels: ${[...inst.labels.keys()].join(', ')})`;
+  }
+  return null;
+}
+
+/**
+ * Every step of a trace recorded with this very model source must name an actor,
+ * instance and label of the model: one that does not is a trace edited or written for
+ * other parameters, E_TRACE_FORMAT naming the first such step before anything runs.
+ */
+function checkNames(trace: Trace, m: CompiledModel): void {
+  for (let i = 0; i < trace.schedule.length; i++) {
+    const st = trace.schedule[i]!;
+    const why = missingName(m, st);
+    if (why !== null) {
+      throw new MmraceError(
+        'E_TRACE_FORMAT',
+        `the trace does not describe its model: ${stepName(i, st)}: ${why}`,
+        'the trace was edited, or written for other parameters; check the model again for a fresh trace',
+      );
+    }
+  }
 }
 
 export function replay(trace: Trace, m: CompiledModel): ReplayResult {
   const sourceChanged = hashSource(trace.model.path) !== trace.model.sourceHash;
+  if (!sourceChanged) checkNames(trace, m);
   const steps: ReplayStep[] = [];
   let initial: ReplayResult['initial'] = [];
   try {
@@ -76,28 +145,33 @@ function run(
   steps: ReplayStep[],
   setInitial: (i: ReplayResult['initial']) => void,
 ): ReplayResult {
+  let initial: ReplayResult['initial'] = [];
+  /** Stops the replay at `step` (0: the initial state), with what replayed so far. */
+  const diverged = (step: number, where: string, reason: string, nondeterministic = false): TraceDiverged =>
+    new TraceDiverged({ reproduced: false, initial, steps: [...steps], sourceChanged, diverged: { step, where, reason } }, nondeterministic);
   const initChoice = trace.init.choice ?? [];
   const init = m.initialState(initChoice);
-  if (init === null) throw diverged('the initial state', `init makes other choices than [${initChoice.join(', ')}]`, sourceChanged);
+  if (init === null) throw diverged(0, 'the initial state', `init makes other choices than [${initChoice.join(', ')}]`);
   const again = m.initialState(initChoice);
   if (again === null || fingerprintHex(again) !== fingerprintHex(init)) {
-    throw diverged('the initial state', 'init gave two different states for the same choices', false);
+    throw diverged(0, 'the initial state', 'init gave two different states for the same choices', true);
   }
   if (!sourceChanged && trace.init.fp !== undefined && fingerprintHex(init) !== trace.init.fp) {
-    throw diverged('the initial state', 'it differs from the recorded one', sourceChanged);
+    throw diverged(0, 'the initial state', 'it differs from the recorded one');
   }
-  const initial = m.slots.map((slot) => ({ slot: slot.path, value: formatSlotValue(slot.type, readSlot(init, slot)) }));
+  initial = m.slots.map((slot) => ({ slot: slot.path, value: formatSlotValue(slot.type, readSlot(init, slot)) }));
   setInitial(initial);
   const ex = new Expander(m);
   let s = init;
   for (let i = 0; i < trace.schedule.length; i++) {
     const st = trace.schedule[i]!;
-    const where = `step ${i + 1} (${st.actor}[${st.instance}] ${st.label})`;
-    const list = m.byActor.get(st.actor);
-    const inst = list?.[st.instance];
-    if (!inst) throw diverged(where, `the model has no instance ${st.actor}[${st.instance}]`, sourceChanged);
+    const where = stepName(i, st);
+    const stop = (reason: string, nondeterministic = false) => diverged(i + 1, where, reason, nondeterministic);
+    const missing = missingName(m, st);
+    if (missing !== null) throw stop(missing);
+    const inst = m.byActor.get(st.actor)![st.instance]!;
     const at = inst.labelIn(s);
-    if (at !== st.label) throw diverged(where, `${inst.name} stands at ${at}, not ${st.label}`, sourceChanged);
+    if (at !== st.label) throw stop(`${inst.name} stands at ${at}, not ${st.label}`);
     const last = i === trace.schedule.length - 1;
     const choice = st.choice ?? [];
     let outcome: 'disabled' | 'choice' | 'ok';
@@ -105,19 +179,19 @@ function run(
       ex.enabled(s, inst.k);
       outcome = 'ok';
     } else outcome = ex.runChoice(s, inst.k, choice);
-    if (st.guard) throw diverged(where, 'the guard that threw when recorded did not throw', sourceChanged);
-    if (outcome === 'disabled') throw diverged(where, 'the step is not enabled', sourceChanged);
-    if (outcome === 'choice') throw diverged(where, `the step makes other choices than [${choice.join(', ')}]`, sourceChanged);
+    if (st.guard) throw stop('the guard that threw when recorded did not throw');
+    if (outcome === 'disabled') throw stop('the step is not enabled');
+    if (outcome === 'choice') throw stop(`the step makes other choices than [${choice.join(', ')}]`);
     const next = ex.work.slice();
     const faultMsg = inst.ctx.faultMsg;
     const faultProp = inst.ctx.faultProp;
     // The same step again from the same state must give the same state.
     ex.runChoice(s, inst.k, choice);
     if (fingerprintHex(ex.work) !== fingerprintHex(next) || inst.ctx.faultMsg !== faultMsg) {
-      throw diverged(where, 'two runs of the step from the same state gave different results', false);
+      throw stop('two runs of the step from the same state gave different results', true);
     }
     if (!sourceChanged && st.fp !== undefined && fingerprintHex(next) !== st.fp) {
-      throw diverged(where, 'the state after the step differs from the recorded one', false);
+      throw stop('the state after the step differs from the recorded one');
     }
     const changes: SlotChange[] = [];
     for (const slot of m.slots) {

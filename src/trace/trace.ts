@@ -144,16 +144,38 @@ export function readTrace(file: string): Trace {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // An editor may have saved it with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new MmraceError('E_TRACE_FORMAT', `${file} is not JSON: ${(e as Error).message}`);
   }
+  checkFormatVersion(json, file);
   const r = traceSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : 'the top level';
+    const where = issue.path.length ? issue.path.map(String).join('.') : 'the top level';
     throw new MmraceError('E_TRACE_FORMAT', `${file} is not an ${TRACE_FORMAT} trace: at ${where}: ${issue.message}`);
   }
   const t = r.data;
   return { ...t, model: { ...t.model, path: resolve(dirname(resolve(file)), t.model.path) } };
+}
+
+/**
+ * A trace names its format first: another version (`mmrace-trace/2`, written by a later
+ * mmrace) is refused with what this mmrace reads, before any field is looked at, since
+ * the fields of another version may mean something else (docs/trace-format.md).
+ */
+function checkFormatVersion(json: unknown, file: string): void {
+  const format = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { format?: unknown }).format : undefined;
+  if (format === TRACE_FORMAT) return;
+  const not = `${file} is not an ${TRACE_FORMAT} trace: at format`;
+  if (typeof format === 'string' && /^mmrace-trace\/\S+$/.test(format)) {
+    throw new MmraceError(
+      'E_TRACE_FORMAT',
+      `${not}: ${JSON.stringify(format).slice(0, 80)} is another version of the format, which mmrace ${VERSION} does not read`,
+      'record the trace again with this mmrace (mmrace check), or replay it with the mmrace that wrote it',
+    );
+  }
+  const what = format === undefined ? 'no format field' : `${JSON.stringify(format)?.slice(0, 80) ?? String(format)} is not a trace format`;
+  throw new MmraceError('E_TRACE_FORMAT', `${not}: ${what}`, `a trace written by mmrace check starts with "format": "${TRACE_FORMAT}"`);
 }

@@ -50,7 +50,7 @@ describe('--workers on the command line', () => {
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), ...args], { cwd: root, encoding: 'utf8' });
     const last = r.stdout.trimEnd().split('\n').pop() ?? '';
-    return { code: r.status, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
   };
 
   it('1 and 2 workers: identical verdict, counts and trace', () => {
@@ -64,11 +64,12 @@ describe('--workers on the command line', () => {
     expect(schedule('2.json')).toEqual(schedule('1.json'));
   });
 
-  it('a worker that dies is an error with a stable code, not a hang or a stack', () => {
+  it('a worker that dies every time is an error verdict with a stable code and the counts so far, not a hang or a stack', () => {
     const r = run(['check', 'test/e2e/fixtures/exits-in-worker.ts', '--workers', '1']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mmrace: error E_WORKER: a worker thread of the parallel explorer failed: worker exited with code: 3/);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ERROR E_WORKER: a worker thread of the parallel explorer failed: worker exited with code: 3/m);
+    expect(r.stdout).toMatch(/^states \d/m);
   });
 
   it('a bad worker count is a usage error', () => {

@@ -177,10 +177,12 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
     expect(e.message).toContain('initial state');
   });
 
-  const edits: [string, (t: Trace) => void, RegExp][] = [
-    ['a wrong label', (t) => (t.schedule[1]!.label = 'test'), /step 2 .*stands at/],
-    ['an unknown actor', (t) => (t.schedule[0]!.actor = 'Z'), /step 1 .*no instance Z\[0\]/],
-    ['an instance out of range', (t) => (t.schedule[0]!.instance = 1), /step 1 .*no instance/],
+  const edits: [string, (t: Trace) => void, RegExp, code?: string][] = [
+    ['a label of another step', (t) => (t.schedule[1]!.label = 'pick'), /step 2 .*stands at add, not pick/],
+    // Names the model does not have at all: the trace is not one of this model (E_TRACE_FORMAT).
+    ['a label the actor lacks', (t) => (t.schedule[1]!.label = 'test'), /step 2 .*has no label test/, 'E_TRACE_FORMAT'],
+    ['an unknown actor', (t) => (t.schedule[0]!.actor = 'Z'), /step 1 .*no actor Z/, 'E_TRACE_FORMAT'],
+    ['an instance out of range', (t) => (t.schedule[0]!.instance = 1), /step 1 .*instance/, 'E_TRACE_FORMAT'],
     ['a choice out of range', (t) => (t.schedule[0]!.choice = [3]), /step 1 .*other choices than \[3\]/],
     ['a choice too long', (t) => (t.schedule[0]!.choice = [2, 0]), /step 1 .*other choices/],
     ['a choice removed', (t) => delete t.schedule[0]!.choice, /step 1 .*other choices than \[\]/],
@@ -190,7 +192,7 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
     ['a recorded fingerprint changed', (t) => (t.schedule[1]!.fp = '0123456789abcdef'), /step 2 .*differs/],
     ['a step after the last one', (t) => t.schedule.push({ actor: 'T', instance: 0, label: 'add' }), /step 3 .*stands at done/],
   ];
-  for (const [what, edit, msg] of edits) {
+  for (const [what, edit, msg, code = 'E_TRACE_DIVERGED'] of edits) {
     it(`a trace edited to ${what}`, () => {
       const m = compileModel(choosy);
       const t = copy(traceOf(m));
@@ -198,7 +200,7 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
       expect(t.schedule.map((s) => s.choice ?? [])).toEqual([[2], []]);
       edit(t);
       const e = mmError(() => replay(t, m));
-      expect(e.code).toBe('E_TRACE_DIVERGED');
+      expect(e.code).toBe(code);
       expect(e.message).toMatch(msg);
     });
   }

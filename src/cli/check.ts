@@ -289,7 +289,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
     onStepTimeout: (r) => {
       live?.stop();
       const file = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
-      if (r.trace) writeTrace(sc ? { ...r.trace, scenario: relative(process.cwd(), sc.file) } : r.trace, file);
+      if (r.trace) writeTrace(sc ? { ...r.trace, scenario: sc.file } : r.trace, file);
       reportStepTimeout(r, { json: format === 'json', ...(r.trace ? { traceFile: file } : {}) });
     },
   };
@@ -345,7 +345,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   const { result: r, reports: shrunk } = shrinking ? shrinkCheckResult(found, m) : { result: found, reports: [] };
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
-    writeTrace(sc ? { ...trace, scenario: relative(process.cwd(), sc.file) } : trace, file);
+    writeTrace(sc ? { ...trace, scenario: sc.file } : trace, file);
   if (r.trace) {
     traceFile = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
     save(r.trace, traceFile);

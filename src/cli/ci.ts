@@ -111,7 +111,7 @@ async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: nu
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, m.params);
-    writeTrace({ ...r.trace, scenario: relative(process.cwd(), s.file) }, traceFile);
+    writeTrace({ ...r.trace, scenario: s.file }, traceFile);
   }
   const ok = meetsExpectation(s, r);
   return {

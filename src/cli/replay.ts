@@ -1,8 +1,10 @@
 /** `mmrace replay <trace.json>`: re-executes a trace and says whether it reproduces. */
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
+import { loadScenario } from '../model/scenario.js';
 import { formatReplay } from '../report/text.js';
 import { EXIT } from '../report/verdict.js';
 import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
@@ -25,9 +27,35 @@ export interface ReplayFlags {
  * not the one the trace was recorded with (its SHA-256 differs from `sourceHash`), says
  * so on stderr: what follows is a best-effort replay on the model as it is now.
  */
-export async function loadTraceAndModel(file: string, flags: Pick<ReplayFlags, 'model'>): Promise<{ trace: Trace; m: CompiledModel }> {
+/**
+ * The model file a trace is replayed on: `--model FILE` when given; else, for a trace of a
+ * scenario, the model that scenario names (relative to the scenario), which must be the
+ * one the trace names: a trace cannot make mmrace import a file its scenario does not
+ * name. Else the model the trace names. Returns the file and who named it.
+ */
+export function traceModel(trace: Trace, model: string | undefined): { path: string; namedBy: string } {
+  if (model !== undefined) return { path: model, namedBy: '--model' };
+  if (trace.scenario === undefined || !existsSync(trace.scenario)) return { path: trace.model.path, namedBy: 'the trace' };
+  const sc = loadScenario(trace.scenario);
+  if (resolve(sc.modelPath) !== resolve(trace.model.path)) {
+    throw new MmraceError(
+      'E_TRACE_FORMAT',
+      `the trace names model ${shown(trace.model.path)}, but its scenario ${shown(trace.scenario)} names ${shown(sc.modelPath)}`,
+      'a trace is replayed on the model of its scenario: check again for a fresh trace, or choose the model with --model FILE',
+    );
+  }
+  return { path: sc.modelPath, namedBy: `scenario ${shown(trace.scenario)}` };
+}
+
+/** A path relative to the current folder when it lies under it. */
+function shown(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
+export async function loadTraceAndModel(file: string, flags: Pick<ReplayFlags, 'model'>): Promise<{ trace: Trace; m: CompiledModel; namedBy: string }> {
   const trace = readTrace(file);
-  const modelPath = flags.model ?? trace.model.path;
+  const { path: modelPath, namedBy } = traceModel(trace, flags.model);
   const loaded = await loadModel(modelPath);
   const t = flags.model ? { ...trace, model: { ...trace.model, path: loaded.path } } : trace;
   const changed = hashSource(loaded.path) !== trace.model.sourceHash;
@@ -40,7 +68,7 @@ export async function loadTraceAndModel(file: string, flags: Pick<ReplayFlags, '
         : `the model changed since the trace was recorded (${name} no longer has the trace's sourceHash): replaying best-effort`,
     );
   }
-  return { trace: t, m: compileFor(loaded.model, trace, file, changed) };
+  return { trace: t, m: compileFor(loaded.model, trace, file, changed), namedBy };
 }
 
 /** The model compiled with the trace's parameters; a parameter it refuses names the trace. */
@@ -64,7 +92,8 @@ export function replayExitCode(r: ReplayResult): number {
 }
 
 export async function runReplay(file: string, flags: ReplayFlags): Promise<number> {
-  const { trace: t, m } = await loadTraceAndModel(file, flags);
+  const { trace: t, m, namedBy } = await loadTraceAndModel(file, flags);
+  const model = { path: shown(t.model.path), namedBy };
   const format = flags.json ? 'json' : (flags.format ?? 'text');
   let r: ReplayResult;
   try {
@@ -76,9 +105,9 @@ export async function runReplay(file: string, flags: ReplayFlags): Promise<numbe
   if (format === 'lkml' || format === 'md' || format === 'html') {
     out(renderStory(storyOf(t, r, file, m), format).replace(/\n$/, ''));
   } else if (format === 'json') {
-    out(JSON.stringify({ ...r, verdict: r.kind ? (r.kind === 'error' ? 'error' : 'violation') : 'no-violation', trace: file }));
+    out(JSON.stringify({ ...r, verdict: r.kind ? (r.kind === 'error' ? 'error' : 'violation') : 'no-violation', trace: file, model }));
   } else {
-    for (const line of formatReplay(r, file)) out(line);
+    for (const line of formatReplay(r, file, model)) out(line);
   }
   return replayExitCode(r);
 }

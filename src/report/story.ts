@@ -7,7 +7,15 @@
 import type { CompiledModel } from '../model/compile.js';
 import { replay, type ReplayResult, type SlotChange } from '../trace/replay.js';
 import type { Trace } from '../trace/trace.js';
+import { isAbsolute, relative } from 'node:path';
 import { shq } from './shell.js';
+
+/** `p` relative to the current folder when it lies under it (reports name no machine's folders), else its last parts. */
+function fromHere(p: string): string {
+  if (!isAbsolute(p)) return p;
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p.split(/[\\/]/).slice(-2).join('/');
+}
 
 export interface StoryStep {
   /** 1-based step number. */
@@ -95,7 +103,8 @@ export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: Co
   return {
     model: trace.model.id,
     params: trace.params,
-    ...(trace.scenario !== undefined ? { scenario: trace.scenario } : {}),
+    // A trace read from a file holds an absolute path: show it from the current folder.
+    ...(trace.scenario !== undefined ? { scenario: fromHere(trace.scenario) } : {}),
     actors,
     steps,
     initial: r.initial.filter((x) => !x.slot.endsWith('.pc')),

@@ -120,9 +120,11 @@ export function formatSteps(r: ReplayResult, indent = '  '): string[] {
   return lines;
 }
 
-export function formatReplay(r: ReplayResult, traceFile: string): string[] {
+/** The replay of `traceFile`; `model` says which model file it ran on and who named it. */
+export function formatReplay(r: ReplayResult, traceFile: string, model?: { readonly path: string; readonly namedBy: string }): string[] {
   const lines: string[] = [];
   lines.push(`replay of ${traceFile}${r.sourceChanged ? ' (the model source changed since it was recorded)' : ''}`);
+  if (model) lines.push(`  model ${model.path} (named by ${model.namedBy})`);
   lines.push('  initial state:');
   for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${s.slot} = ${s.value}`);
   lines.push(...formatSteps(r));

@@ -49,6 +49,7 @@ export const traceSchema = z.strictObject({
     })
     .optional(),
   error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  /** The scenario file the trace came from, relative to the trace file's folder once written. */
   scenario: z.string().optional(),
 });
 
@@ -124,8 +125,12 @@ export function buildTrace(
 /** Writes a trace, storing the model path relative to the trace file's folder. */
 export function writeTrace(trace: Trace, file: string): void {
   const abs = resolve(file);
-  const rel = relative(dirname(abs), isAbsolute(trace.model.path) ? trace.model.path : resolve(trace.model.path));
-  const out: Trace = { ...trace, model: { ...trace.model, path: rel.split(sep).join('/') } };
+  const here = (p: string) => relative(dirname(abs), isAbsolute(p) ? p : resolve(p)).split(sep).join('/');
+  const out: Trace = {
+    ...trace,
+    model: { ...trace.model, path: here(trace.model.path) },
+    ...(trace.scenario !== undefined ? { scenario: here(trace.scenario) } : {}),
+  };
   try {
     mkdirSync(dirname(abs), { recursive: true });
     writeFileSync(abs, JSON.stringify(out, null, 2) + '\n');
@@ -134,7 +139,7 @@ export function writeTrace(trace: Trace, file: string): void {
   }
 }
 
-/** Reads and validates a trace file; the model path comes back absolute. */
+/** Reads and validates a trace file; the model and scenario paths come back absolute. */
 export function readTrace(file: string): Trace {
   let text: string;
   try {
@@ -157,7 +162,12 @@ export function readTrace(file: string): Trace {
     throw new MmraceError('E_TRACE_FORMAT', `${file} is not an ${TRACE_FORMAT} trace: at ${where}: ${issue.message}`);
   }
   const t = r.data;
-  return { ...t, model: { ...t.model, path: resolve(dirname(resolve(file)), t.model.path) } };
+  const dir = dirname(resolve(file));
+  return {
+    ...t,
+    model: { ...t.model, path: resolve(dir, t.model.path) },
+    ...(t.scenario !== undefined ? { scenario: resolve(dir, t.scenario) } : {}),
+  };
 }
 
 /**

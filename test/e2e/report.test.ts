@@ -81,6 +81,20 @@ describe('explain', () => {
   });
 });
 
+describe('which model a trace loads', () => {
+  it('the model of its scenario, and replay says which; a trace naming another model is refused, nothing loaded', () => {
+    const r = mmrace(['replay', trace]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}model models\/contpte\/contpte\.ts \(named by scenario scenarios\/contpte\/b-kernel\.json\)$/m);
+    const t = JSON.parse(readFileSync(trace, 'utf8')) as { model: { path: string } };
+    const other = join(dir, 'other-model.trace.json');
+    writeFileSync(other, JSON.stringify({ ...t, model: { ...t.model, path: t.model.path.replace('contpte/contpte.ts', 'direct_map/direct_map.ts') } }));
+    for (const cmd of ['replay', 'explain', 'shrink']) {
+      expectOneLineError(mmrace([cmd, other]), 'E_TRACE_FORMAT', /names model models\/direct_map\/direct_map\.ts, but its scenario .* names models\/contpte\/contpte\.ts/);
+    }
+  });
+});
+
 describe('--format on check and replay', () => {
   it('check --format lkml prints the diagram of the counterexample; md says safe for a safe scenario', () => {
     const bug = mmrace(['check', 'scenarios/contpte/b-kernel.json', '--workers', '0', '--format', 'lkml', '--trace', join(dir, 'f.trace.json')]);

@@ -130,6 +130,17 @@ describe('a step that never returns: E_STEP_TIMEOUT, naming it, with the trace t
     expect(t.error).toEqual({ code: 'E_STEP_TIMEOUT', message: spin });
     expect(labels(trace)).toEqual(['one']);
   });
+
+  it('mmrace check --step-timeout 1, in the main thread and with workers: the same one line, exit 2, the trace to the stuck step', () => {
+    for (const workers of ['0', '2']) {
+      const trace = join(tmp(), `cli-${workers}.json`);
+      const r = mmrace(['check', 'test/e2e/fixtures/loops.ts', '--workers', workers, '--step-timeout', '1', '--trace', trace]);
+      expect(r.code, workers).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mmrace: error E_STEP_TIMEOUT: step a\[0\] spin ran for more than 1 s/);
+      expect(labels(trace)).toEqual(['one']);
+    }
+  });
 });
 
 describe('a worker thread that dies: its batch runs again; twice, and the search ends with E_WORKER', () => {

@@ -3,7 +3,7 @@
  * `bin/mmrace.js` in a child process, on the contpte scenarios.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError, mmrace, root, tmp as tmpIn } from './run.js';
 
@@ -30,7 +30,8 @@ describe('B-kernel: each strategy finds INV-KFAULT, and its trace replays', () =
       } else expect(r.json.preemptions).toBeUndefined();
       if (strategy === 'pct') expect(r.json.pctDepth).toBe(3);
       const t = JSON.parse(readFileSync(trace, 'utf8'));
-      expect([t.format, t.violation.property, t.scenario]).toEqual(['mmrace-trace/1', 'INV-KFAULT', B_KERNEL]);
+      // The scenario is stored relative to the trace file, like the model.
+      expect([t.format, t.violation.property, resolve(dirname(trace), t.scenario)]).toEqual(['mmrace-trace/1', 'INV-KFAULT', resolve(root, B_KERNEL)]);
       expect(t.schedule.length).toBe(r.json.steps);
       const rep = mmrace(['replay', trace]);
       expect(rep.code).toBe(1);

@@ -127,6 +127,18 @@ export class Links {
     }
   }
 
+  /** The parent and move columns as views of their chunks, in order (to save them: checkpoints). */
+  views(): { readonly parents: Int32Array[]; readonly moves: Int32Array[] } {
+    return { parents: this.parent.views(), moves: this.move.views() };
+  }
+
+  /** Appends saved links (`views` of another run), adopting the arrays instead of copying them. */
+  adopt(parents: Int32Array, moves: Int32Array): void {
+    if (parents.length !== moves.length) throw new MmraceError('E_INTERNAL', `links: ${parents.length} parents for ${moves.length} moves`);
+    this.parent.adopt(parents);
+    this.move.adopt(moves);
+  }
+
   /** The path from an initial state to state `id`. */
   pathTo(id: number): Path {
     const moves: [number, number][] = [];

@@ -33,10 +33,9 @@ import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
-import type { FoundViolation, Links } from '../engine/explore.js';
+import type { FoundViolation } from '../engine/explore.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { ParamValue } from '../model/define.js';
-import { IntColumn } from '../state/queue.js';
 import { hashSource } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 
@@ -437,19 +436,6 @@ function checkConsistent(file: string, h: CheckpointHeader): void {
   if (s.level.depth !== s.depth) wrong(`the level to expand is at depth ${s.level.depth}, the deepest state at ${s.depth}`);
   if (s.dropRound >= 0 && s.dropRound !== ((s.level.depth + 1) & 1)) wrong(`claims of round ${s.dropRound} to drop before a level of depth ${s.level.depth}`);
   if (!h.key.allViolations && s.found.length > 0) wrong('violations found by a search that stops at its first');
-}
-
-/**
- * The parent and move columns of `links`. Links keeps them private and has no way to save
- * or load them yet (engine/explore.ts belongs to another change), so this reaches in, and
- * fails loudly if their shape ever changes rather than saving something else.
- */
-export function linkColumns(links: Links): { readonly parent: IntColumn; readonly move: IntColumn } {
-  const c = links as unknown as { readonly parent?: unknown; readonly move?: unknown };
-  if (!(c.parent instanceof IntColumn) || !(c.move instanceof IntColumn)) {
-    throw new MmraceError('E_INTERNAL', 'checkpoint: the parent links are no longer kept in IntColumns named parent and move');
-  }
-  return { parent: c.parent, move: c.move };
 }
 
 /** A violation found so far, with its order of discovery, as the explorer keeps it. */

@@ -43,7 +43,7 @@ import { Expander } from '../engine/transitions.js';
 import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, reportStepTimeout, stepTimeoutError, stuckStep, watchSlots, watchThisThread } from '../engine/watchdog.js';
 import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
 import { CompiledModel } from '../model/compile.js';
-import type { CheckResult, StopKind } from '../report/verdict.js';
+import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
 import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type StuckAt } from './batch.js';
@@ -53,7 +53,6 @@ import {
   CHECKPOINT_VERSION,
   DEFAULT_EVERY,
   checkpointKey,
-  linkColumns,
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
@@ -581,7 +580,7 @@ class Search {
 
   /** Writes the search stopped before `level` to `file` (checkpoint.ts has the layout). */
   private write(file: string, level: Level, reason: SaveReason, seconds: number): Promise<Written> {
-    const { parent, move } = linkColumns(this.links);
+    const links = this.links.views();
     return writeCheckpoint(
       file,
       {
@@ -609,8 +608,8 @@ class Search {
       },
       [
         { name: 'table', parts: [new Uint8Array(this.table.buffer)] },
-        { name: 'parents', parts: parent.views() },
-        { name: 'moves', parts: move.views() },
+        { name: 'parents', parts: links.parents },
+        { name: 'moves', parts: links.moves },
         { name: 'level', parts: [level.states.subarray(0, level.n * this.size)] },
       ],
     );
@@ -627,9 +626,7 @@ class Search {
     if (s.dropRound >= 0) table = SharedFingerprintSet.grownFrom(table, table.capacity, s.dropRound);
     this.table = table;
     this.retire = s.retire && s.dropRound < 0;
-    const { parent, move } = linkColumns(this.links);
-    parent.adopt(new Int32Array(ck.sections.parents));
-    move.adopt(new Int32Array(ck.sections.moves));
+    this.links.adopt(new Int32Array(ck.sections.parents), new Int32Array(ck.sections.moves));
     this.states = s.states;
     this.transitions = s.transitions;
     this.depth = s.depth;
@@ -851,7 +848,7 @@ class Search {
       found: [...this.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
       allViolations: this.all,
       error: this.error,
-      limitHit: this.limitHit as StopKind | null,
+      limitHit: this.limitHit,
       limitMessage: this.limitMessage,
       reductions: [...(this.por ? ['por'] : []), ...(this.sleep ? ['sleep-sets'] : []), ...(this.sym ? ['symmetry'] : [])],
       extra: { workers: this.workers, fingerprintBytes: this.table.bytes },

@@ -836,14 +836,17 @@ class Search {
     (this.opts.onStepTimeout ?? reportStepTimeout)(r);
   }
 
-  /** What the search has found so far, as parallelCheck reports it (for a step timeout in this thread). */
-  private outcomeSoFar(): SearchOutcome {
+  /**
+   * What the search has found so far, as parallelCheck reports it (at its end, or for a
+   * step timeout in this thread); `seconds` defaults to the time since this search began.
+   */
+  outcomeSoFar(seconds = (performance.now() - this.born) / 1000): SearchOutcome {
     return {
       strategy: 'bfs',
       states: this.states,
       transitions: this.transitions,
       depth: this.depth,
-      seconds: (performance.now() - this.born) / 1000,
+      seconds,
       storeBytes: this.table.bytes + this.links.bytes,
       found: [...this.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
       allViolations: this.all,
@@ -851,7 +854,11 @@ class Search {
       limitHit: this.limitHit,
       limitMessage: this.limitMessage,
       reductions: [...(this.por ? ['por'] : []), ...(this.sleep ? ['sleep-sets'] : []), ...(this.sym ? ['symmetry'] : [])],
-      extra: { workers: this.workers, fingerprintBytes: this.table.bytes },
+      extra: {
+        workers: this.workers,
+        fingerprintBytes: this.table.bytes,
+        ...(this.shard ? { shard: { index: this.shard.index, count: this.shard.count, depth: this.shardDepth } } : {}),
+      },
     };
   }
 
@@ -1311,19 +1318,5 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
   } finally {
     await x.close();
   }
-  return buildResult(m, modelPath, {
-    strategy: 'bfs',
-    states: x.states,
-    transitions: x.transitions,
-    depth: x.depth,
-    seconds: seconds(),
-    storeBytes: x.table.bytes + x.links.bytes,
-    found: [...x.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
-    allViolations: x.all,
-    error: x.error,
-    limitHit: x.limitHit,
-    limitMessage: x.limitMessage,
-    reductions: [...(x.por ? ['por'] : []), ...(x.sleep ? ['sleep-sets'] : []), ...(x.sym ? ['symmetry'] : [])],
-    extra: { workers: x.workers, fingerprintBytes: x.table.bytes, ...(x.shard ? { shard: { index: x.shard.index, count: x.shard.count, depth: x.shardDepth } } : {}) },
-  });
+  return buildResult(m, modelPath, x.outcomeSoFar(seconds()));
 }

@@ -28,7 +28,13 @@ export function junitCase(c: SarifCase, suite: string): CaseResult {
   if (c.error) return { suite, name: c.name, seconds, outcome: 'error', message: `error ${c.error.code}: ${c.error.message}` };
   if (r === undefined) return { suite, name: c.name, seconds, outcome: 'error', message: 'no result' };
   const got = r.verdict === 'violation' ? `violation of ${r.property}` : r.verdict === 'error' ? `error ${r.code}` : r.verdict;
-  const detail = [`${c.scenarioFile}`, ...(c.traceFile ? [`replay: npx mmrace replay ${c.traceFile}`] : [])].join('\n');
+  const detail = [
+    `scenario ${c.scenarioFile}`,
+    ...(c.expected !== undefined ? [`expected ${c.expected}`] : []),
+    `got ${got}`,
+    ...(r.message ? [r.message] : []),
+    ...(c.traceFile ? [`replay: npx mmrace replay ${c.traceFile}`] : []),
+  ].join('\n');
   if (r.verdict === 'error') return { suite, name: c.name, seconds, outcome: 'error', message: `${got}: ${r.message ?? ''}`, detail };
   if (c.met !== undefined) {
     return c.met ? { suite, name: c.name, seconds, outcome: 'pass' } : { suite, name: c.name, seconds, outcome: 'failure', message: `expected ${c.expected}, got ${got}`, detail };

@@ -21,7 +21,7 @@ import { defaultTraceFile, expectationText, meetsExpectation, resolveWorkers } f
 import { shrinkCheckResult } from '../trace/shrink.js';
 import { findFiles } from './list.js';
 import { out, shq } from './output.js';
-import { writeCiOutputs } from './ci-output.js';
+import { junitCase, writeCiOutputs } from './ci-output.js';
 import { createProgress } from './progress.js';
 
 export interface CiFlags {
@@ -158,20 +158,12 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   }
   const total = (performance.now() - started) / 1000;
   {
-    const cases: CaseResult[] = rows.map((r) => ({
-      suite: r.suite,
-      name: r.name,
-      seconds: r.seconds,
-      outcome: r.skipped ? 'skipped' : r.error ? 'error' : r.ok ? 'pass' : 'failure',
-      ...(r.skipped ? { message: 'deep scenario: run with --deep' } : {}),
-      ...(!r.ok || r.error ? { message: `expected ${r.expected}, got ${r.got}`, detail: failureDetail(r) } : {}),
-    }));
-    writeCiOutputs(
-      rows.filter((r) => !r.skipped).map((r) => r.ci ?? { scenarioFile: r.file.split(sep).join('/'), name: r.name, error: { code: r.got.replace(/^error /, ''), message: r.message ?? '' } }),
-      flags,
-      total,
-      cases,
+    // What each scenario ran into, for SARIF, the annotations and JUnit; one that could not run is an error.
+    const caseOf = (r: Row): SarifCase => r.ci ?? { scenarioFile: r.file.split(sep).join('/'), name: r.name, error: { code: r.got.replace(/^error /, ''), message: r.message ?? '' } };
+    const junit: CaseResult[] = rows.map((r) =>
+      r.skipped ? { suite: r.suite, name: r.name, seconds: 0, outcome: 'skipped', message: 'deep scenario: run with --deep' } : junitCase(caseOf(r), r.suite),
     );
+    writeCiOutputs(rows.filter((r) => !r.skipped).map(caseOf), flags, total, junit);
   }
   const ran = rows.filter((r) => !r.skipped);
   const bad = ran.filter((r) => !r.ok);
@@ -198,13 +190,6 @@ function errorRow(f: string, e: unknown): Row {
   const code = isMmraceError(e) ? e.code : 'E_INTERNAL';
   const message = e instanceof Error ? e.message : String(e);
   return { file: relative(process.cwd(), f), name: basename(f).replace(/\.json$/, ''), suite: basename(dirname(f)), expected: '?', got: `error ${code}`, ok: false, error: true, skipped: false, states: 0, seconds: 0, message };
-}
-
-function failureDetail(r: Row): string {
-  const lines = [`scenario ${r.file}`, `expected ${r.expected}`, `got ${r.got}`];
-  if (r.message) lines.push(r.message);
-  if (r.traceFile) lines.push(`replay: npx mmrace replay ${r.traceFile}`);
-  return lines.join('\n');
 }
 
 function printRow(r: Row, first: boolean): void {

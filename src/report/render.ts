@@ -2,7 +2,6 @@
  * The formats a counterexample is told in (`explain`, `check --format`, `replay
  * --format`): one place that maps a format name to its renderer.
  */
-import { MmraceError } from '../errors.js';
 import { html } from './html.js';
 import { lkml } from './lkml.js';
 import { markdown } from './markdown.js';
@@ -10,10 +9,6 @@ import type { Story } from './story.js';
 
 export const FORMATS = ['text', 'lkml', 'md', 'html', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
-
-export function isFormat(s: string): s is Format {
-  return (FORMATS as readonly string[]).includes(s);
-}
 
 /** The story in `format` (lkml, md or html; text and json are each command's own). */
 export function renderStory(story: Story, format: 'lkml' | 'md' | 'html'): string {
@@ -25,10 +20,4 @@ export function renderStory(story: Story, format: 'lkml' | 'md' | 'html'): strin
     case 'html':
       return html(story);
   }
-}
-
-/** Checks a --format value (commander's choices do too; this is for the API). */
-export function checkFormat(s: string): Format {
-  if (!isFormat(s)) throw new MmraceError('E_USAGE', `unknown format ${s}`, `use one of ${FORMATS.join(', ')}`);
-  return s;
 }

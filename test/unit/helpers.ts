@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompiledModel, MmraceError, actor, defineModel, int, type Model, type Trace } from '../../src/index.js';
+import { CompiledModel, MmraceError, actor, defineModel, int, lock, type Model, type Trace } from '../../src/index.js';
 import { Expander } from '../../src/engine/transitions.js';
 
 /** Runs `fn`, which must throw an MmraceError, and returns that error. */
@@ -86,4 +86,32 @@ export function preemptionsByReplay(t: Trace, m: CompiledModel): number {
     prev = k;
   }
   return n;
+}
+
+/**
+ * The AB/BA deadlock: P takes lock a then b, Q takes b then a. With `noise`, a third actor
+ * R writes a counter twice (a deadlock needs it finished too).
+ */
+export function abbaModel(noise = false): Model {
+  return defineModel({
+    id: 'abba',
+    state: { a: lock(), b: lock(), noise: int(0, 3) },
+    actors: {
+      P: actor({
+        steps: {
+          la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(0) },
+          lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(0) },
+          un: (c) => (c.s.a.release(0), c.s.b.release(0)),
+        },
+      }),
+      Q: actor({
+        steps: {
+          lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(1) },
+          la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(1) },
+          un: (c) => (c.s.a.release(1), c.s.b.release(1)),
+        },
+      }),
+      ...(noise ? { R: actor({ steps: { r1: (c) => void (c.s.noise = 1), r2: (c) => void (c.s.noise = 2) } }) } : {}),
+    },
+  });
 }

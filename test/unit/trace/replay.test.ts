@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actor, check, defineModel, int, lock, readTrace, replay, writeTrace } from '../../../src/index.js';
+import { actor, check, defineModel, int, readTrace, replay, writeTrace } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir, faulty } from '../helpers.js';
+import { ANY_MODEL_PATH, abbaModel, compileModel, mmError, removeTempDirs, tempDir, faulty } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -17,26 +17,7 @@ function traceOf(m: CompiledModel, strategy: 'bfs' | 'dfs' = 'bfs'): Trace {
 const copy = (t: Trace): Trace => JSON.parse(JSON.stringify(t)) as Trace;
 
 
-const abba = defineModel({
-  id: 'abba',
-  state: { a: lock(), b: lock() },
-  actors: {
-    P: actor({
-      steps: {
-        la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(0) },
-        lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(0) },
-        un: (c) => (c.s.a.release(0), c.s.b.release(0)),
-      },
-    }),
-    Q: actor({
-      steps: {
-        lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(1) },
-        la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(1) },
-        un: (c) => (c.s.a.release(1), c.s.b.release(1)),
-      },
-    }),
-  },
-});
+const abba = abbaModel();
 
 /** Choices matter: T picks a value; the invariant fails for exactly one of them. */
 const choosy = defineModel({

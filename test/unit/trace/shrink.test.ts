@@ -5,13 +5,13 @@
  * steps).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { actor, bool, check, defineModel, int, lock, replay } from '../../../src/index.js';
+import { actor, bool, check, defineModel, int, replay } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import { Expander } from '../../../src/engine/transitions.js';
 import type { Path } from '../../../src/engine/explore.js';
 import { buildTrace } from '../../../src/trace/trace.js';
 import { countPreemptions, shrink, shrinkCheckResult, shrinkTrace } from '../../../src/trace/shrink.js';
-import { ANY_MODEL_PATH, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
+import { ANY_MODEL_PATH, abbaModel, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -191,27 +191,7 @@ describe('shrinkTrace', () => {
   });
 
   it('a deadlock (AB/BA locks): each takes its first lock, one preemption', () => {
-    const abba = defineModel({
-      id: 'abba',
-      state: { a: lock(), b: lock(), noise: int(0, 3) },
-      actors: {
-        P: actor({
-          steps: {
-            la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(0) },
-            lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(0) },
-            un: (c) => (c.s.a.release(0), c.s.b.release(0)),
-          },
-        }),
-        Q: actor({
-          steps: {
-            lb: { await: (c) => c.s.b.free, do: (c) => c.s.b.acquire(1) },
-            la: { await: (c) => c.s.a.free, do: (c) => c.s.a.acquire(1) },
-            un: (c) => (c.s.a.release(1), c.s.b.release(1)),
-          },
-        }),
-        R: actor({ steps: { r1: (c) => void (c.s.noise = 1), r2: (c) => void (c.s.noise = 2) } }),
-      },
-    });
+    const abba = abbaModel(true);
     const m = compileModel(abba);
     const v = { kind: 'deadlock' as const, property: 'deadlock', message: 'no step is enabled and some actor has not finished' };
     // R runs in between and after: it must finish for the state to be a deadlock.

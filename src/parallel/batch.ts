@@ -56,10 +56,11 @@ export interface BatchInput {
    */
   readonly retire: boolean;
   /**
-   * The level's states, `recordSize(m, sleep)` ints each: the state, its sleep set with
-   * sleep sets, its entry in the set; the batch is `count` states from `offset`.
+   * The batch's states, in order, where the level holds them (`Piece`); each a record of
+   * `recordSize(m, sleep)` ints: the state, its sleep set with sleep sets, its entry in the set.
    */
-  readonly states: Int32Array;
+  readonly pieces: readonly Piece[];
+  /** The index in its level of the batch's first state (the watchdog's heart names states by it). */
   readonly offset: number;
   readonly count: number;
   readonly mode: BatchMode;
@@ -101,6 +102,43 @@ export interface StuckAt {
 export function recordSize(m: CompiledModel, sleep: boolean): number {
   return m.size + (sleep ? 2 : 1);
 }
+
+/**
+ * Consecutive states of a level, in the buffer of the batch result that claimed them (a
+ * level is the kept candidates of the batches before it, left where the workers wrote
+ * them: parallel/explore.ts).
+ */
+export interface Piece {
+  /** Records, `recordSize` ints each. */
+  readonly records: Int32Array;
+  /** The record numbers of the kept candidates, or null when every record from `from` on is kept. */
+  readonly kept: Int32Array | null;
+  /** The piece's first state: an index into `kept`, or a record number when `kept` is null. */
+  readonly from: number;
+  readonly count: number;
+}
+
+/** Walks the records of a batch's pieces in order: `next()` is the base of the next state's record in `arr`. */
+class Records {
+  arr: Int32Array = EMPTY;
+  private p = 0;
+  private q = 0;
+  constructor(
+    private readonly pieces: readonly Piece[],
+    private readonly stride: number,
+  ) {}
+  next(): number {
+    let piece = this.pieces[this.p]!;
+    while (this.q === piece.count) {
+      piece = this.pieces[++this.p]!;
+      this.q = 0;
+    }
+    this.arr = piece.records;
+    const at = piece.from + this.q++;
+    return (piece.kept === null ? at : piece.kept[at]!) * this.stride;
+  }
+}
+const EMPTY = new Int32Array(0);
 
 /** A model error and where it happened. */
 export interface ErrorAt {
@@ -171,15 +209,17 @@ export interface BatchResult {
 
 /**
  * Buffers of results the main thread is done with, handed back to this thread to hold the
- * next results: a fresh buffer costs page faults where it is first written and, once
- * moved to the main thread, a garbage collection there when dropped.
+ * next results. They are SharedArrayBuffers: a result's columns reach the main thread
+ * shared, not moved, and come back the same way, so no thread allocates per batch. (A
+ * moved ArrayBuffer is a new one on the side that receives it, and the main thread's
+ * garbage collector would run for every few dozen megabytes of results it received.)
  */
-const spares: ArrayBuffer[] = [];
+const spares: SharedArrayBuffer[] = [];
 /** Most buffers kept for reuse (a few batches' worth). */
 const MAX_SPARES = 48;
 
 /** Keeps `bufs` for the next columns of this thread. */
-export function addSpares(bufs: readonly ArrayBuffer[]): void {
+export function addSpares(bufs: readonly SharedArrayBuffer[]): void {
   for (const b of bufs) if (spares.length < MAX_SPARES && b.byteLength > 0) spares.push(b);
 }
 
@@ -193,7 +233,7 @@ function int32s(n: number): Int32Array {
       return new Int32Array(b);
     }
   }
-  return new Int32Array(n);
+  return new Int32Array(new SharedArrayBuffer(n * 4));
 }
 
 /** A growable column of Int32 values. */
@@ -208,7 +248,7 @@ class Column {
     while (cap < this.length + extra) cap *= 2;
     const next = int32s(cap);
     next.set(this.data.subarray(0, this.length));
-    addSpares([this.data.buffer as ArrayBuffer]);
+    addSpares([this.data.buffer as SharedArrayBuffer]);
     this.data = next;
   }
   push(v: number): void {
@@ -220,7 +260,7 @@ class Column {
     this.data.set(s, this.length);
     this.length += s.length;
   }
-  /** The values, in the column's own buffer (moved to the main thread, not copied). */
+  /** The values, in the column's own buffer (shared with the main thread, not copied). */
   take(): Int32Array {
     return this.data.subarray(0, this.length);
   }
@@ -368,7 +408,7 @@ export function expandBatch(
   const size = m.size;
   const stride = recordSize(m, input.sleep);
   const nInst = m.instances.length;
-  const { batch, states, offset, count, mode, allViolations: all, deadline } = input;
+  const { batch, pieces, offset, count, mode, allViolations: all, deadline } = input;
   table.round = input.round;
   const sink = new BatchSink(m, table, control, batch, input.index, all, mode === 'full' ? count * 2 : 0, ex, stride);
   sink.sym = input.symmetry && m.symmetry !== null;
@@ -409,14 +449,22 @@ export function expandBatch(
   // The entries of the batch's states, claimed by the level before, end while this level
   // claims in the other round. All at once, before any claim: the stores miss the cache,
   // and a claim's atomic operations would wait for each of them.
-  if (input.retire) for (let i = 0; i < count; i++) table.retire(states[(offset + i + 1) * stride - 1]!);
+  if (input.retire) {
+    const rs = new Records(pieces, stride);
+    for (let i = 0; i < count; i++) {
+      const base = rs.next();
+      table.retire(rs.arr[base + stride - 1]!);
+    }
+  }
+  const records = new Records(pieces, stride);
   for (let i = 0; i < count; i++) {
     if ((i & 127) === 0 && (Atomics.load(control, ABORT) !== 0 || (deadline !== Infinity && Date.now() >= deadline))) {
       aborted = true;
       break;
     }
     heart[STATE] = offset + i;
-    const base = (offset + i) * stride;
+    const base = records.next();
+    const states = records.arr;
     for (let j = 0; j < size; j++) src[j] = states[base + j]!;
     if (stuck !== null && stuck.i === i) {
       // Where a step hung before: the step timeout is this state's event, as a step that
@@ -513,9 +561,13 @@ export function expandBatch(
   };
 }
 
-/** The buffers of a result, to move them to another thread instead of copying. */
-export function resultBuffers(r: BatchResult): ArrayBuffer[] {
-  const bufs = new Set<ArrayBuffer>();
-  for (const a of [r.cand, r.parents, r.moves, r.entries, r.tx, r.stolen]) bufs.add(a.buffer as ArrayBuffer);
+/**
+ * The buffers of a result the main thread is done with once the level is walked, to hand
+ * back for reuse (addSpares). Not the candidates': they hold the next level's states.
+ */
+export function resultBuffers(r: BatchResult): SharedArrayBuffer[] {
+  const bufs = new Set<SharedArrayBuffer>();
+  for (const a of [r.parents, r.moves, r.entries, r.tx, r.stolen]) bufs.add(a.buffer as SharedArrayBuffer);
+  bufs.delete(r.cand.buffer as SharedArrayBuffer);
   return [...bufs];
 }

@@ -3,8 +3,9 @@
  * gives exactly the sequential engine's result (verdict, counts, counterexample) at any
  * number of workers.
  *
- * A level's states (consecutive ids, in the sequential engine's order) sit in one
- * SharedArrayBuffer. They are cut into batches whose ids increase with the state ids;
+ * A level's states (consecutive ids, in the sequential engine's order) stay where the
+ * batches of the level before wrote them, in the SharedArrayBuffers of their results (one
+ * segment each: `Level`). They are cut into batches whose ids increase with the state ids;
  * each batch expands its states and claims every successor in the shared fingerprint
  * set for its batch id. A state claimed by several batches belongs to the smallest batch
  * id, the batch in which sequential BFS meets it first: the set lowers the owner
@@ -24,8 +25,8 @@
  * Small levels run in the main thread (the same batch code), so small searches never
  * start a thread; the pool starts with the first level of `inThreadBelow` states or more.
  *
- * What is serial, per level: the walk over the batch results (a copy of the kept states
- * into the next level's buffer and the parent links: a few bytes per state), deciding
+ * What is serial, per level: the walk over the batch results (the parent links, a few
+ * bytes per state; the states themselves are not copied), deciding
  * whether the set must grow and growing it, and the barrier itself.
  *
  * Between two levels the search is whole (every state of the next level stored, none
@@ -46,8 +47,8 @@ import { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
-import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type StuckAt } from './batch.js';
-import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type ExpandResult, type ModelRef, type MoveResult, type Task, type TaskResult } from './protocol.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type Piece, type StuckAt } from './batch.js';
+import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type ExpandResult, type ModelRef, type MoveResult, type SharedPiece, type Task, type TaskResult } from './protocol.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -225,72 +226,86 @@ export class WorkerLost extends MmraceError {
 const WORKER_HINT = 'a model must not exit its thread, exhaust memory or throw outside its steps; run with --workers 0 to see the failure in the sequential engine';
 
 /** Runs a task; a task that does not come back is WorkerLost (E_WORKER). */
-async function run<R extends TaskResult>(pool: Pool, task: Task, transferList?: ArrayBuffer[]): Promise<R> {
+async function run<R extends TaskResult>(pool: Pool, task: Task): Promise<R> {
   try {
     // (No AbortSignal to stop a task: piscina then gives its worker no next task to hold.)
-    return (await pool.run(task, transferList ? { transferList } : {})) as R;
+    return (await pool.run(task)) as R;
   } catch (e) {
     throw new WorkerLost(e instanceof Error ? e.message.split('\n')[0]! : String(e));
   }
 }
 
-/** A BFS level: `n` states with consecutive ids from `firstId`, all at `depth`. */
+/**
+ * A BFS level: `n` states with consecutive ids from `firstId`, all at `depth`. Its states
+ * stay where the batches of the level before wrote them, one segment per batch result
+ * (its kept candidates, in order): the main thread never copies them, and a batch of this
+ * level reads its states from the segments it spans (`piecesOf`).
+ */
 interface Level {
   readonly firstId: number;
   readonly n: number;
   readonly depth: number;
-  readonly buf: SharedArrayBuffer;
-  readonly states: Int32Array;
+  readonly segs: readonly Segment[];
+  /** The index in the level of each segment's first state. */
+  readonly starts: readonly number[];
 }
 
-function newLevel(firstId: number, n: number, depth: number, size: number): Level {
-  const buf = new SharedArrayBuffer(Math.max(4, n * size * 4));
-  return { firstId, n, depth, buf, states: new Int32Array(buf) };
+/** The kept candidates of one batch result: its records, and which of them are kept (null: the first `count`). */
+interface Segment {
+  readonly records: Int32Array;
+  readonly kept: Int32Array | null;
+  readonly count: number;
 }
 
-/**
- * The next level, written batch by batch while later batches still run (so that only the
- * last batch's states are copied after the level's last result arrives). It writes into
- * the buffer of the level before the current one when there is one (its pages are already
- * in memory: a fresh buffer costs a page fault per 4 KiB written), else a new buffer
- * sized from an estimate; a full buffer is replaced by one twice as large.
- */
-class LevelWriter {
-  private view: Int32Array;
-  private at = 0;
-
-  constructor(
-    private readonly size: number,
-    estimate: number,
-    spare: Int32Array | null,
-  ) {
-    this.view = spare ?? new Int32Array(new SharedArrayBuffer(Math.max(1 << 16, estimate * size * 4)));
+function levelOf(firstId: number, depth: number, segs: readonly Segment[]): Level {
+  const starts: number[] = [];
+  let n = 0;
+  for (const s of segs) {
+    starts.push(n);
+    n += s.count;
   }
+  return { firstId, n, depth, segs, starts };
+}
 
-  /** Appends the candidates `kept` (indexes into `cand`), or all `count` of them when `kept` is null. */
-  append(cand: Int32Array, kept: Int32Array | null, count: number): void {
-    const size = this.size;
-    const need = this.at + count * size;
-    if (need > this.view.length) {
-      const bigger = new Int32Array(new SharedArrayBuffer(Math.max(need, 2 * this.view.length) * 4));
-      bigger.set(this.view.subarray(0, this.at));
-      this.view = bigger;
-    }
-    if (kept === null) {
-      this.view.set(cand.subarray(0, count * size), this.at);
-      this.at += count * size;
-      return;
-    }
-    for (const c of kept) {
-      this.view.set(cand.subarray(c * size, (c + 1) * size), this.at);
-      this.at += size;
-    }
+/** The pieces (batch.ts) of states `offset` to `offset + count` of a level. */
+function piecesOf(level: Level, offset: number, count: number): Piece[] {
+  const out: Piece[] = [];
+  // The last segment that starts at or before `offset`.
+  let lo = 0;
+  let hi = level.segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (level.starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
+  for (let k = lo, at = offset, left = count; left > 0; k++) {
+    const seg = level.segs[k]!;
+    const from = at - level.starts[k]!;
+    const take = Math.min(left, seg.count - from);
+    if (take <= 0) continue;
+    out.push({ records: seg.records, kept: seg.kept, from, count: take });
+    at += take;
+    left -= take;
+  }
+  return out;
+}
 
-  level(firstId: number, depth: number): Level {
-    const buf = this.view.buffer as SharedArrayBuffer;
-    return { firstId, n: this.at / this.size, depth, buf, states: new Int32Array(buf, 0, this.at) };
+/** The records of a level's states, in order, as one array (for a checkpoint). */
+function levelRecords(level: Level, size: number): Int32Array {
+  const out = new Int32Array(level.n * size);
+  let at = 0;
+  for (const seg of level.segs) {
+    if (seg.kept === null) {
+      out.set(seg.records.subarray(0, seg.count * size), at);
+      at += seg.count * size;
+    } else
+      for (let q = 0; q < seg.count; q++) {
+        const r = seg.kept[q]!;
+        out.set(seg.records.subarray(r * size, (r + 1) * size), at);
+        at += size;
+      }
   }
+  return out;
 }
 
 /** An event of a level, at a position of one batch (see batch.ts). */
@@ -426,10 +441,8 @@ class Search {
    * them (batch.ts). False after the set was rebuilt (every entry of a rebuilt set is retired).
    */
   retire = true;
-  /** The buffer of a finished level, reused for a later one (LevelWriter). */
-  spare: Int32Array | null = null;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
-  stash: ArrayBuffer[][] = [];
+  stash: SharedArrayBuffer[][] = [];
   /** What the pooled level under way lost: dead workers, hung steps (runOnPool). */
   losses: LevelLosses | null = null;
   /** When the search started (for a step timeout's report). */
@@ -610,7 +623,7 @@ class Search {
         { name: 'table', parts: [new Uint8Array(this.table.buffer)] },
         { name: 'parents', parts: links.parents },
         { name: 'moves', parts: links.moves },
-        { name: 'level', parts: [level.states.subarray(0, level.n * this.size)] },
+        { name: 'level', parts: [levelRecords(level, this.size)] },
       ],
     );
   }
@@ -633,7 +646,7 @@ class Search {
     this.nextBatch = s.nextBatch;
     this.shardDepth = s.shardDepth;
     for (const f of s.found) this.found.set(f.violation.property, f);
-    return { firstId: s.level.firstId, n: s.level.n, depth: s.level.depth, buf: ck.sections.level, states: new Int32Array(ck.sections.level) };
+    return levelOf(s.level.firstId, s.level.depth, [{ records: new Int32Array(ck.sections.level), kept: null, count: s.level.n }]);
   }
 
   private memoryLimit(what: string): void {
@@ -690,10 +703,10 @@ class Search {
       if (this.error === null) this.fail(e, null);
     }
     if (this.stopped) return null;
-    const level = newLevel(0, kept.length, 0, this.size);
-    kept.forEach((s, j) => level.states.set(s, j * this.size));
-    entries.forEach((e, j) => (level.states[(j + 1) * this.size - 1] = e));
-    return level;
+    const records = new Int32Array(new SharedArrayBuffer(Math.max(4, kept.length * this.size * 4)));
+    kept.forEach((s, j) => records.set(s, j * this.size));
+    entries.forEach((e, j) => (records[(j + 1) * this.size - 1] = e));
+    return levelOf(0, 0, [{ records, kept: null, count: kept.length }]);
   }
 
   /** A copy of the set, with room for `capacity` entries, in parallel when it is large. */
@@ -809,7 +822,7 @@ class Search {
     if (thread) this.ex.heart = thread.heart;
     try {
       return cuts.map((cut, b) =>
-        Promise.resolve(expandBatch(this.m, this.ex, this.table, this.control, { ...this.batchInput(level, mode, cut, firstBatch, b), states: level.states })),
+        Promise.resolve(expandBatch(this.m, this.ex, this.table, this.control, { ...this.batchInput(level, mode, cut, firstBatch, b), pieces: piecesOf(level, cut[0], cut[1]) })),
       );
     } finally {
       thread?.stop();
@@ -868,7 +881,7 @@ class Search {
    * worker terminated) and the state recorded (`LevelLosses`); a batch whose worker dies
    * is recorded too; the walk then sees a lost batch, and the level runs again (`rerunLost`).
    */
-  private runOnPool(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, stash: ArrayBuffer[][]): Promise<BatchResult>[] {
+  private runOnPool(level: Level, mode: BatchMode, cuts: [number, number][], firstBatch: number, stash: SharedArrayBuffer[][]): Promise<BatchResult>[] {
     const pool = this.pool!;
     if (this.losses?.level !== level) this.losses = new LevelLosses(level);
     const losses = this.losses;
@@ -892,14 +905,14 @@ class Search {
         model: this.modelRef,
         table: this.table.buffer,
         control: this.control.buffer as SharedArrayBuffer,
-        level: level.buf,
+        pieces: piecesOf(level, cut[0], cut[1]).map(sharedPiece),
         ...this.batchInput(level, mode, cut, firstBatch, b),
         spare,
         heart: hearts.buffer as SharedArrayBuffer,
         slot: b,
         stuck: losses.stuck.get(b) ?? null,
       } as const;
-      return run<ExpandResult>(pool, task, spare).catch((e: unknown) => {
+      return run<ExpandResult>(pool, task).catch((e: unknown) => {
         if (e instanceof WorkerLost) {
           losses.lost(b, lostWhy(pool, e), word(b, BEAT) !== 0, word(b, WORKER));
           // The level runs again: the younger batches need only drain.
@@ -994,8 +1007,8 @@ class Search {
       // a level boundary, and the resumed search runs the whole level again.
       const cut = this.levelAborted && this.opts.checkpoint !== undefined;
       if (next !== 'full' && next !== 'lost' && !cut) {
-        // Every batch of this level is done: its buffer holds the level after next.
-        this.spare = new Int32Array(level.buf);
+        // Every batch of this level is done: the results that hold its states are free.
+        this.free(level);
         this.retire = true;
         // A step timeout reports the counts of the completed levels, as in this thread.
         if (this.error?.code === 'E_STEP_TIMEOUT') this.keepError(before);
@@ -1015,6 +1028,12 @@ class Search {
         return this.stopBefore(level, null, round);
       }
     }
+  }
+
+  /** Hands the buffers that hold the states of `level`, all expanded, back for reuse with the next results. */
+  private free(level: Level): void {
+    if (this.stash.length === 0) this.stash.push([]);
+    level.segs.forEach((seg, j) => this.stash[j % this.stash.length]!.push(seg.records.buffer as SharedArrayBuffer));
   }
 
   /** `undo`, keeping the error found (the counts of the completed levels). */
@@ -1057,8 +1076,7 @@ class Search {
     };
     const nextFirst = level.firstId + level.n;
     const levelStates = this.states;
-    const out = mode === 'depth' ? null : new LevelWriter(size, 2 * level.n, this.spare);
-    this.spare = null;
+    const segs: Segment[] = [];
     let stopAt: { b: number; ev: Event } | null = null;
     for (let b = 0; b < pending.length && stopAt === null; b++) {
       const r = await arrive(b);
@@ -1147,7 +1165,7 @@ class Search {
       if (stop === null) {
         pushTo(kept.length);
         this.transitions += r.transitions;
-        out?.append(r.cand, kept.length === r.candCount ? null : kept, kept.length);
+        if (mode !== 'depth' && kept.length > 0) segs.push({ records: r.cand, kept: kept.length === r.candCount ? null : kept, count: kept.length });
         if (r.aborted) {
           this.limitHit = this.signal?.aborted ? 'interrupted' : 'time-limit';
           break;
@@ -1169,7 +1187,7 @@ class Search {
     if (this.limitHit !== null || this.error !== null) return null;
     if (mode === 'depth') return null;
     // The next level: kept successors in order.
-    const next = out!.level(nextFirst, level.depth + 1);
+    const next = levelOf(nextFirst, level.depth + 1, segs);
     this.stash = results.map(resultBuffers);
     return next.n > 0 ? next : null;
   }
@@ -1238,6 +1256,12 @@ class Search {
     this.signal?.removeEventListener('abort', this.abortLevel);
     if (this.ownPool && this.pool !== null) await this.pool.destroy();
   }
+}
+
+/** A piece as a worker receives it: its kept numbers, if any, copied from 0 (a view would send its whole buffer). */
+function sharedPiece(p: Piece): SharedPiece {
+  if (p.kept === null) return { buf: p.records.buffer as SharedArrayBuffer, kept: null, from: p.from, count: p.count };
+  return { buf: p.records.buffer as SharedArrayBuffer, kept: p.kept.slice(p.from, p.from + p.count), from: 0, count: p.count };
 }
 
 let ids = new Int32Array(0);

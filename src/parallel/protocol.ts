@@ -1,7 +1,8 @@
 /**
- * Messages between the parallel explorer (main thread) and its workers. A level's states
- * sit in a SharedArrayBuffer that every worker reads; the fingerprint set and the
- * control words are SharedArrayBuffers too; results come back with their buffers moved.
+ * Messages between the parallel explorer (main thread) and its workers. Every buffer is a
+ * SharedArrayBuffer: the fingerprint set, the control words, and the columns of batch
+ * results, which come back shared, not copied; a level's states stay in the results of
+ * the level before, where every worker reads them.
  */
 import type { BatchMode, BatchResult, StuckAt } from './batch.js';
 
@@ -11,13 +12,22 @@ export interface ModelRef {
   readonly params: Readonly<Record<string, number | boolean | string>>;
 }
 
+/** A batch.ts Piece as sent to a worker: its records' buffer, and its kept record numbers from 0 (`from` 0) or null. */
+export interface SharedPiece {
+  readonly buf: SharedArrayBuffer;
+  readonly kept: Int32Array | null;
+  readonly from: number;
+  readonly count: number;
+}
+
 /** Expand one batch of a level (see batch.ts). */
 export interface ExpandTask {
   readonly kind: 'expand';
   readonly model: ModelRef;
   readonly table: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
-  readonly level: SharedArrayBuffer;
+  /** Where the batch's states are (batch.ts Piece), each piece in the buffer of a result of the level before. */
+  readonly pieces: readonly SharedPiece[];
   readonly batch: number;
   readonly index: number;
   readonly round: number;
@@ -31,8 +41,8 @@ export interface ExpandTask {
   readonly symmetry: boolean;
   /** Sleep sets: each state of the level is followed by its sleep set. */
   readonly sleep: boolean;
-  /** Buffers of earlier results, moved back for this worker to reuse (batch.ts addSpares). */
-  readonly spare: ArrayBuffer[];
+  /** Buffers of earlier results, handed back for this worker to reuse (batch.ts addSpares). */
+  readonly spare: SharedArrayBuffer[];
   /**
    * The hearts of the level's batches (engine/watchdog.ts, HEART_STRIDE Int32 words apart):
    * this batch's, at `slot`, tells the main thread which step runs, for the step watchdog,

@@ -3,14 +3,13 @@
  * model), attaches to the shared buffers, and runs expand and move tasks.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeThrown } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import { BEAT, DONE, HEART_STRIDE, HEART_WORDS, WORKER } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { addSpares, expandBatch, resultBuffers } from './batch.js';
+import { addSpares, expandBatch } from './batch.js';
 import { EXIT_OUTSIDE, WORKER_FAILURE, type ExpandResult, type ExpandTask, type LoadResult, type LoadTask, type ModelRef, type MoveResult, type MoveTask, type Task, type TaskResult, type WorkerFailure } from './protocol.js';
 
 interface Loaded {
@@ -76,7 +75,7 @@ function expandTask(m: CompiledModel, ex: Expander, task: ExpandTask) {
     index: task.index,
     round: task.round,
     retire: task.retire,
-    states: int32(task.level),
+    pieces: task.pieces.map((p) => ({ records: int32(p.buf), kept: p.kept, from: p.from, count: p.count })),
     offset: task.offset,
     count: task.count,
     mode: task.mode,
@@ -100,11 +99,6 @@ async function preload(task: LoadTask): Promise<LoadResult> {
   return { kind: 'load' };
 }
 
-/** Hands `value` back with its buffers moved, not copied. */
-function moved(value: TaskResult, buffers: ArrayBuffer[]): TaskResult {
-  return move({ [transferableSymbol]: buffers, [valueSymbol]: value } as never) as unknown as TaskResult;
-}
-
 /**
  * An error thrown outside a step (in a callback the model scheduled): this worker tells
  * the main thread why and ends at once; the tasks it holds are lost, and run again
@@ -120,6 +114,6 @@ process.on('uncaughtException', (error) => {
 export default async function run(task: Task): Promise<TaskResult> {
   if (task.kind === 'move') return moveRange(task);
   if (task.kind === 'load') return preload(task);
-  const r = await expand(task);
-  return moved(r, resultBuffers(r));
+  // The result's columns are SharedArrayBuffers: shared with the main thread, not copied.
+  return expand(task);
 }

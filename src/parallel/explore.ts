@@ -79,10 +79,12 @@ export const IN_THREAD_BELOW = 4096;
  */
 const MOVE_IN_THREAD_BELOW = Infinity;
 /**
- * Initial capacity of the fingerprint set (40 MiB of address space; a small search
- * touches only the pages its states land on).
+ * Initial capacity of the fingerprint set (640 KiB). Small, so that the first levels'
+ * claims do not each fault in a page of a large buffer: page faults are slow while the
+ * workers start (their own memory mappings contend with them), and a small set's
+ * growths cost little.
  */
-const FIRST_CAPACITY = 1 << 22;
+const FIRST_CAPACITY = 1 << 16;
 /**
  * The set grows 4 times while it is small (each growth moves every entry, so grow seldom),
  * then 2 times from LARGE_TABLE bytes on, so that a large set is never below load 3/8

@@ -26,7 +26,7 @@ import { bin, expectOneLineError, mmrace, root, tmp, type Run } from './run.js';
 const S16 = 'scenarios/contpte/s-n16.json';
 const KERNEL16 = 'scenarios/contpte/b-kernel-n16.json';
 
-/** Temporary folders of this file, removed at its end (checkpoints of s-n16 are 40 MiB each). */
+/** Temporary folders of this file, removed at its end (checkpoints of s-n16 are up to 16 MiB each). */
 const scratches: string[] = [];
 const scratch = (): string => {
   const d = tmp('mmrace-ck-e2e-');

@@ -93,6 +93,11 @@ const FIRST_CAPACITY = 1 << 16;
  */
 const GROWTH = 4;
 const LARGE_TABLE = 64 * 2 ** 20;
+/**
+ * Pages (4 KiB) of a prepared set (Search.prepared) touched each time the walk takes a
+ * batch result: 8 MiB, a few milliseconds, so that the workers' next tasks are not held up.
+ */
+const TOUCH_PAGES = 2048;
 
 /** One part of a search split N ways (`--shard i/N`). */
 export interface Shard {
@@ -443,6 +448,13 @@ class Search {
    * them (batch.ts). False after the set was rebuilt (every entry of a rebuilt set is retired).
    */
   retire = true;
+  /**
+   * The set the next growth moves into, allocated a level ahead (`prepare`) and its pages
+   * touched a few at a time while the walk waits for results: the first write to a page
+   * of a fresh buffer faults, and a growth with the workers waiting would otherwise take
+   * every fault of the new set, in random order.
+   */
+  private prepared: { readonly set: SharedFingerprintSet; readonly view: Int32Array; at: number } | null = null;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
   stash: SharedArrayBuffer[][] = [];
   /** What the pooled level under way lost: dead workers, hung steps (runOnPool). */
@@ -543,6 +555,10 @@ class Search {
   /** A new set of `capacity` entries, or null when the memory limit forbids it. */
   private allocate(capacity: number, levelBytes = 0): SharedFingerprintSet | null {
     const keep = this.table === undefined ? 0 : this.table.bytes;
+    const ready = this.prepared?.set;
+    this.prepared = null;
+    // The prepared set, if it is large enough and the memory limit still allows it.
+    if (ready !== undefined && ready.capacity >= capacity && ready.bytes + keep + this.otherBytes(levelBytes) <= this.memory) return ready;
     if (SharedFingerprintSet.bytesFor(capacity) + keep + this.otherBytes(levelBytes) > this.memory) return null;
     try {
       return new SharedFingerprintSet(capacity);
@@ -550,6 +566,29 @@ class Search {
       if (e instanceof MmraceError && e.code === 'E_LIMIT') return null;
       throw e;
     }
+  }
+
+  /**
+   * Allocates the set of the next growth when the level after `level` is likely to need
+   * it (a next level twice as large again), within the memory limit; `touch` then faults
+   * its pages in while the level runs.
+   */
+  private prepare(level: Level, levelBytes: number): void {
+    if (this.prepared !== null || this.states + 6 * level.n + 1024 <= this.table.capacity * 0.75) return;
+    const cap = this.table.capacity;
+    const set = this.allocate(cap * (this.table.bytes < LARGE_TABLE ? GROWTH : 2), levelBytes);
+    if (set !== null) this.prepared = { set, view: new Int32Array(set.buffer), at: 0 };
+  }
+
+  /** Touches the next TOUCH_PAGES pages of the prepared set (plain writes of 0: no other thread has it yet). */
+  private touch(): void {
+    const p = this.prepared;
+    if (p === null || p.at >= p.view.length) return;
+    const end = Math.min(p.view.length, p.at + TOUCH_PAGES * 1024);
+    const v = p.view;
+    let i = p.at;
+    for (; i < end; i += 1024) v[i] = 0;
+    p.at = i;
   }
 
   private record(v: FoundViolation): void {
@@ -987,6 +1026,7 @@ class Search {
       const factor = this.table.bytes < LARGE_TABLE ? GROWTH : 2;
       for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, -1, levelBytes)) break;
     }
+    if (mode === 'full' && this.pool !== null) this.prepare(level, levelBytes);
     // --shard: partition at the first level of at least SHARD_SPREAD states per shard.
     if (this.shard !== null && this.shardDepth === null && level.n * 1 >= SHARD_SPREAD * this.shard.count) this.shardDepth = level.depth + 1;
     // While the pool starts, let its messages in between levels run in this thread.
@@ -1083,6 +1123,7 @@ class Search {
     for (let b = 0; b < pending.length && stopAt === null; b++) {
       const r = await arrive(b);
       if (r === 'full') return 'full';
+      this.touch();
       const stolen = lost[b];
       // Kept candidates, in order.
       let kept: Int32Array;

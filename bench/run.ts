@@ -418,42 +418,54 @@ const SCALING = `## Scaling: what stays serial, and 16 cores
 The parallel explorer is level-synchronous BFS (src/parallel/explore.ts). Per level, the
 workers expand batches and claim successors in the shared fingerprint set (lock-free, one
 CAS per new state); the main thread walks the batch results in order as they arrive,
-while later batches still run. What does not run on the workers:
+while later batches still run. Every buffer the threads exchange is a SharedArrayBuffer
+that is reused: a result's columns reach the main thread shared, not moved, and a level's
+states stay in the results of the batches that claimed them (the walk copies no state;
+a batch reads its states from the segments it spans). What does not run on the workers:
 
 1. **The walk** (main thread, O(states) per level): read the takeover logs, number the kept
-   successors and push their parent links (8 bytes per state, in chunks), find the first
-   event, and copy the kept states into the next level's shared buffer (the buffer of the
-   level before, so its pages are already in memory). It overlaps the workers, except for
-   what is left when the last batch arrives. On a machine with as many workers as cores it
-   also takes CPU time from the workers: in profiles of the 2-worker run the main thread
-   is busy about 2 s of the 9 (walk, copy, garbage collection, handing out tasks).
+   successors and push their parent links (8 bytes per state, in chunks), and find the
+   first event. It overlaps the workers, except for what is left when the last batch
+   arrives. On a machine with as many workers as cores it also takes CPU time from the
+   workers: in a CPU profile of the 2-worker run (\`node --cpu-prof\`) the main thread is
+   busy about 3 s of 12.6, of which about 1 s is loading the model and the first levels
+   run before the workers are ready, 0.5 s the walk (with the page touches of item 3),
+   0.3 s garbage collection and 0.1 s handing out tasks.
 2. **The barrier**: a level ends when its slowest batch does and the walk has caught up.
    Batch sizes are guided (each a share of what remains of the level: 8192 states, then
    smaller ones down to 256 at the end), and each worker holds one queued batch, so that
    it never waits for the main thread to hand it the next. Levels under 4096 states run
-   in the main thread alone (the narrow first and last levels of a search).
+   in the main thread alone (the narrow first and last levels of a search). In that
+   profile each worker waits about 0.8 s of 12.6 for tasks: the start-up, the growths and
+   the ends of levels.
 3. **Growing the set**: the main thread moves every entry into a buffer 4 times larger
-   (2 times once the set is 64 MiB) while the workers wait: about 0.2 s for 3.1 million
-   entries here, with plain writes (no atomics: no other thread runs then).
-4. **Start-up**: worker threads boot and load the model through tsx (about 0.3 s). They
-   start while the main thread loads the model, and levels run in the main thread until
-   the workers are ready; a worker's first batches also run before its JIT has warmed up.
+   (2 times once the set is 64 MiB) while the workers wait, with plain writes (no atomics:
+   no other thread runs then). The larger set is allocated a level ahead and its pages
+   are touched while the walk waits for results, so the move takes no page fault: about
+   0.1 s for 3.1 million entries here. The set starts at 64K entries (640 KiB): the first
+   levels run while the workers start, and their claims would otherwise fault in a page
+   of a large fresh buffer each.
+4. **Start-up**: worker threads boot and load the model through tsx (about 0.4 s each,
+   measured alone: node's worker, tsx's loader, the engine and the model). They start
+   with the first level of 4096 states, and levels run in the main thread until the
+   workers are ready; a worker's first batches also run before its JIT has warmed up.
 5. **Memory**: the fingerprint set is read and written at random; every worker shares the
    same memory system, so a memory-bound model (the counter, whose steps are trivial)
    scales worse than a model whose steps do real work (contpte).
 
 At 16 cores: the Amdahl figures in the tables are what these measurements project if
-nothing else changed. Items 1 and 2 are the ones that grow: the walk is one thread's work
-per state whatever the worker count, so at 16 workers expanding about 16 times faster
-the main thread would need to walk at least 16 times faster than one worker expands,
-and it does not (about 0.2 µs per state against 1.2 µs of expansion: it saturates near 6 or 7
-workers). Efficiency will therefore not hold at 16 cores with this design. What would
-raise it: workers number their own batch from prefix sums of the kept counts and write
-the next level and the parent links in place, leaving only the prefix sums and the
-first-event choice serial; the next level's first batches could start while the last
-ones of this level finish; and the fingerprint set could be split into per-worker
-partitions updated with plain writes (no atomics), the design of distributed model
-checkers. None of this is done; the figures above are what the current code measures.
+nothing else changed; they count every cost of the 2-worker run that 1 worker does not
+pay as serial, start-up included. The walk is one thread's work per state whatever the worker
+count: about 0.05 µs per state here (walk and garbage collection) against about 1.8 µs
+of expansion per state on one worker, so it would keep pace with about 30 workers.
+What grows with the worker count is the barrier (item 2): the tail of each level and the
+growths stay one thread's time while the rest shrinks, and start-up is paid once per
+worker. What would raise efficiency further: let the next level's first batches start
+while the last ones of this level finish (the walk already knows the next level's first
+segments), grow the set on the workers in disjoint partitions with plain writes, and
+split the set into per-worker partitions updated without atomics, the design of
+distributed model checkers. None of this is done; the figures above are what the current
+code measures.
 `;
 
 const HOW_TO_READ = `## How to read

@@ -37,7 +37,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
 import { buildResult, checkLimits, type CheckOptions, type SearchOutcome } from '../engine/check.js';
 import { Expander } from '../engine/transitions.js';
@@ -47,8 +46,10 @@ import { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
-import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type Piece, type StuckAt } from './batch.js';
-import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type ExpandResult, type ModelRef, type MoveResult, type SharedPiece, type Task, type TaskResult } from './protocol.js';
+import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type StuckAt } from './batch.js';
+import type { ExpandResult, ModelRef, MoveResult } from './protocol.js';
+import { WORKER_HINT, WorkerLost, createPool, lostWhy, run, warmPool, type Pool } from './pool.js';
+import { countBelow, countUpToTx, identity, levelOf, levelRecords, piecesOf, sharedPiece, type Level, type Segment } from './level.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -163,157 +164,10 @@ export interface Saved extends Written {
 export type SearchStop = LimitKind | 'interrupted';
 
 export { defaultMemory };
+export { createPool, warmPool, type Pool };
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
-}
-
-export type Pool = Piscina<Task, TaskResult>;
-
-/** Batches queued at each worker at once (see createPool). */
-const TASKS_PER_WORKER = 2;
-
-/** A pool of `workers` explorer threads, to share between checks (`mmrace ci`); destroy() it after. */
-export function createPool(workers: number): Pool {
-  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 1024) {
-    throw new MmraceError('E_USAGE', `workers = ${String(workers)}: must be an integer from 1 to 1024`);
-  }
-  const pool = new Piscina<Task, TaskResult>({
-    filename: new URL('./worker-entry.mjs', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
-    // Each worker holds a next batch in its queue, so it starts it as soon as it finishes
-    // one, without waiting for this thread (busy walking results) to hand it over.
-    concurrentTasksPerWorker: TASKS_PER_WORKER,
-    idleTimeout: 60_000,
-  });
-  // A worker that fails between tasks (memory exhausted) is replaced, and no task is lost;
-  // piscina tells it as an 'error' event, which unheard would end this process with a
-  // stack trace.
-  pool.on('error', () => {});
-  // Why a worker that is about to end does (worker.ts: an error thrown outside a step).
-  pool.on('message', (m: unknown) => {
-    if (isWorkerFailure(m)) lastFailure.set(pool, m[WORKER_FAILURE].message);
-  });
-  return pool;
-}
-
-/** Per pool: the last reason a worker gave before it ended (worker.ts). */
-const lastFailure = new WeakMap<Pool, string>();
-
-/**
- * Why a task was lost: the reason its worker gave before it ended with EXIT_OUTSIDE (its
- * task, or another one it held, is lost), else piscina's message.
- */
-function lostWhy(pool: Pool, e: WorkerLost): string {
-  return e.why.endsWith(`code: ${EXIT_OUTSIDE}`) ? (lastFailure.get(pool) ?? e.why) : e.why;
-}
-
-/**
- * Starts `pool`'s threads importing the model at `modelPath` without waiting for them:
- * booting a worker and loading a model take a few hundred milliseconds, which then overlap
- * the main thread's own loading instead of delaying the first pooled level.
- */
-export function warmPool(pool: Pool, modelPath: string): Promise<void> {
-  const loads: Promise<unknown>[] = [];
-  for (let i = 0; i < pool.options.maxThreads; i++) loads.push(pool.run({ kind: 'load', path: modelPath }).catch(() => {}));
-  return Promise.all(loads).then(() => {});
-}
-
-/**
- * A task that did not come back (not a model error, which comes back as data): its worker
- * died (the model exited the thread, exhausted its memory, threw outside a step), or the
- * step watchdog terminated it.
- */
-export class WorkerLost extends MmraceError {
-  constructor(readonly why: string) {
-    super('E_WORKER', `a worker thread of the parallel explorer failed: ${why}`, WORKER_HINT);
-  }
-}
-
-const WORKER_HINT = 'a model must not exit its thread, exhaust memory or throw outside its steps; run with --workers 0 to see the failure in the sequential engine';
-
-/** Runs a task; a task that does not come back is WorkerLost (E_WORKER). */
-async function run<R extends TaskResult>(pool: Pool, task: Task): Promise<R> {
-  try {
-    // (No AbortSignal to stop a task: piscina then gives its worker no next task to hold.)
-    return (await pool.run(task)) as R;
-  } catch (e) {
-    throw new WorkerLost(e instanceof Error ? e.message.split('\n')[0]! : String(e));
-  }
-}
-
-/**
- * A BFS level: `n` states with consecutive ids from `firstId`, all at `depth`. Its states
- * stay where the batches of the level before wrote them, one segment per batch result
- * (its kept candidates, in order): the main thread never copies them, and a batch of this
- * level reads its states from the segments it spans (`piecesOf`).
- */
-interface Level {
-  readonly firstId: number;
-  readonly n: number;
-  readonly depth: number;
-  readonly segs: readonly Segment[];
-  /** The index in the level of each segment's first state. */
-  readonly starts: readonly number[];
-}
-
-/** The kept candidates of one batch result: its records, and which of them are kept (null: the first `count`). */
-interface Segment {
-  readonly records: Int32Array;
-  readonly kept: Int32Array | null;
-  readonly count: number;
-}
-
-function levelOf(firstId: number, depth: number, segs: readonly Segment[]): Level {
-  const starts: number[] = [];
-  let n = 0;
-  for (const s of segs) {
-    starts.push(n);
-    n += s.count;
-  }
-  return { firstId, n, depth, segs, starts };
-}
-
-/** The pieces (batch.ts) of states `offset` to `offset + count` of a level. */
-function piecesOf(level: Level, offset: number, count: number): Piece[] {
-  const out: Piece[] = [];
-  // The last segment that starts at or before `offset`.
-  let lo = 0;
-  let hi = level.segs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (level.starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  for (let k = lo, at = offset, left = count; left > 0; k++) {
-    const seg = level.segs[k]!;
-    const from = at - level.starts[k]!;
-    const take = Math.min(left, seg.count - from);
-    if (take <= 0) continue;
-    out.push({ records: seg.records, kept: seg.kept, from, count: take });
-    at += take;
-    left -= take;
-  }
-  return out;
-}
-
-/** The records of a level's states, in order, as one array (for a checkpoint). */
-function levelRecords(level: Level, size: number): Int32Array {
-  const out = new Int32Array(level.n * size);
-  let at = 0;
-  for (const seg of level.segs) {
-    if (seg.kept === null) {
-      out.set(seg.records.subarray(0, seg.count * size), at);
-      at += seg.count * size;
-    } else
-      for (let q = 0; q < seg.count; q++) {
-        const r = seg.kept[q]!;
-        out.set(seg.records.subarray(r * size, (r + 1) * size), at);
-        at += size;
-      }
-  }
-  return out;
 }
 
 /** An event of a level, at a position of one batch (see batch.ts). */
@@ -1313,46 +1167,6 @@ class Search {
     this.signal?.removeEventListener('abort', this.abortLevel);
     if (this.ownPool && this.pool !== null) await this.pool.destroy();
   }
-}
-
-/** A piece as a worker receives it: its kept numbers, if any, copied from 0 (a view would send its whole buffer). */
-function sharedPiece(p: Piece): SharedPiece {
-  if (p.kept === null) return { buf: p.records.buffer as SharedArrayBuffer, kept: null, from: p.from, count: p.count };
-  return { buf: p.records.buffer as SharedArrayBuffer, kept: p.kept.slice(p.from, p.from + p.count), from: 0, count: p.count };
-}
-
-let ids = new Int32Array(0);
-/** 0, 1, … n - 1 (a shared view: read only). */
-function identity(n: number): Int32Array {
-  if (ids.length < n) {
-    ids = new Int32Array(Math.max(n, ids.length * 2));
-    for (let i = 0; i < ids.length; i++) ids[i] = i;
-  }
-  return ids.subarray(0, n);
-}
-
-/** Index, among the kept candidates (ascending), of candidate `c`. */
-function countBelow(kept: Int32Array, c: number): number {
-  let lo = 0;
-  let hi = kept.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (kept[mid]! < c) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of kept candidates whose transition is at or before `tx`. */
-function countUpToTx(kept: Int32Array, tx: Int32Array, upTo: number): number {
-  let lo = 0;
-  let hi = kept.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (tx[kept[mid]!]! <= upTo) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function deadlockAt(links: Links, id: number): FoundViolation {

@@ -428,21 +428,22 @@ a batch reads its states from the segments it spans). What does not run on the w
    first event. It overlaps the workers, except for what is left when the last batch
    arrives. On a machine with as many workers as cores it also takes CPU time from the
    workers: in a CPU profile of the 2-worker run (\`node --cpu-prof\`) the main thread is
-   busy about 3 s of 12.6, of which about 1 s is loading the model and the first levels
-   run before the workers are ready, 0.5 s the walk (with the page touches of item 3),
-   0.3 s garbage collection and 0.1 s handing out tasks.
+   busy about 2.2 s of 10.5, of which about 0.8 s is loading the model and the first
+   levels run before the workers are ready, 0.3 s the walk and the page touches of item 3,
+   0.3 s garbage collection, 0.15 s growing the set and 0.15 s handing out tasks.
 2. **The barrier**: a level ends when its slowest batch does and the walk has caught up.
    Batch sizes are guided (each a share of what remains of the level: 8192 states, then
    smaller ones down to 256 at the end), and each worker holds one queued batch, so that
    it never waits for the main thread to hand it the next. Levels under 4096 states run
    in the main thread alone (the narrow first and last levels of a search). In that
-   profile each worker waits about 0.8 s of 12.6 for tasks: the start-up, the growths and
-   the ends of levels.
+   profile each worker waits about 0.65 s of 10.1 for tasks: the ends of levels, the
+   growths, and between tasks while this thread, sharing the two cores, hands out the next.
 3. **Growing the set**: the main thread moves every entry into a buffer 4 times larger
    (2 times once the set is 64 MiB) while the workers wait, with plain writes (no atomics:
    no other thread runs then). The larger set is allocated a level ahead and its pages
-   are touched while the walk waits for results, so the move takes no page fault: about
-   0.1 s for 3.1 million entries here. The set starts at 64K entries (640 KiB): the first
+   are touched while the walk takes results, so the move takes no page fault: about
+   0.15 s for 3.1 million entries here. Which growth comes next is guessed from how the
+   levels grow, so that no set is prepared for a growth that never comes. The set starts at 64K entries (640 KiB): the first
    levels run while the workers start, and their claims would otherwise fault in a page
    of a large fresh buffer each.
 4. **Start-up**: worker threads boot and load the model through tsx (about 0.4 s each,
@@ -456,7 +457,7 @@ a batch reads its states from the segments it spans). What does not run on the w
 At 16 cores: the Amdahl figures in the tables are what these measurements project if
 nothing else changed; they count every cost of the 2-worker run that 1 worker does not
 pay as serial, start-up included. The walk is one thread's work per state whatever the worker
-count: about 0.05 µs per state here (walk and garbage collection) against about 1.8 µs
+count: about 0.05 µs per state here (walk and garbage collection) against about 1.5 µs
 of expansion per state on one worker, so it would keep pace with about 30 workers.
 What grows with the worker count is the barrier (item 2): the tail of each level and the
 growths stay one thread's time while the rest shrinks, and start-up is paid once per

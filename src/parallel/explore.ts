@@ -404,9 +404,9 @@ class Search {
     );
   }
 
-  /** Bytes in use besides the fingerprint set: parent links and the current level. */
+  /** Bytes in use besides the fingerprint set: parent links, the current level, and a set prepared for the next growth. */
   private otherBytes(levelBytes: number): number {
-    return this.links.bytes + levelBytes;
+    return this.links.bytes + levelBytes + (this.prepared?.set.bytes ?? 0);
   }
 
   /** A new set of `capacity` entries, or null when the memory limit forbids it. */
@@ -881,6 +881,8 @@ class Search {
   async step(level: Level): Promise<Level | null> {
     const mode: BatchMode = this.opts.maxDepth !== undefined && level.depth >= this.opts.maxDepth ? 'depth' : 'full';
     const levelBytes = level.n * this.size * 4 * 3;
+    // A set prepared for the next growth is the first thing to give up at the limit.
+    if (this.prepared !== null && this.table.bytes + this.otherBytes(levelBytes) > this.memory) this.prepared = null;
     if (this.table.bytes + this.otherBytes(levelBytes) > this.memory) {
       this.memoryLimit(`at depth ${level.depth}, after ${this.states} states`);
       return this.stopBefore(level, null);

@@ -106,7 +106,7 @@ export function recordSize(m: CompiledModel, sleep: boolean): number {
 /**
  * Consecutive states of a level, in the buffer of the batch result that claimed them (a
  * level is the kept candidates of the batches before it, left where the workers wrote
- * them: parallel/explore.ts).
+ * them: parallel/level.ts).
  */
 export interface Piece {
   /** Records, `recordSize` ints each. */
@@ -119,7 +119,7 @@ export interface Piece {
 }
 
 /** Walks the records of a batch's pieces in order: `next()` is the base of the next state's record in `arr`. */
-class Records {
+export class Records {
   arr: Int32Array = EMPTY;
   private p = 0;
   private q = 0;

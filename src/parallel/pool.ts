@@ -17,7 +17,7 @@ export function createPool(workers: number): Pool {
     throw new MmraceError('E_USAGE', `workers = ${String(workers)}: must be an integer from 1 to 1024`);
   }
   const pool = new Piscina<Task, TaskResult>({
-    filename: new URL('./worker-entry.mjs', import.meta.url).href,
+    filename: new URL('./worker-entry.cjs', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
     // Each worker holds a next batch in its queue, so it starts it as soon as it finishes

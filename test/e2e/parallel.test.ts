@@ -50,14 +50,14 @@ describe('--workers on the command line', () => {
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [join(root, 'bin/mmrace.js'), ...args], { cwd: root, encoding: 'utf8' });
     const last = r.stdout.trimEnd().split('\n').pop() ?? '';
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
+    return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
   };
 
   it('1 and 2 workers: identical verdict, counts and trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmrace-w-'));
     const one = run(['check', 'scenarios/contpte/b-nobbm.json', '--workers', '1', '--trace', join(dir, '1.json'), '--json']);
     const two = run(['check', 'scenarios/contpte/b-nobbm.json', '--workers', '2', '--trace', join(dir, '2.json'), '--json']);
-    expect([one.code, two.code]).toEqual([1, 1]);
+    expect([one.code, two.code], `stderr of 1 worker: ${one.stderr} (signal ${one.signal}); of 2: ${two.stderr} (signal ${two.signal})`).toEqual([1, 1]);
     for (const k of ['verdict', 'property', 'states', 'transitions', 'depth']) expect(two.json[k], k).toEqual(one.json[k]);
     expect([one.json.workers, two.json.workers]).toEqual([1, 2]);
     const schedule = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).schedule;

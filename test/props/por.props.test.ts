@@ -67,9 +67,13 @@ describe('partial-order reduction', () => {
           const dfs = run(d, { strategy: 'dfs', por: true });
           const full = run(d);
           expect(bfs.verdict).toBe(full.verdict);
-          if (full.verdict === 'safe') expect(full.states).toBe(ref.states);
-          expect(bfs.states).toBeLessThanOrEqual(full.states);
-          expect(bfs.transitions).toBeLessThanOrEqual(full.transitions);
+          // A search that stops at a violation (a deadlock, in these models) counts what it
+          // met before it, in an order the reduction changes: only whole searches compare.
+          if (full.verdict === 'safe') {
+            expect(full.states).toBe(ref.states);
+            expect(bfs.states).toBeLessThanOrEqual(full.states);
+            expect(bfs.transitions).toBeLessThanOrEqual(full.transitions);
+          }
           // The reduced state graph depends on the states alone, not on the search order.
           if (bfs.verdict === 'safe') expect(dfs.states).toBe(bfs.states);
         });

@@ -8,6 +8,7 @@ import { collisionProbability } from '../state/fingerprint.js';
 import { EXHAUSTIVE, STRATEGIES, WALKS, isWalk, type StrategyName } from '../strategy/index.js';
 import { MAX_SEED, walkSearch } from '../strategy/walk.js';
 import { buildTrace } from '../trace/trace.js';
+import { replay } from '../trace/replay.js';
 import type { CheckResult, StopKind, Verdict } from '../report/verdict.js';
 import { Exploration, type FoundError, type FoundViolation, type Limits, type Progress } from './explore.js';
 import { DEFAULT_STEP_TIMEOUT, checkStepTimeout, reportStepTimeout, stepTimeoutError, watchThisThread, type Watch } from './watchdog.js';
@@ -153,7 +154,15 @@ export interface SearchOutcome {
  * comes first, then the order found; the first is the reported violation.
  */
 export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcome): CheckResult {
-  const found = o.found.map((v, i) => ({ v, i })).sort((a, b) => a.v.path.moves.length - b.v.path.moves.length || a.i - b.i).map((e) => e.v);
+  // Under symmetry reduction a deadlock was judged in a sorted state, whose instances may
+  // not be the real ones: the message names those of the counterexample's last state.
+  const canonical = { canonical: o.reductions?.includes('symmetry') === true };
+  const real = (f: FoundViolation): FoundViolation => {
+    if (f.kind !== 'deadlock' || !canonical.canonical) return f;
+    const end = replay(buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } }, canonical), m);
+    return end.kind === 'deadlock' && end.message !== undefined ? { ...f, message: end.message } : f;
+  };
+  const found = o.found.map(real).map((v, i) => ({ v, i })).sort((a, b) => a.v.path.moves.length - b.v.path.moves.length || a.i - b.i).map((e) => e.v);
   const e = o.error;
   const v = e === null ? (found[0] ?? null) : null;
   const verdict: Verdict = e ? 'error' : v ? 'violation' : o.limitHit ? 'incomplete' : 'safe';
@@ -173,8 +182,6 @@ export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcom
     ...o.extra,
     ...(o.limitHit ? { limit: o.limitHit, ...(o.limitMessage ? { limitMessage: o.limitMessage } : {}) } : {}),
   };
-  // Under symmetry reduction a path's moves name instances of the sorted states.
-  const canonical = { canonical: o.reductions?.includes('symmetry') === true };
   const traceOf = (f: FoundViolation) =>
     buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } }, canonical);
   if (v) {

@@ -14,8 +14,10 @@ import { FingerprintSet } from '../state/fpset.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { IntColumn } from '../state/queue.js';
 import { Expander, StepError, type SuccessorSink } from './transitions.js';
+import { Judge, faultViolation, foundError, invariantViolation, pathPlus } from './judge.js';
+import type { FoundError, FoundViolation, LimitKind, Path, Progress } from './result.js';
 
-export type LimitKind = 'max-states' | 'max-depth' | 'time-limit' | 'memory';
+export type { FoundError, FoundViolation, LimitKind, Path, Progress } from './result.js';
 
 export interface Limits {
   /** Stop after this many distinct states (the search is then incomplete). */
@@ -39,35 +41,6 @@ export interface Limits {
    * on the seed models (docs/por.md).
    */
   readonly sleep?: boolean | undefined;
-}
-
-export interface Progress {
-  readonly states: number;
-  readonly transitions: number;
-  readonly depth: number;
-  readonly queued: number;
-  readonly seconds: number;
-}
-
-/** A path from an initial state: which initial state, then (instance k, ordinal) moves. */
-export interface Path {
-  readonly init: number;
-  readonly moves: readonly (readonly [k: number, ordinal: number])[];
-}
-
-export interface FoundViolation {
-  readonly kind: 'invariant' | 'fault' | 'deadlock';
-  readonly property: string;
-  readonly message: string;
-  readonly path: Path;
-}
-
-export interface FoundError {
-  readonly code: string;
-  readonly message: string;
-  readonly hint?: string | undefined;
-  /** Path to the state where the model failed, with the failing step last (if any). */
-  readonly path: Path | null;
 }
 
 /** Where a strategy puts a newly discovered state. */
@@ -160,6 +133,7 @@ export class Links {
 export class Exploration implements SuccessorSink {
   readonly m: CompiledModel;
   readonly ex: Expander;
+  readonly judge: Judge;
   readonly seen: FingerprintSet;
   private readonly links: Links;
   private readonly nInst: number;
@@ -203,6 +177,7 @@ export class Exploration implements SuccessorSink {
   constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
     this.m = m;
     this.ex = new Expander(m);
+    this.judge = new Judge(m, this.ex);
     this.all = limits.allViolations === true;
     this.por = limits.por === true && m.hasPrivate;
     this.sym = limits.symmetry === true && m.symmetry !== null;
@@ -290,11 +265,9 @@ export class Exploration implements SuccessorSink {
     const id = this.states++;
     this.links.push(parent, move);
     if (depth > this.depth) this.depth = depth;
-    this.ex.beatInvariants();
-    const inv = this.m.violatedInvariant(s);
+    const inv = this.judge.invariant(s);
     if (inv !== null) {
-      const where = depth === 0 ? ' in an initial state' : '';
-      this.found({ kind: 'invariant', property: inv, message: `${inv} does not hold${where}`, path: this.pathTo(id) });
+      this.found(invariantViolation(inv, this.pathTo(id)));
       if (!this.all) return -1;
     }
     this.frontier!.add(s, id, depth, sleep);
@@ -319,19 +292,19 @@ export class Exploration implements SuccessorSink {
       this.fail(e, this.pathTo(this.currentId));
       return;
     }
-    if (enabled === 0 && !this.allDone(src)) this.deadlock();
+    if (enabled === 0 && !this.judge.allDone(src)) this.deadlock(src);
   }
 
   private atDepthLimit(src: Int32Array): void {
-    let any = false;
+    let any: boolean;
     try {
-      for (let k = 0; k < this.nInst && !any; k++) any = this.ex.enabled(src, k);
+      any = this.judge.anyEnabled(src);
     } catch (e) {
       this.fail(e, this.pathTo(this.currentId));
       return;
     }
     if (any) this.limitHit ??= 'max-depth';
-    else if (!this.allDone(src)) this.deadlock();
+    else if (!this.judge.allDone(src)) this.deadlock(src);
   }
 
   /**
@@ -339,43 +312,25 @@ export class Exploration implements SuccessorSink {
    * finished. Records the violation.
    */
   checkDeadlock(src: Int32Array): boolean {
+    let deadlocked: boolean;
     try {
-      for (let k = 0; k < this.nInst; k++) if (this.ex.enabled(src, k)) return false;
+      deadlocked = this.judge.deadlocked(src);
     } catch (e) {
       this.fail(e, this.pathTo(this.currentId));
       return false;
     }
-    if (this.allDone(src)) return false;
-    this.deadlock();
-    return true;
+    if (deadlocked) this.deadlock(src);
+    return deadlocked;
   }
 
-  private deadlock(): void {
-    const path = this.pathTo(this.currentId);
-    this.found({
-      kind: 'deadlock',
-      property: 'deadlock',
-      message: 'no step is enabled and some actor has not finished',
-      path,
-    });
-  }
-
-  allDone(src: Int32Array): boolean {
-    const inst = this.m.instances;
-    for (let k = 0; k < inst.length; k++) if (inst[k]!.pcIn(src) !== inst[k]!.done) return false;
-    return true;
+  private deadlock(src: Int32Array): void {
+    this.found(this.judge.deadlock(src, this.pathTo(this.currentId)));
   }
 
   successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
     this.transitions++;
     if (ctx.faultMsg !== null) {
-      const base = this.pathTo(this.currentId);
-      this.found({
-        kind: 'fault',
-        property: ctx.faultProp,
-        message: ctx.faultMsg,
-        path: { init: base.init, moves: [...base.moves, [k, ordinal]] },
-      });
+      this.found(faultViolation(ctx.faultProp, ctx.faultMsg, pathPlus(this.pathTo(this.currentId), k, ordinal)));
       return this.all;
     }
     try {
@@ -402,10 +357,7 @@ export class Exploration implements SuccessorSink {
 
   /** Records a model error; `path` leads to the state where it happened. */
   fail(e: unknown, path: Path | null): void {
-    const err = isMmraceError(e) ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
-    let full = path;
-    if (e instanceof StepError && path !== null) full = { init: path.init, moves: [...path.moves, [e.k, e.ordinal]] };
-    this.error = { code: err.code, message: err.message, hint: err.hint, path: full };
+    this.error = foundError(e, path);
   }
 
   /** The path from an initial state to state `id`, from the parent links. */

@@ -27,6 +27,7 @@
  */
 import { MmraceError, isMmraceError } from '../errors.js';
 import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import { Judge, deadlockMessage } from '../engine/judge.js';
 import { BEAT, STARTED, STATE } from '../engine/watchdog.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
@@ -163,6 +164,13 @@ export interface FaultAt {
   readonly property: string;
 }
 
+/** A deadlocked state of the batch. */
+export interface DeadlockAt {
+  readonly i: number;
+  readonly tx: number;
+  readonly message: string;
+}
+
 /** A claimed successor that violates an invariant (or whose invariant threw). */
 export interface MarkAt {
   /** Candidate index. */
@@ -195,8 +203,8 @@ export interface BatchResult {
   readonly faults: readonly FaultAt[];
   /** The first error raised while expanding (a step or a guard threw). */
   readonly error: ErrorAt | null;
-  /** The first deadlocked state, with the batch's transitions before it. */
-  readonly deadlock: { readonly i: number; readonly tx: number } | null;
+  /** The first deadlocked state, with the batch's transitions before it and the judge's message (which instances wait). */
+  readonly deadlock: DeadlockAt | null;
   /** The first state whose deadlock check threw (only drained or errored states are checked). */
   readonly drainError: ErrorAt | null;
   /** Depth mode: the first state with an enabled step. */
@@ -303,6 +311,7 @@ class BatchSink implements SuccessorSink {
   private readonly markSeen = new Set<string>();
   private readonly faultSeen = new Set<string>();
   private markError = false;
+  private readonly judge: Judge;
   /** Successors are put in canonical form (symmetry reduction). */
   sym = false;
   /** Sleep sets: each candidate is followed by its sleep set (ex.sleepOut). */
@@ -319,6 +328,7 @@ class BatchSink implements SuccessorSink {
     private readonly ex: Expander,
     stride: number,
   ) {
+    this.judge = new Judge(m, ex);
     this.cand = new Column(expect * stride);
     this.parents = new Column(expect);
     this.moves = new Column(expect);
@@ -373,8 +383,7 @@ class BatchSink implements SuccessorSink {
     if (!this.all && this.marks.length > 0) return true;
     let inv: string | null;
     try {
-      this.ex.beatInvariants();
-      inv = this.m.violatedInvariant(work);
+      inv = this.judge.invariant(work);
     } catch (e) {
       if (!this.markError) {
         this.markError = true;
@@ -407,7 +416,6 @@ export function expandBatch(
 ): BatchResult {
   const size = m.size;
   const stride = recordSize(m, input.sleep);
-  const nInst = m.instances.length;
   const { batch, pieces, offset, count, mode, allViolations: all, deadline } = input;
   table.round = input.round;
   const sink = new BatchSink(m, table, control, batch, input.index, all, mode === 'full' ? count * 2 : 0, ex, stride);
@@ -415,30 +423,24 @@ export function expandBatch(
   sink.sleep = input.sleep;
   const src = new Int32Array(size);
   let error: ErrorAt | null = null;
-  let deadlock: { i: number; tx: number } | null = null;
+  let deadlock: DeadlockAt | null = null;
+  const judge = new Judge(m, ex);
   let drainError: ErrorAt | null = null;
   let truncated = -1;
   let aborted = false;
   /** This batch only drains from now on (its own fault or error came first). */
   let drainSelf = false;
 
-  const allDone = (): boolean => {
-    for (let k = 0; k < nInst; k++) {
-      const inst = m.instances[k]!;
-      if (inst.pcIn(src) !== inst.done) return false;
-    }
-    return true;
-  };
+  const deadlockAt = (i: number, tx: number): DeadlockAt => ({ i, tx, message: deadlockMessage(m, src) });
   /** The sequential engine's deadlock check of state i; true when it ends the drain. */
   const drain = (i: number): boolean => {
     try {
-      for (let k = 0; k < nInst; k++) if (ex.enabled(src, k)) return false;
+      if (!judge.deadlocked(src)) return false;
     } catch (e) {
       drainError ??= errorAt(e, i, sink.tx);
       return true;
     }
-    if (allDone()) return false;
-    deadlock ??= { i, tx: sink.tx };
+    deadlock ??= deadlockAt(i, sink.tx);
     return true;
   };
 
@@ -485,9 +487,9 @@ export function expandBatch(
       }
     }
     if (mode === 'depth') {
-      let any = false;
+      let any: boolean;
       try {
-        for (let k = 0; k < nInst && !any; k++) any = ex.enabled(src, k);
+        any = judge.anyEnabled(src);
       } catch (e) {
         error = errorAt(e, i, 0);
         lowerStop(control, batch);
@@ -497,8 +499,8 @@ export function expandBatch(
         truncated = i;
         break;
       }
-      if (!allDone()) {
-        deadlock ??= { i, tx: 0 };
+      if (!judge.allDone(src)) {
+        deadlock ??= deadlockAt(i, 0);
         lowerStop(control, batch);
         if (!all) break;
       }
@@ -524,8 +526,8 @@ export function expandBatch(
       continue;
     }
     if (sink.full) break;
-    if (enabled === 0 && !allDone()) {
-      deadlock ??= { i, tx: before };
+    if (enabled === 0 && !judge.allDone(src)) {
+      deadlock ??= deadlockAt(i, before);
       if (!all) {
         lowerStop(control, batch);
         break;

@@ -40,6 +40,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MmraceError } from '../errors.js';
 import { buildResult, checkLimits, type CheckOptions, type SearchOutcome } from '../engine/check.js';
 import { Expander } from '../engine/transitions.js';
+import { DEADLOCK, invariantViolation } from '../engine/judge.js';
 import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, reportStepTimeout, stepTimeoutError, stuckStep, watchSlots, watchThisThread } from '../engine/watchdog.js';
 import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
 import { CompiledModel } from '../model/compile.js';
@@ -601,7 +602,7 @@ class Search {
           return false;
         }
         if (inv !== null) {
-          this.record({ kind: 'invariant', property: inv, message: `${inv} does not hold in an initial state`, path: this.links.pathTo(id) });
+          this.record(invariantViolation(inv, this.links.pathTo(id)));
           if (!this.all) return false;
         }
         kept.push(s.slice());
@@ -1060,7 +1061,7 @@ class Search {
           }
           if (!this.found.has(mk.property!)) {
             pushTo(countBelow(kept, w.c) + 1);
-            this.record({ kind: 'invariant', property: mk.property!, message: `${mk.property!} does not hold`, path: this.links.pathTo(this.states - 1) });
+            this.record(invariantViolation(mk.property!, this.links.pathTo(this.states - 1)));
           }
           continue;
         }
@@ -1069,7 +1070,7 @@ class Search {
           continue;
         }
         if (w.kind === 'deadlock' && this.all) {
-          this.record(deadlockAt(this.links, batchFirstId + ev.i));
+          this.record(deadlockAt(this.links, batchFirstId + ev.i, r.deadlock!.message));
           continue;
         }
         stop = ev;
@@ -1127,7 +1128,7 @@ class Search {
         this.limitHit = 'max-depth';
         return;
       case 'deadlock':
-        this.record(deadlockAt(this.links, batchFirstId + ev.i));
+        this.record(deadlockAt(this.links, batchFirstId + ev.i, r.deadlock!.message));
         return;
       case 'error':
         this.error = { code: w.e.code, message: w.e.message, hint: w.e.hint, path: pathPlus(batchFirstId + w.e.i, w.e.k, w.e.ordinal) };
@@ -1139,7 +1140,7 @@ class Search {
           this.error = { ...mk.error, path: pathPlus(batchFirstId + r.parents[w.c]!, mv % this.nInst, Math.floor(mv / this.nInst)) };
           return;
         }
-        this.record({ kind: 'invariant', property: mk.property!, message: `${mk.property!} does not hold`, path: this.links.pathTo(this.states - 1) });
+        this.record(invariantViolation(mk.property!, this.links.pathTo(this.states - 1)));
         break;
       }
       case 'fault':
@@ -1156,7 +1157,7 @@ class Search {
       if (dl === Infinity && de === Infinity) continue;
       const at = level.firstId + cuts[a]![0];
       this.found.clear();
-      if (dl < de) this.record(deadlockAt(this.links, at + dl));
+      if (dl < de) this.record(deadlockAt(this.links, at + dl, x.deadlock!.message));
       else {
         const e = x.drainError!;
         this.error = { code: e.code, message: e.message, hint: e.hint, path: pathPlus(at + e.i, e.k, e.ordinal) };
@@ -1171,8 +1172,8 @@ class Search {
   }
 }
 
-function deadlockAt(links: Links, id: number): FoundViolation {
-  return { kind: 'deadlock', property: 'deadlock', message: 'no step is enabled and some actor has not finished', path: links.pathTo(id) };
+function deadlockAt(links: Links, id: number, message: string): FoundViolation {
+  return { kind: 'deadlock', property: DEADLOCK, message, path: links.pathTo(id) };
 }
 
 function mib(bytes: number): string {

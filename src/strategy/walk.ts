@@ -21,7 +21,8 @@ import { MmraceError, isMmraceError } from '../errors.js';
 import type { SearchOutcome } from '../engine/check.js';
 import type { FoundError, FoundViolation, Limits, Path, Progress } from '../engine/explore.js';
 import { defaultMemory } from '../engine/explore.js';
-import { Expander, StepError, type SuccessorSink } from '../engine/transitions.js';
+import { Expander, type SuccessorSink } from '../engine/transitions.js';
+import { Judge, faultViolation, foundError, invariantViolation } from '../engine/judge.js';
 import type { Watch } from '../engine/watchdog.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
 import type { CheckResult, StopKind } from '../report/verdict.js';
@@ -299,8 +300,8 @@ export function runWalks(
   let nextProgress = started + progressEvery * 1000;
   const memory = limits.memory ?? defaultMemory();
   const ex = new Expander(m);
+  const judge = new Judge(m, ex);
   const size = m.size;
-  const nInst = m.instances.length;
   const seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 12);
   seen.maxBytes = memory;
   // The successors of state t of the run, enumerated once: a run that keeps the first t
@@ -348,17 +349,10 @@ export function runWalks(
   };
   const path = (): Path => ({ init, moves: moves.map(([k, o]) => [k, o] as const) });
   const fail = (e: unknown, p: Path | null): void => {
-    const err = isMmraceError(e) ? e : new MmraceError('E_INTERNAL', e instanceof Error ? e.message : String(e));
-    let full = p;
-    if (e instanceof StepError && p !== null) full = { init: p.init, moves: [...p.moves, [e.k, e.ordinal]] };
-    error = { code: err.code, message: err.message, hint: err.hint, path: full };
+    error = foundError(e, p);
   };
-  const allDone = (s: Int32Array): boolean => {
-    for (let k = 0; k < nInst; k++) if (m.instances[k]!.pcIn(s) !== m.instances[k]!.done) return false;
-    return true;
-  };
-  const deadlock = (): void => {
-    violation = { kind: 'deadlock', property: 'deadlock', message: 'no step is enabled and some actor has not finished', path: path() };
+  const deadlock = (s: Int32Array): void => {
+    violation = judge.deadlock(s, path());
   };
   /**
    * Records state t of the run (already in the stack): its fingerprint, the distinct-state
@@ -388,14 +382,13 @@ export function runWalks(
     }
     let inv: string | null;
     try {
-      ex.beatInvariants();
-      inv = m.violatedInvariant(s);
+      inv = judge.invariant(s);
     } catch (e) {
       fail(e, path());
       return false;
     }
     if (inv !== null) {
-      violation = { kind: 'invariant', property: inv, message: `${inv} does not hold${t === 0 ? ' in an initial state' : ''}`, path: path() };
+      violation = invariantViolation(inv, path());
       return false;
     }
     return true;
@@ -485,16 +478,16 @@ export function runWalks(
       const src = stack.view(depth);
       if (depth >= limits.maxDepth) {
         // At the length bound: only a deadlock is still to be seen.
-        let any = false;
+        let any: boolean;
         try {
-          for (let k = 0; k < nInst && !any; k++) any = ex.enabled(src, k);
+          any = judge.anyEnabled(src);
         } catch (e) {
           fail(e, path());
           stop = true;
           break;
         }
-        if (!any && !allDone(src)) {
-          deadlock();
+        if (!any && !judge.allDone(src)) {
+          deadlock(src);
           end = 'violation';
         } else end = any ? 'depth' : 'finished';
         strategy.endRun(end, view);
@@ -532,9 +525,9 @@ export function runWalks(
         known[depth] = true;
       }
       if (succ.length === 0) {
-        if (allDone(src)) end = 'finished';
+        if (judge.allDone(src)) end = 'finished';
         else {
-          deadlock();
+          deadlock(src);
           end = 'violation';
         }
         strategy.endRun(end, view);
@@ -557,7 +550,7 @@ export function runWalks(
       if (depth > longest) longest = depth;
       const faultMsg = succ.faultMsg(i);
       if (faultMsg !== null) {
-        violation = { kind: 'fault', property: succ.faultProp(i), message: faultMsg, path: path() };
+        violation = faultViolation(succ.faultProp(i), faultMsg, path());
         strategy.endRun('violation', view);
         stop = true;
         break;

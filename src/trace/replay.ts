@@ -14,6 +14,7 @@
  */
 import { MmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
+import { DEADLOCK, Judge, deadlockMessage, invariantMessage } from '../engine/judge.js';
 import type { CompiledModel } from '../model/compile.js';
 import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
@@ -216,28 +217,25 @@ function run(
     }
   }
   const want = trace.violation;
-  const inv = m.violatedInvariant(s);
+  const judge = new Judge(m, ex);
+  const inv = judge.invariant(s);
   if (inv !== null) {
     return {
       reproduced: want?.kind === 'invariant' && want.property === inv,
       kind: 'invariant',
       property: inv,
-      message: `${inv} does not hold`,
+      message: invariantMessage(inv, trace.schedule.length === 0),
       initial,
       steps,
       sourceChanged,
     };
   }
-  let enabled = false;
-  for (let k = 0; k < m.instances.length && !enabled; k++) enabled = ex.enabled(s, k);
-  let done = true;
-  for (const inst of m.instances) if (inst.pcIn(s) !== inst.done) done = false;
-  if (!enabled && !done) {
+  if (judge.deadlocked(s)) {
     return {
       reproduced: want?.kind === 'deadlock',
       kind: 'deadlock',
-      property: 'deadlock',
-      message: 'no step is enabled and some actor has not finished',
+      property: DEADLOCK,
+      message: deadlockMessage(m, s),
       initial,
       steps,
       sourceChanged,

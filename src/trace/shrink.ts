@@ -55,6 +55,7 @@
  */
 import { MmraceError, isMmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
+import { Judge, deadlockMessage, invariantMessage } from '../engine/judge.js';
 import type { Path } from '../engine/explore.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
@@ -217,6 +218,7 @@ type StepOutcome =
 
 class Shrinker {
   readonly ex: Expander;
+  private readonly judge: Judge;
   /** Initial states by init's choice vector (null: the vector does not fit init). */
   private readonly inits = new Map<string, Int32Array | null>();
   runs = 0;
@@ -230,6 +232,7 @@ class Shrinker {
     readonly maxRuns: number,
   ) {
     this.ex = new Expander(m);
+    this.judge = new Judge(m, this.ex);
   }
 
   /** The initial state that init makes with the choice vector `choice`, or null. */
@@ -346,22 +349,21 @@ class Shrinker {
     const t = this.target;
     let inv: string | null;
     try {
-      inv = this.m.violatedInvariant(s);
+      inv = this.judge.invariant(s);
     } catch (e) {
       return this.isTargetError(e) ? { r: 'reached', message: e.message } : { r: 'reject' };
     }
     if (t.kind === 'invariant') {
-      return inv === t.property ? { r: 'reached', message: `${inv} does not hold${steps === 0 ? ' in an initial state' : ''}` } : { r: 'go on' };
+      return inv === t.property ? { r: 'reached', message: invariantMessage(inv, steps === 0) } : { r: 'go on' };
     }
     if (t.kind === 'deadlock' && inv === null) {
-      let any = false;
+      let deadlocked: boolean;
       try {
-        for (let k = 0; k < this.m.instances.length && !any; k++) any = this.ex.enabled(s, k);
+        deadlocked = this.judge.deadlocked(s);
       } catch {
         return { r: 'reject' };
       }
-      const done = this.m.instances.every((inst) => inst.pcIn(s) === inst.done);
-      if (!any && !done) return { r: 'reached', message: 'no step is enabled and some actor has not finished' };
+      if (deadlocked) return { r: 'reached', message: deadlockMessage(this.m, s) };
     }
     return { r: 'go on' };
   }

@@ -1,4 +1,4 @@
-import { defineModel, int } from 'mmrace';
+import { defineModel, int } from 'mmrace/model';
 
 export default defineModel({
   id: 'lost-update',

@@ -114,7 +114,7 @@
  *   A split forked 152 safe; A flush=false 22 (6); linear=pgd split 34 (9);
  *   X forked 268 safe; X′ forked 361 (18); scope=all: B forkAfter 17 (5).
  */
-import { actor, array, bool, defineModel, enumOf, int, lock, param, type StepDef } from '../../src/index.js';
+import { actor, array, bool, defineModel, enumOf, int, lock, param, type StepDef } from '../../src/model/index.js';
 import { takeFault } from '../lib/fault.js';
 import { spinLock, spinUnlock } from '../lib/lock.js';
 import {

@@ -105,7 +105,7 @@
  * Deep (ranges=3 pages=6 spare=2): V-pre high violation after 196 states (16 steps),
  * V-39 full safe 378 states, V-3.9 safe 3,277 states.
  */
-import { actor, array, bool, defineModel, enumOf, int, param, type StepCtx, type StepDef } from '../../src/index.js';
+import { actor, array, bool, defineModel, enumOf, int, param, type StepCtx, type StepDef } from '../../src/model/index.js';
 import {
   allocL1Table,
   allocTable,

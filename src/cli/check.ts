@@ -2,29 +2,25 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
+import { relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
-import { relative, sep } from 'node:path';
-import { check, type CheckOptions } from '../engine/check.js';
-import { createPool, defaultWorkers, parallelCheck, warmPool, type ParallelOptions, type Pool, type Saved } from '../parallel/explore.js';
+import { parseParamArgs } from '../model/define.js';
+import type { Saved } from '../parallel/explore.js';
 import { readCheckpointHeader, tempFileOf } from '../parallel/checkpoint.js';
-import { CompiledModel } from '../model/compile.js';
-import { parseParamArgs, type ParamValue } from '../model/define.js';
-import { loadModel } from '../model/load.js';
-import { checkExpectedProperty, loadScenario, type Scenario } from '../model/scenario.js';
 import { collisionLine, formatParams, formatSteps, headline, num, porLine, secs, statsLine, walkLine } from '../report/text.js';
 import { exitCodeOf, type CheckResult } from '../report/verdict.js';
-import { isWalk, type StrategyName } from '../strategy/index.js';
-import { replay } from '../trace/replay.js';
-import { shrinkCheckResult } from '../trace/shrink.js';
-import { writeTrace } from '../trace/trace.js';
-import { VERSION } from '../version.js';
-import { err, out, shq } from './output.js';
-import { writeCiOutputs } from './ci-output.js';
-import { reportStepTimeout } from '../engine/watchdog.js';
-import { createProgress } from './progress.js';
-import { reportOf } from './report-of.js';
 import type { Format } from '../report/render.js';
 import type { SarifCase } from '../report/sarif.js';
+import { checkTarget, type Checked } from '../run/check.js';
+import { FLAG_NAMES, autoWorkers, type Plan } from '../run/plan.js';
+import type { StrategyName } from '../strategy/index.js';
+import { replay } from '../trace/replay.js';
+import { writeTrace } from '../trace/trace.js';
+import { VERSION } from '../version.js';
+import { err, out, reportStepTimeout, shq } from './output.js';
+import { writeCiOutputs } from './ci-output.js';
+import { createProgress } from './progress.js';
+import { reportOf } from './report-of.js';
 
 export interface CheckFlags {
   param?: string[];
@@ -65,46 +61,10 @@ export interface CheckFlags {
   shardDepth?: number;
 }
 
-export interface Target {
-  readonly modelPath: string;
-  readonly params: Record<string, ParamValue>;
-  readonly scenario: Scenario | null;
-}
-
-export function resolveTarget(target: string, paramArgs: readonly string[]): Target {
-  const cli = parseParamArgs(paramArgs);
-  if (target.endsWith('.json')) {
-    const scenario = loadScenario(target);
-    return { modelPath: scenario.modelPath, params: { ...scenario.params, ...cli }, scenario };
-  }
-  return { modelPath: target, params: cli, scenario: null };
-}
-
-/**
- * --workers: a number (0: the sequential engine, in this thread), or auto, the default:
- * one worker per core, or the sequential engine on a single core.
- */
-export function resolveWorkers(w: number | 'auto' | undefined): number {
-  if (w === undefined || w === 'auto') {
-    const n = defaultWorkers();
-    return n > 1 ? n : 0;
-  }
-  return w;
-}
-
 /** Where a trace goes when --trace is not given. */
 export function defaultTraceFile(name: string, params: Readonly<Record<string, unknown>>): string {
   const h = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 8);
   return `.mmrace/traces/${name}-${h}.trace.json`;
-}
-
-export function expectationText(s: Scenario): string {
-  return s.expect.verdict === 'safe' ? 'safe' : `violation of ${s.expect.property}`;
-}
-
-export function meetsExpectation(s: Scenario, r: CheckResult): boolean {
-  if (s.expect.verdict === 'safe') return r.verdict === 'safe';
-  return r.verdict === 'violation' && r.property === s.expect.property;
 }
 
 /** Joins `a=b` items into lines of at most `width` characters. */
@@ -122,17 +82,13 @@ function wrapPairs(items: readonly string[], width: number): string[] {
 }
 
 export async function runCheck(target: string, flags: CheckFlags): Promise<number> {
-  const t = resolveTarget(target, flags.param ?? []);
-  // A breadth-first search on workers: their threads start and import the model while
-  // this thread loads it.
-  const strategy = flags.strategy ?? (t.scenario?.strategy as StrategyName | undefined) ?? 'bfs';
-  const workers = resolveWorkers(flags.workers);
-  const pool = workers > 0 && strategy === 'bfs' ? createPool(workers) : undefined;
-  if (pool) warmPool(pool, t.modelPath);
+  const format: Format = flags.json ? 'json' : (flags.format ?? 'text');
+  const workers = flags.workers === undefined || flags.workers === 'auto' ? autoWorkers() : flags.workers;
+  const live = !flags.progress && format !== 'json' && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
   try {
-    return await checkTarget(t, flags, workers, pool);
+    return await checkWith(target, flags, format, live);
   } finally {
-    await pool?.destroy();
+    live?.stop();
   }
 }
 
@@ -140,7 +96,7 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
  * Where progress goes: with --progress, a line every 2 s on stderr (for logs); on a
  * terminal (not CI, not --quiet, not --json), the live line, redrawn up to 10 times a second.
  */
-function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<CheckOptions, 'onProgress' | 'progressEvery'> {
+function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<Plan, 'onProgress' | 'progressEvery'> {
   if (flags.progress) {
     return {
       onProgress: (p) => err(`  … ${num(p.states)} states · ${num(p.transitions)} transitions · depth ${p.depth} · queued ${num(p.queued)} · ${secs(p.seconds)} s`),
@@ -151,28 +107,6 @@ function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<Che
 }
 
 type LiveProgress = ReturnType<typeof createProgress>;
-
-/**
- * --checkpoint, --checkpoint-every and --resume save and continue a breadth-first search
- * (which then runs on the parallel explorer, in this thread at --workers 0). Returns
- * whether any is given; E_USAGE for another strategy, which cannot be resumed.
- */
-function savingFlags(flags: CheckFlags, strategy: StrategyName): boolean {
-  if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
-    throw new MmraceError('E_USAGE', '--checkpoint-every needs --checkpoint FILE', 'give the file to save the search to');
-  }
-  const saving = flags.checkpoint !== undefined || flags.resume !== undefined;
-  if (saving && strategy !== 'bfs') {
-    throw new MmraceError(
-      'E_USAGE',
-      `${flags.checkpoint !== undefined ? '--checkpoint' : '--resume'} saves and continues a breadth-first search, not --strategy ${strategy}`,
-      isWalk(strategy)
-        ? `a ${strategy} run is repeated exactly by its --seed: split a long one into several --runs with other seeds instead`
-        : 'use --strategy bfs (the default), which gives the same verdict with a shortest counterexample',
-    );
-  }
-  return saving;
-}
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -236,75 +170,11 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-async function checkTarget(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined): Promise<number> {
-  const format: Format = flags.json ? 'json' : (flags.format ?? 'text');
-  const live = !flags.progress && format !== 'json' && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
-  try {
-    return await checkWith(t, flags, workers, pool, format, live);
-  } finally {
-    live?.stop();
+async function checkWith(target: string, flags: CheckFlags, format: Format, live: LiveProgress | null): Promise<number> {
+  if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
+    throw new MmraceError('E_USAGE', '--checkpoint-every needs --checkpoint FILE', 'give the file to save the search to');
   }
-}
-
-async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Pool | undefined, format: Format, live: LiveProgress | null): Promise<number> {
-  const loaded = await loadModel(t.modelPath);
-  const m = new CompiledModel(loaded.model, t.params);
-  const sc = t.scenario;
-  // A property the model cannot violate would never be met: say so before searching.
-  if (sc) checkExpectedProperty(sc, m);
-  const strategy = flags.strategy ?? (sc?.strategy as StrategyName | undefined) ?? 'bfs';
-  // The scenario's seed, runs and pct depth belong to its strategy: not to another one given by --strategy.
-  const own = sc !== null && strategy === sc.strategy;
-  for (const [flag, given, fits] of [
-    ['--seed', flags.seed, isWalk(strategy)],
-    ['--runs', flags.runs, isWalk(strategy)],
-    ['--pct-depth', flags.pctDepth, strategy === 'pct'],
-    ['--all-violations', flags.allViolations, !isWalk(strategy)],
-  ] as const) {
-    if (given !== undefined && given !== false && !fits) {
-      throw new MmraceError(
-        'E_USAGE',
-        `${flag} does not apply to --strategy ${strategy}`,
-        flag === '--all-violations' ? 'the bug-hunting strategies stop at their first violation: use bfs or dfs' : `it applies to ${flag === '--pct-depth' ? 'pct' : 'random, pct and bounded'}`,
-      );
-    }
-  }
-  const opts: CheckOptions = {
-    strategy,
-    seed: flags.seed ?? (own ? sc.seed : undefined),
-    runs: flags.runs ?? (own ? sc.limits.runs : undefined),
-    pctDepth: flags.pctDepth ?? (own ? sc.pctDepth : undefined),
-    maxStates: flags.maxStates ?? sc?.limits.maxStates,
-    maxDepth: flags.maxDepth ?? sc?.limits.maxDepth,
-    timeLimit: flags.timeLimit ?? sc?.limits.timeLimit,
-    memory: flags.memory,
-    allViolations: flags.allViolations,
-    por: flags.por !== false,
-    symmetry: flags.symmetry !== false,
-    sleep: flags.sleepSets === true,
-    ...progressOptions(flags, live),
-    stepTimeout: flags.stepTimeout,
-    // A step stuck in the main thread: the watchdog ends the process; first the trace that
-    // leads to the stuck step is written, and the error printed as any other.
-    onStepTimeout: (r) => {
-      live?.stop();
-      const file = flags.trace ?? defaultTraceFile(sc?.name ?? m.id, m.params);
-      if (r.trace) writeTrace(sc ? { ...r.trace, scenario: sc.file } : r.trace, file);
-      reportStepTimeout(r, { json: format === 'json', ...(r.trace ? { traceFile: file } : {}) });
-    },
-  };
-  // BFS runs on the parallel explorer unless --workers 0 (the same result at any worker
-  // count, the sequential engine's); DFS runs on the sequential engine.
   if (flags.shardDepth !== undefined && !flags.shard) throw new MmraceError('E_USAGE', '--shard-depth needs --shard i/N');
-  if (flags.shard && opts.strategy !== 'bfs') throw new MmraceError('E_USAGE', '--shard splits a breadth-first search: use --strategy bfs');
-  const saving = savingFlags(flags, strategy);
-  const shard = flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {};
-  const parallel = (workers > 0 || flags.shard !== undefined || saving) && opts.strategy === 'bfs';
-  // --shard, --checkpoint or --resume with --workers 0: the parallel explorer's levels, all in this thread.
-  const threads = workers > 0 ? (pool ? { pool } : { workers }) : { workers: 1, inThreadBelow: Infinity };
-  const search = (o: CheckOptions, more: Partial<ParallelOptions> = {}) =>
-    parallel ? parallelCheck(m, loaded.path, { ...o, ...threads, ...shard, ...more }) : Promise.resolve(check(m, loaded.path, o));
-  const target = relative(process.cwd(), sc?.file ?? loaded.path);
   // The search resumed: read (and checked) here too, to say where it goes on from.
   const resumed = flags.resume !== undefined ? readCheckpointHeader(flags.resume).search : null;
   // The last checkpoint written (the one where the search stopped short, if it did).
@@ -313,36 +183,55 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
     saves.last = s;
     if (flags.progress && s.reason === 'periodic') err(`  … checkpoint: ${s.file} (${num(s.states)} states, depth ${s.depth}, ${mebibytes(s.bytes)} in ${secs(s.seconds)} s)`);
   };
+  // Where the trace of a step stuck in this thread goes: the process ends once it is told.
+  const traceFileOf = (r: CheckResult): string => flags.trace ?? defaultTraceFile(r.scenario ?? r.model, r.params);
+  const scenarioFile = target.endsWith('.json') ? target : null;
+  const plan: Plan = {
+    params: parseParamArgs(flags.param ?? []),
+    strategy: flags.strategy,
+    seed: flags.seed,
+    runs: flags.runs,
+    pctDepth: flags.pctDepth,
+    maxStates: flags.maxStates,
+    maxDepth: flags.maxDepth,
+    timeLimit: flags.timeLimit,
+    memory: flags.memory,
+    allViolations: flags.allViolations,
+    por: flags.por !== false,
+    symmetry: flags.symmetry !== false,
+    sleep: flags.sleepSets === true,
+    workers: flags.workers,
+    stepTimeout: flags.stepTimeout,
+    ...progressOptions(flags, live),
+    comparePor: flags.comparePor,
+    ...(flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {}),
+    ...(flags.checkpoint !== undefined ? { checkpoint: { file: flags.checkpoint, every: flags.checkpointEvery, onSaved } } : {}),
+    ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+    // A step stuck in this thread: the process ends once it is told; first the trace that
+    // leads to the stuck step is written, and the error printed as any other.
+    onStepTimeout: (r) => {
+      live?.stop();
+      const file = traceFileOf(r);
+      if (r.trace) writeTrace(scenarioFile !== null ? { ...r.trace, scenario: resolve(scenarioFile) } : r.trace, file);
+      reportStepTimeout(r, { json: format === 'json', ...(r.trace ? { traceFile: file } : {}) });
+    },
+  };
   const ctl = new AbortController();
-  const untrap = parallel ? trapSignals(ctl, flags.checkpoint) : () => {};
-  let found: CheckResult;
+  const saving = flags.checkpoint !== undefined || flags.resume !== undefined;
+  const untrap = trapSignals(ctl, saving ? flags.checkpoint : undefined);
+  let checked: Checked;
   try {
-    found = await search(opts, {
-      signal: ctl.signal,
-      ...(flags.checkpoint !== undefined ? { checkpoint: { file: flags.checkpoint, every: flags.checkpointEvery, onSaved } } : {}),
-      ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
-    });
+    checked = await checkTarget(target, { ...plan, signal: ctl.signal }, FLAG_NAMES);
   } finally {
     untrap();
   }
   live?.stop();
+  const { result: r, model: m, modelPath, scenario: sc, shrunk } = checked;
+  const shownTarget = relative(process.cwd(), sc?.file ?? modelPath);
   // The signal that stopped the search (with --all-violations, it may have found violations first).
-  const interrupted = isInterrupted(found) ? String(ctl.signal.reason) : null;
+  const interrupted = isInterrupted(r) ? String(ctl.signal.reason) : null;
   const stopSave = saves.last !== null && saves.last.reason !== 'periodic' ? saves.last : null;
-  const resumeCmd = stopSave !== null ? resumeCommand(target, flags, stopSave.file) : null;
-  // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
-  if (flags.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
-    const plain = await search({ ...opts, por: false, onProgress: undefined });
-    if (plain.verdict !== found.verdict) {
-      throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: ${found.verdict} with it, ${plain.verdict} without`);
-    }
-    found = { ...found, statesWithoutPor: plain.states };
-  }
-  // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
-  // reduced state graph) is shrunk before it is written: fewest preemptions, then steps.
-  // Only violations: an error trace may lead to a step that hangs or kills its worker.
-  const shrinking = found.verdict === 'violation' && found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
-  const { result: r, reports: shrunk } = shrinking ? shrinkCheckResult(found, m) : { result: found, reports: [] };
+  const resumeCmd = stopSave !== null ? resumeCommand(shownTarget, flags, stopSave.file) : null;
   let traceFile: string | null = null;
   const save = (trace: NonNullable<CheckResult['trace']>, file: string) =>
     writeTrace(sc ? { ...trace, scenario: sc.file } : trace, file);
@@ -360,14 +249,12 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
     }
   }
   const replayCmd = traceFile ? `npx mmrace replay ${shq(traceFile)}` : null;
-  const expected = sc ? expectationText(sc) : null;
-  const met = sc ? meetsExpectation(sc, r) : null;
   // CI outputs, whatever the format: JUnit, SARIF, GitHub Actions annotations.
   const ciCase: SarifCase = {
-    scenarioFile: relative(process.cwd(), sc?.file ?? loaded.path).split(sep).join('/'),
+    scenarioFile: shownTarget.split(sep).join('/'),
     name: sc?.name ?? m.id,
     result: r,
-    ...(sc ? { expected: expected!, met: met! } : {}),
+    ...(r.expected !== undefined ? { expected: r.expected, met: r.expectationMet === true } : {}),
     ...(traceFile ? { traceFile } : {}),
   };
   writeCiOutputs([ciCase], flags, r.seconds);
@@ -379,9 +266,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
         ...(violations
           ? { violations: violations.map((v, i) => ({ property: v.property, kind: v.kind, message: v.message, steps: v.trace.schedule.length, traceFile: i === 0 ? traceFile : more[i - 1]!.file })) }
           : {}),
-        ...(sc ? { scenario: sc.name, expected, expectationMet: met } : {}),
         ...(traceFile ? { traceFile, replay: replayCmd, steps: r.trace!.schedule.length } : {}),
-        ...(shrunk[0] ? { shrunk: { before: shrunk[0].before, after: shrunk[0].after } } : {}),
         ...(interrupted !== null ? { signal: interrupted } : {}),
         ...(flags.resume !== undefined ? { resumedFrom: flags.resume } : {}),
         ...(stopSave !== null ? { checkpoint: { file: stopSave.file, bytes: stopSave.bytes, seconds: stopSave.seconds, reason: stopSave.reason }, resume: resumeCmd } : {}),
@@ -394,7 +279,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
     out(reportOf(r, m, traceFile, format, [headlineOf(r, interrupted), statsLine(r)]));
     return exitCodeOf(r.verdict);
   }
-  out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), loaded.path)}) · ${formatParams(m.params)}`);
+  out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), modelPath)}) · ${formatParams(m.params)}`);
   if (sc) out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`);
   if (resumed !== null) out(`resumed from ${flags.resume!}: ${num(resumed.states)} states to depth ${resumed.level.depth}, ${secs(resumed.seconds)} s of search`);
   out('');
@@ -410,7 +295,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   if (r.trace && r.verdict === 'violation') {
     const rep = replay(r.trace, m);
     const how =
-      opts.strategy === 'bfs'
+      r.strategy === 'bfs'
         ? r.reductions.includes('por')
           ? 'a counterexample (BFS with partial-order reduction, then shrunk; --no-por gives a shortest one)'
           : 'a shortest counterexample'
@@ -440,7 +325,7 @@ async function checkWith(t: Target, flags: CheckFlags, workers: number, pool: Po
   const walk = walkLine(r);
   if (walk) out(walk);
   out(collisionLine(r));
-  if (sc) out(`expected ${expected}: ${met ? 'met' : 'NOT MET'}`);
+  if (r.expected !== undefined) out(`expected ${r.expected}: ${r.expectationMet ? 'met' : 'NOT MET'}`);
   if (traceFile) {
     out(`trace written to ${traceFile}`);
     out(`replay: ${replayCmd}`);

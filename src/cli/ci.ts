@@ -4,21 +4,18 @@
  * replay command of each surprise), 2 when a scenario could not be run at all.
  */
 import { basename, dirname, relative, sep } from 'node:path';
-import { check } from '../engine/check.js';
-import { parallelCheck } from '../parallel/explore.js';
+import type { Progress } from '../engine/result.js';
 import { MmraceError, isMmraceError } from '../errors.js';
-import { CompiledModel } from '../model/compile.js';
-import { loadModel, type LoadedModel } from '../model/load.js';
-import { checkExpectedProperty, loadScenario, type Scenario } from '../model/scenario.js';
 import type { CaseResult } from '../report/junit.js';
 import type { SarifCase } from '../report/sarif.js';
-import type { Progress } from '../engine/explore.js';
 import { num, secs } from '../report/text.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
-import type { StrategyName } from '../strategy/index.js';
+import { check } from '../run/check.js';
+import { autoWorkers } from '../run/plan.js';
+import { expectationText } from '../run/result.js';
+import { loadScenario, type Scenario } from '../run/scenario.js';
 import { writeTrace } from '../trace/trace.js';
-import { defaultTraceFile, expectationText, meetsExpectation, resolveWorkers } from './check.js';
-import { shrinkCheckResult } from '../trace/shrink.js';
+import { defaultTraceFile } from './check.js';
 import { findFiles } from './list.js';
 import { out, shq } from './output.js';
 import { junitCase, writeCiOutputs } from './ci-output.js';
@@ -69,51 +66,23 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, models: Map<string, LoadedModel>, workers: number, flags: CiFlags): Promise<Row> {
-  const { memory } = flags;
-  const por = flags.por !== false;
-  const symmetry = flags.symmetry !== false;
+async function runOne(s: Scenario, workers: number, flags: CiFlags): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
-  let loaded = models.get(s.modelPath);
-  if (!loaded) {
-    loaded = await loadModel(s.modelPath);
-    models.set(s.modelPath, loaded);
-  }
-  const m = new CompiledModel(loaded.model, s.params);
-  // A property the model cannot violate would never be met: say so before searching.
-  checkExpectedProperty(s, m);
-  const opts = {
-    strategy: s.strategy as StrategyName,
-    maxStates: s.limits.maxStates,
-    maxDepth: s.limits.maxDepth,
-    timeLimit: s.limits.timeLimit,
-    seed: s.seed,
-    runs: s.limits.runs,
-    pctDepth: s.pctDepth,
-    memory,
-    por,
-    symmetry,
-  };
   // A live progress line on a terminal while a long scenario runs.
   const live = !flags.json && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
   const progress = live ? { onProgress: (p: Progress) => live.update(p), progressEvery: 0.1 } : {};
-  let found: CheckResult;
+  let r: CheckResult;
   try {
-    // The parallel explorer starts its threads only when a level is large: small scenarios never do.
-    found = workers > 0 && opts.strategy === 'bfs' ? await parallelCheck(m, loaded.path, { ...opts, ...progress, workers }) : check(m, loaded.path, { ...opts, ...progress });
+    r = await check(s, { workers: flags.workers, memory: flags.memory, por: flags.por !== false, symmetry: flags.symmetry !== false, ...progress });
   } finally {
     live?.stop();
   }
-  // As check does: a counterexample that need not be the shortest is shrunk before it is written.
-  // Only violations: an error trace may lead to a step that hangs or kills its worker.
-  const shrinking = found.verdict === 'violation' && found.trace !== undefined && (opts.strategy !== 'bfs' || found.reductions.includes('por'));
-  const r = shrinking ? shrinkCheckResult(found, m).result : found;
   let traceFile: string | undefined;
   if (r.trace) {
-    traceFile = defaultTraceFile(s.name, m.params);
+    traceFile = defaultTraceFile(s.name, r.params);
     writeTrace({ ...r.trace, scenario: s.file }, traceFile);
   }
-  const ok = meetsExpectation(s, r);
+  const ok = r.expectationMet === true;
   return {
     ...base,
     ci: { scenarioFile: base.file.split(sep).join('/'), name: s.name, result: r, expected: base.expected, met: ok, ...(traceFile ? { traceFile } : {}) },
@@ -131,9 +100,8 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   const started = performance.now();
   const files = findFiles(dir, (n) => n.endsWith('.json'));
   if (files.length === 0) throw new MmraceError('E_USAGE', `no scenario files (.json) under ${dir}`);
-  const models = new Map<string, LoadedModel>();
   const rows: Row[] = [];
-  const workers = resolveWorkers(flags.workers);
+  const workers = flags.workers === undefined || flags.workers === 'auto' ? autoWorkers() : flags.workers;
   {
     for (const f of files) {
       let s: Scenario;
@@ -149,7 +117,7 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
         continue;
       }
       try {
-        rows.push(await runOne(s, models, workers, flags));
+        rows.push(await runOne(s, workers, flags));
       } catch (e) {
         rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
       }

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MmraceError, isMmraceError } from '../errors.js';
-import { loadScenario } from '../model/scenario.js';
-import { expectationText } from './check.js';
+import { loadScenario } from '../run/scenario.js';
+import { expectationText } from '../run/result.js';
 import { out } from './output.js';
 
 export function findFiles(dir: string, pred: (name: string) => boolean): string[] {

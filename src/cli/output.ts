@@ -1,6 +1,10 @@
 /** Output helpers of the CLI: stdout for results, stderr for progress and errors. */
 import { MmraceError, isMmraceError } from '../errors.js';
-import { EXIT } from '../report/verdict.js';
+import { formatError, oneLine } from '../report/error.js';
+import { EXIT, type CheckResult } from '../report/verdict.js';
+import { writeSync } from 'node:fs';
+
+export { formatError, oneLine };
 
 export function out(line = ''): void {
   process.stdout.write(line + '\n');
@@ -8,32 +12,6 @@ export function out(line = ''): void {
 
 export function err(line: string): void {
   process.stderr.write(line + '\n');
-}
-
-/**
- * `text` with its control characters written as escapes (`\n`, `\u001b`): a message
- * often quotes input (a file name, a key of a scenario, a model's exception), and a
- * newline there would break the one-line contract of errors, an escape sequence would
- * reach the terminal.
- */
-export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** One line naming the error, its stable code and the hint; never a stack trace. */
-export function formatError(e: unknown): string {
-  if (isMmraceError(e)) {
-    return oneLine(`mmrace: error ${e.code}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
-  }
-  const msg = e instanceof Error ? e.message : String(e);
-  return oneLine(
-    `mmrace: internal error E_INTERNAL: ${msg.split('\n')[0]} (this is a bug in mmrace; set MMRACE_DEBUG=1 for a stack trace and report it)`,
-  );
 }
 
 /**
@@ -61,3 +39,23 @@ export function usage(message: string, hint?: string): MmraceError {
 }
 
 export { shq } from '../report/shell.js';
+
+/** How `reportStepTimeout` prints. */
+export interface StepTimeoutReport {
+  /** Also print the JSON verdict on stdout (--json). */
+  readonly json?: boolean | undefined;
+  /** The file the caller wrote the result's trace to: named in the JSON verdict. */
+  readonly traceFile?: string | undefined;
+}
+
+/**
+ * Prints a step timeout as any error (`reportError`): one line on stderr, and with `json`
+ * the verdict `{verdict, code, message}` on stdout (with `traceFile` when there is one).
+ * Written with writeSync: it runs in the middle of a stuck step, just before the process ends.
+ */
+export function reportStepTimeout(r: CheckResult, how: StepTimeoutReport = {}): void {
+  writeSync(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? '', r.hint))}\n`);
+  if (how.json) {
+    writeSync(1, JSON.stringify({ verdict: 'error', code: r.code, message: r.message, ...(how.traceFile ? { traceFile: how.traceFile } : {}) }) + '\n');
+  }
+}

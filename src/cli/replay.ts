@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import { MmraceError, isMmraceError } from '../errors.js';
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
-import { loadScenario } from '../model/scenario.js';
+import { loadScenario } from '../run/scenario.js';
 import { formatReplay } from '../report/text.js';
 import { EXIT } from '../report/verdict.js';
 import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';

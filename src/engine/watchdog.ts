@@ -19,20 +19,20 @@
  *   explorer's in-thread levels): JavaScript cannot interrupt itself, so a watchdog thread
  *   samples the heart (`watchThisThread`). When the step is stuck, it asks the inspector to
  *   call the search's `onStuck` in this thread: V8 runs inspector requests as interrupts,
- *   between two iterations of the stuck loop. `onStuck` reports what the search found, with
- *   the trace to the stuck step, and the process ends with exit code 2 (a search that
- *   cannot go on). Without an inspector, the watchdog prints the error itself and kills
- *   the process.
+ *   between two iterations of the stuck loop. `onStuck` belongs to the caller above the
+ *   engine, which reports what the search found, with the trace to the stuck step, and
+ *   ends the process (`endProcess`): the step cannot be stopped. Only when the inspector
+ *   cannot reach this thread does the watchdog thread end the process itself, with one
+ *   line on stderr.
  *
  * The time counted is from the start of the last step, so a pause of the engine between
  * steps (a garbage collection, growing the fingerprint set) counts against it: the
  * default, DEFAULT_STEP_TIMEOUT, is far above those.
  */
-import { writeSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
-import type { CheckResult } from '../report/verdict.js';
 import type { FoundError } from './explore.js';
 
 /** Seconds a step may run (CheckOptions.stepTimeout; --step-timeout). */
@@ -281,27 +281,23 @@ function startWatchdog(): Watchdog {
 
 /**
  * Called by the watchdog thread, through the inspector, in this thread, between two
- * iterations of a stuck step: reports and ends the process with exit code 2. Returns at
- * once when watch `gen` is no longer armed (the search ended meanwhile).
+ * iterations of a stuck step: hands the beat word to the watch's `onStuck`, which ends
+ * the process. Returns at once when watch `gen` is no longer armed (the search ended
+ * meanwhile).
  */
 function fire(gen: number): void {
   const w = watchdog;
-  const report = armed;
-  if (w === null || report === null || Atomics.load(w.words, ARMED) !== gen) return;
-  try {
-    report(Atomics.load(w.heart, BEAT));
-  } catch (e) {
-    writeSync(2, `mmrace: error E_STEP_TIMEOUT: a step ran for more than ${Atomics.load(w.words, TIMEOUT) / 1000} s (and reporting it failed: ${e instanceof Error ? e.message : String(e)})\n`);
-  } finally {
-    exitNow(2);
-  }
+  const onStuck = armed;
+  if (w === null || onStuck === null || Atomics.load(w.words, ARMED) !== gen) return;
+  onStuck(Atomics.load(w.heart, BEAT));
 }
 
 /**
- * Ends the process with `code`. Stderr is closed first: with an inspector session open,
- * Node would print "Waiting for the debugger to disconnect..." on it.
+ * Ends the process with `code` from the middle of a stuck step (an `onStuck`): stderr is
+ * closed first, since with the watchdog's inspector session open Node would print
+ * "Waiting for the debugger to disconnect..." on it.
  */
-function exitNow(code: number): never {
+export function endProcess(code: number): never {
   try {
     closeSync(2);
   } catch {
@@ -318,8 +314,8 @@ export interface ThreadWatch {
 
 /**
  * Arms the watchdog over this thread for a synchronous search: `onStuck(word)` runs in
- * this thread when the heart's beat word stays the same for `seconds`, and the process
- * then ends with exit code 2. Null when `seconds` is Infinity (no watch). One watch at a
+ * this thread when the heart's beat word stays the same for `seconds`; it must end the
+ * process (`endProcess`), since the stuck step cannot be stopped. Null when `seconds` is Infinity (no watch). One watch at a
  * time: a search runs in this thread until it ends. The watchdog thread starts with the
  * first watch and ends a second after the last one is stopped.
  */
@@ -361,28 +357,4 @@ function endWatchdog(): void {
   watchdog = null;
   Atomics.store(w.words, QUIT, 1);
   Atomics.notify(w.words, ARMED);
-}
-
-// ---------------------------------------------------------------------------------------
-// Reporting.
-
-/** How `reportStepTimeout` prints. */
-export interface StepTimeoutReport {
-  /** Also print the JSON verdict on stdout (--json). */
-  readonly json?: boolean | undefined;
-  /** The file the caller wrote the result's trace to: named in the JSON verdict. */
-  readonly traceFile?: string | undefined;
-}
-
-/**
- * Prints a step timeout as the CLI prints an error (cli/output.ts reportError): one line
- * on stderr, `mmrace: error E_STEP_TIMEOUT: message (hint)`, and with `json` the verdict
- * `{verdict, code, message}` on stdout (with `traceFile` when there is one). Written with
- * writeSync: it runs in the middle of a stuck step, just before the process ends.
- */
-export function reportStepTimeout(r: CheckResult, how: StepTimeoutReport = {}): void {
-  writeSync(2, `mmrace: error ${r.code}: ${r.message}${r.hint ? ` (${r.hint})` : ''}\n`);
-  if (how.json) {
-    writeSync(1, JSON.stringify({ verdict: 'error', code: r.code, message: r.message, ...(how.traceFile ? { traceFile: how.traceFile } : {}) }) + '\n');
-  }
 }

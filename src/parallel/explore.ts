@@ -38,13 +38,13 @@
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MmraceError } from '../errors.js';
-import { buildResult, checkLimits, type CheckOptions, type SearchOutcome } from '../engine/check.js';
+import type { SearchOptions } from '../engine/search.js';
+import { reductionsOf, type SearchOutcome } from '../engine/result.js';
 import { Expander } from '../engine/transitions.js';
 import { DEADLOCK, invariantViolation } from '../engine/judge.js';
-import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, reportStepTimeout, stepTimeoutError, stuckStep, watchSlots, watchThisThread } from '../engine/watchdog.js';
+import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, stepTimeoutError, stuckStep, watchSlots, watchThisThread } from '../engine/watchdog.js';
 import { Links, NO_PARENT, defaultMemory, sleepApplies, type FoundError, type FoundViolation, type LimitKind, type Path } from '../engine/explore.js';
-import { CompiledModel } from '../model/compile.js';
-import type { CheckResult } from '../report/verdict.js';
+import type { CompiledModel } from '../model/compile.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
 import { ABORT, CONTROL_WORDS, NO_STOP, STOP, addSpares, expandBatch, lowerStop, recordSize, resultBuffers, type BatchMode, type BatchResult, type StuckAt } from './batch.js';
@@ -118,21 +118,25 @@ export function shardOf(hi: number, lo: number, count: number): number {
   return (Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) >>> 0) % count;
 }
 
-export interface ParallelOptions extends CheckOptions {
+/** The level explorer's sizes (for tests: they never change a result). */
+export interface LevelTuning {
+  /** Largest batch (a small one makes many batches; the default is BATCH). */
+  readonly batchSize?: number | undefined;
+  /** Levels smaller than this run in the main thread (0 sends every level to the pool). */
+  readonly inThreadBelow?: number | undefined;
+  /** First capacity of the fingerprint set (a small one makes levels overflow it). */
+  readonly tableCapacity?: number | undefined;
+  /** Sets smaller than this grow in the main thread (0 makes every growth run on the workers). */
+  readonly moveInThreadBelow?: number | undefined;
+}
+
+export interface ParallelOptions extends SearchOptions, LevelTuning {
   /** Explore only part `index` of `count` of the state space beyond the partition depth. */
   readonly shard?: Shard;
   /** Worker threads (default: the machine's available parallelism). */
   readonly workers?: number;
   /** A pool to run on (from createPool; kept open), instead of one made for this check. */
   readonly pool?: Pool;
-  /** Largest batch (for tests: a small one makes many batches; the default is BATCH). */
-  readonly batchSize?: number;
-  /** Levels smaller than this run in the main thread (for tests: 0 sends every level to the pool). */
-  readonly inThreadBelow?: number;
-  /** First capacity of the fingerprint set (for tests: a small one makes levels overflow it). */
-  readonly tableCapacity?: number;
-  /** Sets smaller than this grow in the main thread (for tests: 0 makes every growth run on the workers). */
-  readonly moveInThreadBelow?: number;
   /**
    * Stops the search at its next safe point (the CLI aborts it on SIGINT and SIGTERM): the
    * level under way is cut short (with `checkpoint`, undone, to be run again on resume),
@@ -754,9 +758,7 @@ class Search {
     const e = stepTimeoutError(this.m, word, this.stepTimeout);
     const state = Atomics.load(this.ex.heart, STATE);
     const error = { code: e.code, message: e.message, hint: e.hint, path: this.links.pathTo(level.firstId + state) };
-    // A fresh copy of the model for the trace: the stuck step left this one's store mid-step.
-    const r = buildResult(new CompiledModel(this.m.model, this.m.params), this.modelRef.path, { ...this.outcomeSoFar(), error });
-    (this.opts.onStepTimeout ?? reportStepTimeout)(r);
+    this.opts.onStuck?.({ ...this.outcomeSoFar(), error });
   }
 
   /**
@@ -776,12 +778,10 @@ class Search {
       error: this.error,
       limitHit: this.limitHit,
       limitMessage: this.limitMessage,
-      reductions: [...(this.por ? ['por'] : []), ...(this.sleep ? ['sleep-sets'] : []), ...(this.sym ? ['symmetry'] : [])],
-      extra: {
-        workers: this.workers,
-        fingerprintBytes: this.table.bytes,
-        ...(this.shard ? { shard: { index: this.shard.index, count: this.shard.count, depth: this.shardDepth } } : {}),
-      },
+      reductions: reductionsOf(this.por, this.sleep, this.sym),
+      workers: this.workers,
+      fingerprintBytes: this.table.bytes,
+      ...(this.shard ? { shard: { index: this.shard.index, count: this.shard.count, depth: this.shardDepth } } : {}),
     };
   }
 
@@ -1185,8 +1185,8 @@ function reasonOf(stop: SearchStop | null): SaveReason {
   return stop === 'interrupted' || stop === 'time-limit' || stop === 'memory' ? stop : 'periodic';
 }
 
-export async function parallelCheck(m: CompiledModel, modelPath: string, opts: ParallelOptions = {}): Promise<CheckResult> {
-  checkLimits(opts);
+/** A breadth-first search on the level explorer (see the file comment): what it found. */
+export async function parallelSearch(m: CompiledModel, modelPath: string, opts: ParallelOptions = {}): Promise<SearchOutcome> {
   let started = performance.now();
   /** Seconds of search, over every run of a resumed search. */
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -1216,5 +1216,5 @@ export async function parallelCheck(m: CompiledModel, modelPath: string, opts: P
   } finally {
     await x.close();
   }
-  return buildResult(m, modelPath, x.outcomeSoFar(seconds()));
+  return x.outcomeSoFar(seconds());
 }

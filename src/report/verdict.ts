@@ -1,18 +1,12 @@
 /** Verdicts, exit codes, and the result of a search. */
 import { match } from 'ts-pattern';
-import type { LimitKind } from '../engine/explore.js';
+import type { ShardInfo, StopKind, Verdict, ViolationKind } from '../engine/result.js';
+import type { ShrinkSize } from '../trace/shrink.js';
 import type { Trace } from '../trace/trace.js';
 
-export type Verdict = 'safe' | 'violation' | 'incomplete' | 'error';
+export type { StopKind, Verdict };
 
 export const EXIT = { ok: 0, violation: 1, error: 2, incomplete: 3 } as const;
-
-/**
- * Why a search ended without a violation: a limit, or for the bug-hunting strategies,
- * `runs` (--runs were made) or `exhausted` (bounded tried every schedule). The verdict is
- * then incomplete, never safe.
- */
-export type StopKind = LimitKind | 'runs' | 'exhausted' | 'interrupted';
 
 export function exitCodeOf(v: Verdict): number {
   return match(v)
@@ -25,7 +19,7 @@ export function exitCodeOf(v: Verdict): number {
 
 export interface ViolationReport {
   readonly property: string;
-  readonly kind: 'invariant' | 'fault' | 'deadlock';
+  readonly kind: ViolationKind;
   readonly message: string;
   readonly trace: Trace;
 }
@@ -49,7 +43,7 @@ export interface CheckResult {
    * With --shard: which part of the search this is, and the depth whose states were
    * partitioned (null: the search ended before it, so this part explored everything).
    */
-  readonly shard?: { readonly index: number; readonly count: number; readonly depth: number | null };
+  readonly shard?: ShardInfo;
   /** Worker threads of a parallel search (absent: the sequential engine). */
   readonly workers?: number;
   /** With --compare-por on a safe result: the states of the same search without partial-order reduction. */
@@ -58,7 +52,7 @@ export interface CheckResult {
   readonly fingerprintBytes?: number;
   /** For a violation: the violated invariant, fault property, or `deadlock`. */
   readonly property?: string;
-  readonly kind?: 'invariant' | 'fault' | 'deadlock';
+  readonly kind?: ViolationKind;
   readonly message?: string;
   /** Which limit stopped the search (for incomplete; with --all-violations, also for violation). */
   readonly limit?: StopKind;
@@ -81,4 +75,10 @@ export interface CheckResult {
   readonly hint?: string;
   /** For a violation (and an error inside the model): the counterexample. */
   readonly trace?: Trace;
+  /** The counterexample was shrunk (it need not have been the shortest): its size before and after. */
+  readonly shrunk?: { readonly before: ShrinkSize; readonly after: ShrinkSize };
+  /** A check of a scenario: its name, its expected verdict in words, and whether the result meets it. */
+  readonly scenario?: string;
+  readonly expected?: string;
+  readonly expectationMet?: boolean;
 }

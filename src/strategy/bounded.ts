@@ -26,7 +26,7 @@
  * first): different seeds may give different counterexamples, always with the fewest
  * preemptions.
  */
-import { FRESH, PRUNE, Rng, type Enabled, type RunEnd, type RunView, type WalkOptions, type WalkStrategy, type WalkSummary } from './walk.js';
+import { FRESH, PRUNE, Rng, type Enabled, type RunEnd, type RunView, type ChooserOptions, type Chooser, type ChooserSummary } from './chooser.js';
 
 /** One decision of the run in progress and what is left to try there. */
 interface Frame {
@@ -40,7 +40,7 @@ interface Frame {
 /** Estimated bytes of one cache entry (a Map entry with a short string key and a small array). */
 const ENTRY_BYTES = 160;
 
-export class Bounded implements WalkStrategy {
+export class Bounded implements Chooser {
   private readonly rng: Rng;
   private readonly depthMatters: boolean;
   /** The bound of the current iteration. */
@@ -63,7 +63,7 @@ export class Bounded implements WalkStrategy {
   private complete = -1;
   private found: number | null = null;
 
-  constructor(o: WalkOptions) {
+  constructor(o: ChooserOptions) {
     this.rng = new Rng(o.seed);
     this.depthMatters = Number.isFinite(o.maxDepth);
   }
@@ -194,7 +194,7 @@ export class Bounded implements WalkStrategy {
     if (end === 'violation') this.found = this.pAt[run.depth]!;
   }
 
-  summary(): WalkSummary {
+  summary(): ChooserSummary {
     return {
       ...(this.found !== null ? { preemptions: this.found } : {}),
       ...(this.complete >= 0 ? { preemptionBound: this.complete } : {}),
@@ -202,6 +202,6 @@ export class Bounded implements WalkStrategy {
   }
 }
 
-export function bounded(o: WalkOptions): WalkStrategy {
+export function bounded(o: ChooserOptions): Chooser {
   return new Bounded(o);
 }

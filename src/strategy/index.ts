@@ -1,21 +1,22 @@
 /**
- * The strategies, by name, one file each. The exhaustive ones only order the expansion;
- * the bug-hunting ones (walk.ts) pick each step of a run and never prove safety.
+ * The strategies, by name. The exhaustive ones are orders of expansion, which the
+ * engine's drivers implement (bfs: level by level, at any worker count; dfs: a stack);
+ * the bug-hunting ones are choosers, one file each, that pick each step of a run and
+ * never prove safety (chooser.ts).
  */
-import type { Exploration } from '../engine/explore.js';
-import { bfs } from './bfs.js';
 import { bounded } from './bounded.js';
-import { dfs } from './dfs.js';
+import type { Chooser, ChooserOptions } from './chooser.js';
 import { pct } from './pct.js';
 import { random } from './random.js';
-import type { WalkOptions, WalkStrategy } from './walk.js';
 
-export const EXHAUSTIVE = { bfs, dfs } as const satisfies Record<string, (x: Exploration) => void>;
-export const WALKS = { random, pct, bounded } as const satisfies Record<string, (o: WalkOptions) => WalkStrategy>;
-export type ExhaustiveName = keyof typeof EXHAUSTIVE;
+/** The exhaustive orders: breadth-first (shortest counterexamples) and depth-first. */
+export const ORDERS = ['bfs', 'dfs'] as const;
+/** The bug-hunting choosers, by name. */
+export const WALKS = { random, pct, bounded } as const satisfies Record<string, (o: ChooserOptions) => Chooser>;
+export type OrderName = (typeof ORDERS)[number];
 export type WalkName = keyof typeof WALKS;
-export type StrategyName = ExhaustiveName | WalkName;
-export const STRATEGIES = [...Object.keys(EXHAUSTIVE), ...Object.keys(WALKS)] as StrategyName[];
+export type StrategyName = OrderName | WalkName;
+export const STRATEGIES: readonly StrategyName[] = [...ORDERS, ...(Object.keys(WALKS) as WalkName[])];
 
 /** True for the bug-hunting strategies (random, pct, bounded). */
 export function isWalk(name: string): name is WalkName {

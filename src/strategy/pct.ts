@@ -16,12 +16,12 @@
  * k is not known in advance: the first run uses DEFAULT_STEPS, later runs the longest run
  * seen so far (shuttle and Coyote estimate it the same way).
  */
-import { FRESH, Rng, type Enabled, type RunEnd, type RunView, type WalkOptions, type WalkStrategy, type WalkSummary } from './walk.js';
+import { FRESH, Rng, type Enabled, type RunEnd, type RunView, type ChooserOptions, type Chooser, type ChooserSummary } from './chooser.js';
 
 /** k for the first run, before any run length is known. */
 export const DEFAULT_STEPS = 32;
 
-export class Pct implements WalkStrategy {
+export class Pct implements Chooser {
   private readonly rng: Rng;
   private readonly d: number;
   readonly bytes = 0;
@@ -34,7 +34,7 @@ export class Pct implements WalkStrategy {
   private longest = 0;
   private runs = 0;
 
-  constructor(o: WalkOptions) {
+  constructor(o: ChooserOptions) {
     this.rng = new Rng(o.seed);
     this.d = o.pctDepth;
     this.prio = new Int32Array(o.instances);
@@ -80,11 +80,11 @@ export class Pct implements WalkStrategy {
     if (run.depth > this.longest) this.longest = run.depth;
   }
 
-  summary(): WalkSummary {
+  summary(): ChooserSummary {
     return { pctDepth: this.d };
   }
 }
 
-export function pct(o: WalkOptions): WalkStrategy {
+export function pct(o: ChooserOptions): Chooser {
   return new Pct(o);
 }

@@ -6,13 +6,13 @@
  * No guarantee beyond the obvious: a schedule of n steps with at most b enabled
  * transitions per step is drawn with probability at least b^−n per run.
  */
-import { FRESH, Rng, type Enabled, type WalkOptions, type WalkStrategy, type WalkSummary } from './walk.js';
+import { FRESH, Rng, type Enabled, type ChooserOptions, type Chooser, type ChooserSummary } from './chooser.js';
 
-export class RandomWalk implements WalkStrategy {
+export class RandomWalk implements Chooser {
   private readonly rng: Rng;
   readonly bytes = 0;
 
-  constructor(o: WalkOptions) {
+  constructor(o: ChooserOptions) {
     this.rng = new Rng(o.seed);
   }
 
@@ -32,11 +32,11 @@ export class RandomWalk implements WalkStrategy {
 
   endRun(): void {}
 
-  summary(): WalkSummary {
+  summary(): ChooserSummary {
     return {};
   }
 }
 
-export function random(o: WalkOptions): WalkStrategy {
+export function random(o: ChooserOptions): Chooser {
   return new RandomWalk(o);
 }

@@ -12,32 +12,24 @@
  * await expectSafe('scenarios/contpte/s.json');
  * ```
  */
-import { fileURLToPath } from 'node:url';
-import { shq } from '../cli/output.js';
-import { check, type CheckOptions } from '../engine/check.js';
-import { CompiledModel } from '../model/compile.js';
+import { shq } from '../report/shell.js';
 import type { Model, ParamValue } from '../model/define.js';
-import { loadModel } from '../model/load.js';
-import { loadScenario, type Scenario } from '../model/scenario.js';
 import { lkml } from '../report/lkml.js';
 import { buildStory } from '../report/story.js';
 import { num } from '../report/text.js';
 import type { CheckResult } from '../report/verdict.js';
-import { isWalk } from '../strategy/index.js';
+import { check, checkTarget, type Checked } from '../run/check.js';
+import type { Plan } from '../run/plan.js';
 
 export type Expectation = { verdict: 'safe' } | { verdict: 'violation'; property: string };
 
-/** Checks a model (a path, or a model object and the file that defines it). */
+/** Checks a model (a path, or a model object and the file that defines it) with `params`, as `check` does. */
 export async function checkModel(
   model: string | { model: Model; file: string | URL },
   params: Readonly<Record<string, ParamValue>> = {},
-  opts: CheckOptions = {},
+  opts: Plan = {},
 ): Promise<CheckResult> {
-  const loaded =
-    typeof model === 'string'
-      ? await loadModel(model)
-      : { model: model.model, path: model.file instanceof URL ? fileURLToPath(model.file) : model.file };
-  return check(new CompiledModel(loaded.model, params), loaded.path, opts);
+  return check(typeof model === 'string' ? model : { ...model, params }, typeof model === 'string' ? { ...opts, params: { ...params, ...opts.params } } : opts);
 }
 
 /** Throws an Error describing the result and its schedule when it does not meet `want`. */
@@ -61,44 +53,21 @@ function scheduleLines(r: CheckResult): string[] {
   return r.trace?.schedule.map((s, i) => `  ${i + 1}. ${s.actor}[${s.instance}] ${s.label}${s.choice ? ` choice ${s.choice.join(',')}` : ''}`) ?? [];
 }
 
-/** A scenario checked by `checkScenario`, with what the failure message needs. */
-interface ScenarioRun {
-  /** The path as the caller gave it (the failure message's commands name it so). */
-  readonly file: string;
-  readonly scenario: Scenario;
-  readonly model: Model;
-  readonly result: CheckResult;
-}
-
-/**
- * Checks a scenario file with its model, parameters and limits, breadth-first in this
- * thread unless `opts` says otherwise (`opts` wins over the scenario); the seed and runs
- * of the scenario apply when `opts` asks for a bug-hunting strategy.
- */
-async function checkScenario(file: string, opts: CheckOptions): Promise<ScenarioRun> {
-  const sc = loadScenario(file);
-  const loaded = await loadModel(sc.modelPath);
-  const strategy = opts.strategy ?? 'bfs';
-  const { maxStates, maxDepth, timeLimit, runs } = sc.limits;
-  const walk = isWalk(strategy) ? { seed: sc.seed, runs, ...(strategy === 'pct' ? { pctDepth: sc.pctDepth } : {}) } : {};
-  const result = check(new CompiledModel(loaded.model, sc.params), loaded.path, { maxStates, maxDepth, timeLimit, ...walk, ...opts, strategy });
-  return { file, scenario: sc, model: loaded.model, result };
-}
-
 /**
  * The failure of an expectation: expected against got, and for a counterexample its race
  * diagram and the commands that write and replay its trace (`<scenario>.trace.json`).
  */
-function mismatch(run: ScenarioRun, want: string): Error {
+function mismatch(file: string, run: Checked, want: string): Error {
   const { scenario: sc, result: r } = run;
-  const lines = [`${run.file}: expected ${want}, got ${gotText(r)} after ${num(r.states)} states`];
+  const lines = [`${file}: expected ${want}, got ${gotText(r)} after ${num(r.states)} states`];
   if (r.verdict === 'violation' && r.message !== undefined) lines.push(`  ${r.message}`);
   if (r.trace !== undefined) {
-    const traceFile = `${sc.name}.trace.json`;
+    const name = sc?.name ?? r.model;
+    const traceFile = `${name}.trace.json`;
     try {
-      const story = buildStory({ ...r.trace, scenario: sc.name }, new CompiledModel(run.model, sc.params), traceFile);
+      const story = buildStory({ ...r.trace, scenario: name }, run.model, traceFile);
       lines.push('', lkml(story).trimEnd(), '');
-      lines.push(`write the trace: npx mmrace check ${shq(run.file)} --trace ${shq(traceFile)}`, `replay it:       ${story.replayCommand}`);
+      lines.push(`write the trace: npx mmrace check ${shq(file)} --trace ${shq(traceFile)}`, `replay it:       ${story.replayCommand}`);
     } catch (e) {
       // A model that replays differently still has its schedule told.
       lines.push(`(no diagram: the replay failed: ${(e as Error).message})`, ...scheduleLines(r));
@@ -112,9 +81,9 @@ function mismatch(run: ScenarioRun, want: string): Error {
  * and resolves to the result when it is safe; rejects with an Error stating what was found
  * otherwise, with the counterexample's race diagram.
  */
-export async function expectSafe(scenario: string, opts: CheckOptions = {}): Promise<CheckResult> {
-  const run = await checkScenario(scenario, opts);
-  if (run.result.verdict !== 'safe') throw mismatch(run, 'safe');
+export async function expectSafe(scenario: string, opts: Plan = {}): Promise<CheckResult> {
+  const run = await checkTarget(scenario, opts);
+  if (run.result.verdict !== 'safe') throw mismatch(scenario, run, 'safe');
   return run.result;
 }
 
@@ -122,9 +91,9 @@ export async function expectSafe(scenario: string, opts: CheckOptions = {}): Pro
  * Checks the scenario file `scenario` like `expectSafe` and resolves to the result when it
  * violates `property` (an invariant, a fault property or `deadlock`); rejects otherwise.
  */
-export async function expectViolation(scenario: string, property: string, opts: CheckOptions = {}): Promise<CheckResult> {
-  const run = await checkScenario(scenario, opts);
+export async function expectViolation(scenario: string, property: string, opts: Plan = {}): Promise<CheckResult> {
+  const run = await checkTarget(scenario, opts);
   const r = run.result;
-  if (r.verdict !== 'violation' || r.property !== property) throw mismatch(run, `violation of ${property}`);
+  if (r.verdict !== 'violation' || r.property !== property) throw mismatch(scenario, run, `violation of ${property}`);
   return r;
 }

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledModel, loadModel, loadScenario } from '../../src/index.js';
 import { readCheckpointHeader } from '../../src/parallel/checkpoint.js';
-import { parallelCheck } from '../../src/parallel/explore.js';
+import { checkOnLevels } from '../props/results.js';
 import { withHeader } from '../unit/parallel/checkpoint-files.js';
 import { bin, expectOneLineError, mmrace, root, tmp, type Run } from './run.js';
 
@@ -214,7 +214,7 @@ describe('a checkpoint that cannot be resumed: exit 2, one line, E_CHECKPOINT', 
     const s = loadScenario(join(root, 'scenarios/contpte/s.json'));
     const { model, path } = await loadModel(s.modelPath);
     const opts = { por: true, symmetry: true, workers: 1, inThreadBelow: Infinity };
-    await parallelCheck(new CompiledModel(model, s.params), path, { ...opts, signal: AbortSignal.abort(), checkpoint: { file: ck } });
+    await checkOnLevels(new CompiledModel(model, s.params), path, { ...opts, signal: AbortSignal.abort(), checkpoint: { file: ck } });
   });
 
   const resume = (args: string[], file = ck) => cli(['check', ...args, '--resume', file]);
@@ -243,11 +243,13 @@ describe('a checkpoint that cannot be resumed: exit 2, one line, E_CHECKPOINT', 
   it('of a model whose source changed since', async () => {
     // .mts: a module wherever it is (a .ts outside a "type": "module" package is not).
     const model = join(dir, 'lost-update.mts');
-    const source = readFileSync(join(root, 'examples/lost-update.ts'), 'utf8').replace("from 'mmrace'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`);
+    // The example imports the modelling language as a user does, from 'mmrace/model': here, from src/.
+    const source = readFileSync(join(root, 'examples/lost-update.ts'), 'utf8').replace("from 'mmrace/model'", `from ${JSON.stringify(join(root, 'src/model/index.ts'))}`);
+    expect(source).not.toMatch(/from 'mmrace/);
     writeFileSync(model, source);
     const file = join(dir, 'lu.ck');
     const loaded = await loadModel(model);
-    await parallelCheck(new CompiledModel(loaded.model, {}), loaded.path, { por: true, symmetry: true, workers: 1, inThreadBelow: Infinity, signal: AbortSignal.abort(), checkpoint: { file } });
+    await checkOnLevels(new CompiledModel(loaded.model, {}), loaded.path, { por: true, symmetry: true, workers: 1, inThreadBelow: Infinity, signal: AbortSignal.abort(), checkpoint: { file } });
     // Unchanged, it resumes (lost-update has a lost update: exit 1).
     expect(resume([model, '--trace', join(dir, 'lu.trace.json')], file).code).toBe(1);
     appendFileSync(model, '// a comment changes the source\n');

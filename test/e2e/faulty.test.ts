@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, loadModel } from '../../src/index.js';
+import { CompiledModel, loadModel } from '../../src/index.js';
+import { checkIn } from '../unit/helpers.js';
 import { fixtures, mmrace, root, tmp } from './run.js';
 
 /** A run of run-search.ts: its exit code, its stderr, and the JSON line it printed last. */
@@ -37,7 +38,7 @@ function search(model: string, opts: Record<string, unknown>, env: Record<string
 /** The sequential engine's result on a fixture, in this process: the oracle. */
 async function sequential(model: string, params: Record<string, number | boolean | string>, opts: { maxDepth?: number } = {}) {
   const { model: def, path } = await loadModel(join(fixtures, model));
-  return check(new CompiledModel(def, params), path, { stepTimeout: Infinity, ...opts });
+  return checkIn(new CompiledModel(def, params), path, { stepTimeout: Infinity, ...opts });
 }
 
 const labels = (file: string): string[] => JSON.parse(readFileSync(file, 'utf8')).schedule.map((s: { label: string }) => s.label);

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, scenarioFiles } from './scenario-files.js';
-import { CompiledModel, check, loadModel, loadScenario, type CheckResult } from '../../src/index.js';
-import { createPool, parallelCheck, type Pool } from '../../src/parallel/explore.js';
+import { CompiledModel, loadModel, loadScenario, type CheckResult } from '../../src/index.js';
+import { createPool, type Pool } from '../../src/parallel/explore.js';
+import { checkOnLevels } from '../props/results.js';
+import { checkIn } from '../unit/helpers.js';
 
 
 const files = scenarioFiles().filter((f) => !loadScenario(f).tags.includes('deep'));
@@ -35,9 +37,9 @@ describe('parallel BFS on the scenarios', () => {
   it.each(files.map((f) => [relative(root, f), f]))('%s: same at 1, 2, 3 workers and as sequential BFS', async (_n, file) => {
     const s = loadScenario(file);
     const { model, path } = await loadModel(s.modelPath);
-    const seq = check(new CompiledModel(model, s.params), path, { strategy: 'bfs' });
+    const seq = await checkIn(new CompiledModel(model, s.params), path, { strategy: 'bfs' });
     const runs = [];
-    for (const pool of pools) runs.push(essence(await parallelCheck(new CompiledModel(model, s.params), path, { pool, batchSize: 64, inThreadBelow: 0 })));
+    for (const pool of pools) runs.push(essence(await checkOnLevels(new CompiledModel(model, s.params), path, { pool, batchSize: 64, inThreadBelow: 0 })));
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
     const par = runs[0]!;

@@ -6,7 +6,8 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root, scenarioFiles } from './scenario-files.js';
-import { CompiledModel, check, loadModel, loadScenario, replay } from '../../src/index.js';
+import { CompiledModel, loadModel, loadScenario, replay } from '../../src/index.js';
+import { checkIn } from '../unit/helpers.js';
 
 const deep = process.env['MMRACE_DEEP'] === '1';
 
@@ -24,11 +25,12 @@ describe('every scenario meets its expectation and its trace replays', () => {
     const s = loadScenario(file);
     const { model, path } = await loadModel(s.modelPath);
     const m = new CompiledModel(model, s.params);
-    const r = check(m, path, {
+    const r = await checkIn(m, path, {
       strategy: s.strategy as 'bfs' | 'dfs',
       maxStates: s.limits.maxStates,
       maxDepth: s.limits.maxDepth,
       timeLimit: s.limits.timeLimit,
+      shrink: false,
     });
     if (s.expect.verdict === 'safe') {
       expect(r.verdict).toBe('safe');

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CompiledModel, check } from '../../src/index.js';
+import { CompiledModel } from '../../src/index.js';
 import { mergeResults } from '../../src/cli/merge.js';
-import { parallelCheck } from '../../src/parallel/explore.js';
 import { modelDesc } from '../props/random-model.js';
 import { toModel } from '../props/to-model.js';
-import { modelFile } from '../props/results.js';
+import { checkOnLevels, modelFile } from '../props/results.js';
+import { checkIn } from '../unit/helpers.js';
 import { root } from './scenario-files.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 100);
@@ -32,10 +32,10 @@ describe('--shard: the merged shards give the whole search its verdict', () => {
         async (d, count, depth) => {
           const n = serial++;
           const file = modelFile(dir, d);
-          const whole = check(new CompiledModel(toModel(d), {}), file, {});
+          const whole = await checkIn(new CompiledModel(toModel(d), {}), file, {});
           const parts: string[] = [];
           for (let index = 0; index < count; index++) {
-            const r = await parallelCheck(new CompiledModel(toModel(d), {}), file, { workers: 1, inThreadBelow: Infinity, shard: { index, count, depth } });
+            const r = await checkOnLevels(new CompiledModel(toModel(d), {}), file, { workers: 1, inThreadBelow: Infinity, shard: { index, count, depth } });
             // A shard explores part of what the whole search reaches (when that search ran to the end).
             if (whole.verdict === 'safe') expect(r.states).toBeLessThanOrEqual(whole.states);
             const out = join(dir, `m${n}-${index}.json`);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MmraceError } from '../../src/errors.js';
 import { CompiledModel } from '../../src/model/compile.js';
 import { loadModel } from '../../src/model/load.js';
-import { checkExpectedProperty, faultLiterals, loadScenario } from '../../src/model/scenario.js';
+import { checkExpectedProperty, faultLiterals, loadScenario } from '../../src/run/scenario.js';
 import { expectFailure, mmrace, removeTemps, root, runMain, stderrLines, temp, type Outcome } from './harness.js';
 
 afterAll(removeTemps);

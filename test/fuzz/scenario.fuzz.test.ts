@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/output.js';
 import { MmraceError } from '../../src/errors.js';
-import { loadScenario, parseScenario, type Scenario } from '../../src/model/scenario.js';
+import { loadScenario, parseScenario, type Scenario } from '../../src/run/scenario.js';
 import { expectFailure, fuzzParams, removeTemps, root, runMain, temp } from './harness.js';
 
 afterAll(removeTemps);

@@ -5,9 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, defineModel, type Model } from '../../src/index.js';
+import { CompiledModel, defineModel, type Model } from '../../src/index.js';
 import { assertVerdict, checkModel } from '../../src/testing/index.js';
 import contpte from '../../models/contpte/contpte.js';
+import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/contpte/contpte.ts', import.meta.url));
 const small = { n: 2, cpus: 1, accesses: 2 };
@@ -48,8 +49,8 @@ describe('contpte verdicts (table of §5)', () => {
 });
 
 describe('counterexamples read as the diagram', () => {
-  it('B-kernel: the kernel access walks a pte that contpte_convert has cleared, under the PTL', () => {
-    const r = check(new CompiledModel(contpte, { ...small, mm: 'init_mm', gate: 'none' }), file);
+  it('B-kernel: the kernel access walks a pte that contpte_convert has cleared, under the PTL', async () => {
+    const r = await checkIn(new CompiledModel(contpte, { ...small, mm: 'init_mm', gate: 'none' }), file);
     const steps = r.trace!.schedule;
     expect(steps[0]).toMatchObject({ actor: 'U1', label: 'spin_lock(ptl)' });
     const last = steps[steps.length - 1]!;
@@ -62,8 +63,8 @@ describe('counterexamples read as the diagram', () => {
     expect(steps.some((s) => s.label === '__set_ptes')).toBe(false);
   });
 
-  it('B-lateflush: the stale single-page entry meets a block entry before the TLBI', () => {
-    const r = check(new CompiledModel(contpte, { ...small, order: 'lateflush' }), file);
+  it('B-lateflush: the stale single-page entry meets a block entry before the TLBI', async () => {
+    const r = await checkIn(new CompiledModel(contpte, { ...small, order: 'lateflush' }), file);
     const labels = r.trace!.schedule.map((s) => `${s.actor}:${s.label}`);
     expect(labels).toContain('U1:__set_ptes');
     expect(labels).not.toContain('U1:__flush_tlb_range');
@@ -73,29 +74,29 @@ describe('counterexamples read as the diagram', () => {
 
 describe('the safe variants are not safe by accident', () => {
   const reach = (probe: (s: any, w: any) => boolean, params: Record<string, number | string | boolean> = small) =>
-    check(new CompiledModel(withProbe(probe), params), file);
+    checkIn(new CompiledModel(withProbe(probe), params), file);
 
-  it('in S a user access faults inside the window and then retries after the fold', () => {
-    const r = reach((_s, w) => w.pc('U2') === 'spin_unlock(ptl)' && w.pc('U1') === 'done');
+  it('in S a user access faults inside the window and then retries after the fold', async () => {
+    const r = await reach((_s, w) => w.pc('U2') === 'spin_unlock(ptl)' && w.pc('U1') === 'done');
     expect(r.verdict).toBe('violation');
     expect(r.property).toBe('probe');
   });
 
-  it('in S a CPU ends up caching the new block entry', () => {
-    const r = reach((s) => s.tlb[0].block && s.pte[0].cont);
+  it('in S a CPU ends up caching the new block entry', async () => {
+    const r = await reach((s) => s.tlb[0].block && s.pte[0].cont);
     expect(r.property).toBe('probe');
   });
 
-  it('in S the lockless reader sees a half-repainted block and starts again', () => {
-    const r = reach((s, w) => w.pc('L') === 'ptep_get_lockless:orig' && w.locals('L').i === 0 && s.pte[0].cont && !s.pte[1].valid, {
+  it('in S the lockless reader sees a half-repainted block and starts again', async () => {
+    const r = await reach((s, w) => w.pc('L') === 'ptep_get_lockless:orig' && w.locals('L').i === 0 && s.pte[0].cont && !s.pte[1].valid, {
       ...small,
       readers: 1,
     });
     expect(r.property).toBe('probe');
   });
 
-  it('on init_mm with the gate, kernel accesses do run while U1 holds the PTL', () => {
-    const r = reach((_s, w) => w.pc('U1') === 'spin_unlock(ptl)' && w.pc('K') === 'mmu:walk', { ...small, mm: 'init_mm' });
+  it('on init_mm with the gate, kernel accesses do run while U1 holds the PTL', async () => {
+    const r = await reach((_s, w) => w.pc('U1') === 'spin_unlock(ptl)' && w.pc('K') === 'mmu:walk', { ...small, mm: 'init_mm' });
     expect(r.property).toBe('probe');
   });
 });

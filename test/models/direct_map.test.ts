@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, bool, check, defineModel, replay, type CheckResult, type Model } from '../../src/index.js';
+import { CompiledModel, bool, defineModel, replay, type CheckResult, type Model } from '../../src/index.js';
 import { assertVerdict, checkModel, type Expectation } from '../../src/testing/index.js';
 import dm from '../../models/direct_map/direct_map.js';
+import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/direct_map/direct_map.ts', import.meta.url));
 const scenarioDir = fileURLToPath(new URL('../../scenarios/direct_map/', import.meta.url));
@@ -32,8 +33,9 @@ const F = { arch: 'arm64', code: 'v5.10' };
 const Fx86 = { arch: 'x86', code: 'v5.10' };
 const Ffail = { arch: 'x86', code: 'v5.10', dpa: 'off', A: false, large_np: true, alloc_fail: true };
 
-const run = (params: Params, strategy: 'bfs' | 'dfs' = 'bfs', model: Model = dm): CheckResult =>
-  check(new CompiledModel(model, params), file, { strategy });
+/** A check as the old synchronous `check` made it: in this thread, no reduction, the search's own counterexample. */
+const run = (params: Params, strategy: 'bfs' | 'dfs' = 'bfs', model: Model = dm): Promise<CheckResult> =>
+  checkIn(new CompiledModel(model, params), file, { strategy, shrink: false });
 
 /** The schedule of a counterexample as `actor:label`. */
 const labels = (r: CheckResult) => r.trace!.schedule.map((s) => `${s.actor}:${s.label}`);
@@ -119,20 +121,20 @@ describe('direct_map verdicts (the table of §3)', () => {
     assertVerdict(await checkModel({ model: dm, file }, params, { strategy: 'dfs' }), want);
   });
 
-  it('unconstrained, the shortest violation is the INV-COPY race; INV-RESTORE fails too (ptes change under H)', () => {
+  it('unconstrained, the shortest violation is the INV-COPY race; INV-RESTORE fails too (ptes change under H)', async () => {
     for (const base of [B0, F]) {
-      expect(run({ ...base, unconstrained: true }).property).toBe('INV-COPY');
-      expect(run({ ...base, unconstrained: true, check: 'INV-RESTORE' }).property).toBe('INV-RESTORE');
-      expect(run({ ...base, check: 'INV-RESTORE' }).verdict).toBe('safe');
+      expect((await run({ ...base, unconstrained: true })).property).toBe('INV-COPY');
+      expect((await run({ ...base, unconstrained: true, check: 'INV-RESTORE' })).property).toBe('INV-RESTORE');
+      expect((await run({ ...base, check: 'INV-RESTORE' })).verdict).toBe('safe');
     }
   });
 
-  it('each scenario of scenarios/direct_map expects what the table says for its parameters', () => {
+  it('each scenario of scenarios/direct_map expects what the table says for its parameters', async () => {
     const files = readdirSync(scenarioDir).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(13);
     for (const f of files) {
       const sc = JSON.parse(readFileSync(scenarioDir + f, 'utf8'));
-      const r = run(sc.params);
+      const r = await run(sc.params);
       assertVerdict(r, sc.expect);
     }
   });
@@ -158,8 +160,8 @@ describe('direct_map verdicts (the table of §3)', () => {
 });
 
 describe('counterexamples read as the diagram', () => {
-  it("B1 is Mike's diagram: V invalidates and is frozen, H's map-back returns early, do_copy_page faults", () => {
-    const r = run(B1);
+  it("B1 is Mike's diagram: V invalidates and is frozen, H's map-back returns early, do_copy_page faults", async () => {
+    const r = await run(B1);
     expect(labels(r)).toEqual([
       'V:remove_vm_area',
       'V:set_direct_map_invalid_noflush',
@@ -178,8 +180,8 @@ describe('counterexamples read as the diagram', () => {
     expect(at(5).get('V[0].pc')).toBe('_vm_unmap_aliases'); // V paused inside vm_remove_mappings
   });
 
-  it('B2: a page unmapped by debug_pagealloc is not mapped back by set_direct_map_default (!rodata_full)', () => {
-    const r = run(B2);
+  it('B2: a page unmapped by debug_pagealloc is not mapped back by set_direct_map_default (!rodata_full)', async () => {
+    const r = await run(B2);
     const l = labels(r);
     const a = l.indexOf('A:free_pages_prepare:debug_pagealloc_map_pages(page, 1, 0)');
     const map = l.indexOf('H:hibernate_map_page(page, 1)');
@@ -196,9 +198,9 @@ describe('counterexamples read as the diagram', () => {
     expect(r.message).toContain(`page ${page}`);
   });
 
-  it('B3: the split of __set_pages_p fails, __kernel_map_pages drops -ENOMEM silently, do_copy_page faults', () => {
+  it('B3: the split of __set_pages_p fails, __kernel_map_pages drops -ENOMEM silently, do_copy_page faults', async () => {
     for (const check of ['INV-COPY', 'INV-REPORT'] as const) {
-      const r = run({ ...B3, check });
+      const r = await run({ ...B3, check });
       const l = labels(r);
       expect(l.every((x) => x.startsWith('H:'))).toBe(true); // no race: H alone meets the hypothetical region
       const map = l.indexOf('H:kernel_map_pages(page, 1, 1)');
@@ -214,8 +216,8 @@ describe('counterexamples read as the diagram', () => {
     }
   });
 
-  it('F-fail: pr_warn_once reports the failed set_direct_map_default, and do_copy_page still reads the page', () => {
-    const r = run(Ffail);
+  it('F-fail: pr_warn_once reports the failed set_direct_map_default, and do_copy_page still reads the page', async () => {
+    const r = await run(Ffail);
     const l = labels(r);
     expect(l.slice(-2)).toEqual(['H:hibernate_map_page', 'H:do_copy_page']);
     const { at } = states(r);
@@ -228,8 +230,8 @@ describe('counterexamples read as the diagram', () => {
   it.each([
     ['B0', B0],
     ['F', F],
-  ])('%s unconstrained: kernel_page_present sees the page present, V invalidates it, do_copy_page faults', (_n, base) => {
-    const r = run({ ...base, unconstrained: true, check: 'INV-COPY' });
+  ])('%s unconstrained: kernel_page_present sees the page present, V invalidates it, do_copy_page faults', async (_n, base) => {
+    const r = await run({ ...base, unconstrained: true, check: 'INV-COPY' });
     const l = labels(r);
     const h1 = l.indexOf('H:safe_copy_page:kernel_page_present');
     const v2 = l.indexOf('V:set_direct_map_invalid_noflush');
@@ -244,10 +246,10 @@ describe('counterexamples read as the diagram', () => {
     expect(at(v2 + 1).get('pte[0]')).toBe('INVALID');
   });
 
-  it('in the faithful mode every counterexample keeps H atomic (V-prefix, all of H)', () => {
+  it('in the faithful mode every counterexample keeps H atomic (V-prefix, all of H)', async () => {
     for (const params of [B1, B2, { ...B3, check: 'INV-COPY' }, Ffail, { ...B1, dpa: 'both', rodata_full: 'both', vpages: 2 }]) {
       for (const strategy of ['bfs', 'dfs'] as const) {
-        const r = run(params, strategy);
+        const r = await run(params, strategy);
         expect(r.verdict).toBe('violation');
         expect(hAtomic(r)).toBe(true);
         expect(labels(r)[labels(r).length - 1]).toMatch(/^H:/);
@@ -285,19 +287,19 @@ describe('H is atomic in the faithful mode, and only there', () => {
     ['B0', B0],
     ['F', F],
     ['F x86', Fx86],
-  ])('%s: no V or A step while H runs; with unconstrained, there is', (_n, params) => {
-    expect(run({ ...params, vpages: 2 }, 'bfs', moved).verdict).toBe('safe');
-    const r = run({ ...params, unconstrained: true, check: 'INV-REPORT' }, 'bfs', moved);
+  ])('%s: no V or A step while H runs; with unconstrained, there is', async (_n, params) => {
+    expect((await run({ ...params, vpages: 2 }, 'bfs', moved)).verdict).toBe('safe');
+    const r = await run({ ...params, unconstrained: true, check: 'INV-REPORT' }, 'bfs', moved);
     expect(r.property).toBe('atomic');
   });
 });
 
 describe('a lost update outside the invariants of §3', () => {
-  it("unconstrained, H's unmap can undo V's set_direct_map_default: V frees a page left out of the direct map", () => {
+  it("unconstrained, H's unmap can undo V's set_direct_map_default: V frees a page left out of the direct map", async () => {
     const m = withProbe((s, w) => w.pc('V') === 'done' && w.pc('H') === 'done' && !s.oops && s.pte.get(0) === 'INVALID');
     // check=INV-REPORT: the INV-COPY Oops of other schedules is a ghost, so the search goes on.
-    expect(run({ ...F, check: 'INV-REPORT' }, 'bfs', m).verdict).toBe('safe');
-    const r = run({ ...F, unconstrained: true, check: 'INV-REPORT' }, 'bfs', m);
+    expect((await run({ ...F, check: 'INV-REPORT' }, 'bfs', m)).verdict).toBe('safe');
+    const r = await run({ ...F, unconstrained: true, check: 'INV-REPORT' }, 'bfs', m);
     expect(r.property).toBe('probe');
     const l = labels(r);
     expect(l.indexOf('H:safe_copy_page:kernel_page_present')).toBeGreaterThan(l.indexOf('V:set_direct_map_invalid_noflush'));
@@ -317,26 +319,26 @@ describe('no variant is safe by accident', () => {
       ['F-fail-report without the pr_warn_once (5.9 __kernel_map_pages)', { ...Ffail, check: 'INV-REPORT' }, { code: 'v5.9' }, REPORT],
       ['F x86 with a hypothetical large not-present region', Fx86, { large_np: true, dpa: 'off' }, COPY],
       ['B0 x86 with a hypothetical large not-present region', B0x86, { large_np: true, dpa: 'off', check: 'INV-COPY' }, COPY],
-    ] as const)('%s', (_n, base, flip, want) => {
-      assertVerdict(run(base), SAFE);
-      assertVerdict(run({ ...base, ...flip }), want);
+    ] as const)('%s', async (_n, base, flip, want) => {
+      assertVerdict(await run(base), SAFE);
+      assertVerdict(await run({ ...base, ...flip }), want);
     });
 
-    it('with a failing map-back, the large region is only safe without alloc_fail', () => {
-      assertVerdict(run({ ...Ffail, alloc_fail: false }), SAFE);
-      assertVerdict(run({ ...B3, alloc_fail: false }), SAFE);
+    it('with a failing map-back, the large region is only safe without alloc_fail', async () => {
+      assertVerdict(await run({ ...Ffail, alloc_fail: false }), SAFE);
+      assertVerdict(await run({ ...B3, alloc_fail: false }), SAFE);
     });
   });
 
   describe('INV-RESTORE is not vacuous: H mutated', () => {
-    it('hibernate_unmap_page without flush_tlb_kernel_range leaves a stale translation', () => {
+    it('hibernate_unmap_page without flush_tlb_kernel_range leaves a stale translation', async () => {
       const m = mutateH('hibernate_unmap_page', (orig) => (c) => {
         const i = c.l.i;
         const t = c.s.tlb.get(i);
         orig(c);
         c.s.tlb.set(i, t);
       });
-      const r = run({ ...F, A: false, dpa: 'off', rodata_full: 'on' }, 'bfs', m);
+      const r = await run({ ...F, A: false, dpa: 'off', rodata_full: 'on' }, 'bfs', m);
       assertVerdict(r, RESTORE);
       const { at } = states(r, m);
       const end = r.trace!.schedule.length;
@@ -344,26 +346,26 @@ describe('no variant is safe by accident', () => {
       expect(at(end).get('tlb[0]')).toBe('true');
     });
 
-    it('hibernate_unmap_page that does not unmap leaves the page mapped', () => {
+    it('hibernate_unmap_page that does not unmap leaves the page mapped', async () => {
       const m = mutateH('hibernate_unmap_page', (orig) => (c) => {
         const i = c.l.i;
         const v = c.s.pte.get(i);
         orig(c);
         c.s.pte.set(i, v);
       });
-      assertVerdict(run(F, 'bfs', m), RESTORE);
-      assertVerdict(run(F, 'dfs', m), RESTORE);
+      assertVerdict(await run(F, 'bfs', m), RESTORE);
+      assertVerdict(await run(F, 'dfs', m), RESTORE);
     });
 
-    it('5.9 kernel_map_pages(page, 1, 0) that does not unmap leaves the page mapped', () => {
+    it('5.9 kernel_map_pages(page, 1, 0) that does not unmap leaves the page mapped', async () => {
       const m = mutateH('kernel_map_pages(page, 1, 0)', (orig) => (c) => {
         const i = c.l.i;
         const v = c.s.pte.get(i);
         orig(c);
         c.s.pte.set(i, v);
       });
-      assertVerdict(run(B0, 'bfs', m), RESTORE);
-      assertVerdict(run(B0x86, 'bfs', m), RESTORE);
+      assertVerdict(await run(B0, 'bfs', m), RESTORE);
+      assertVerdict(await run(B0x86, 'bfs', m), RESTORE);
     });
   });
 
@@ -375,8 +377,8 @@ describe('no variant is safe by accident', () => {
       ['F', F],
       ['B0 x86', B0x86],
       ['F x86', Fx86],
-    ])("%s: H runs while V is paused after set_direct_map_invalid (Mike's window), maps the page back and restores it", (_n, params) => {
-      const r = reach(params, (s, w) => w.pc('H') === H_END && s.found.get(0) === 'INVALID' && w.pc('V') === '_vm_unmap_aliases');
+    ])("%s: H runs while V is paused after set_direct_map_invalid (Mike's window), maps the page back and restores it", async (_n, params) => {
+      const r = await reach(params, (s, w) => w.pc('H') === H_END && s.found.get(0) === 'INVALID' && w.pc('V') === '_vm_unmap_aliases');
       expect(r.property).toBe('probe');
       const l = labels(r);
       expect(l.indexOf('V:set_direct_map_invalid_noflush')).toBeLessThan(l.indexOf(`H:${H_START}`));
@@ -389,25 +391,25 @@ describe('no variant is safe by accident', () => {
       ['F', F],
       ['B0 x86', B0x86],
       ['F x86', Fx86],
-    ])('%s: H copies a page that debug_pagealloc unmapped, and leaves it unmapped', (_n, params) => {
-      const r = reach(params, (s, w) => w.pc('H') === H_END && s.found.get(1) === 'INVALID' && s.pte.get(1) === 'INVALID');
+    ])('%s: H copies a page that debug_pagealloc unmapped, and leaves it unmapped', async (_n, params) => {
+      const r = await reach(params, (s, w) => w.pc('H') === H_END && s.found.get(1) === 'INVALID' && s.pte.get(1) === 'INVALID');
       expect(r.property).toBe('probe');
     });
 
-    it('B0 and F with rodata_full=0: the page V invalidated is still found in each configuration that can unmap it', () => {
+    it('B0 and F with rodata_full=0: the page V invalidated is still found in each configuration that can unmap it', async () => {
       // 5.9: set_direct_map_invalid needs rodata_full; 5.10: dpa || rodata_full.
-      expect(reach({ ...B0, rodata_full: 'off' }, (s) => s.found.get(0) === 'INVALID').verdict).toBe('safe');
-      expect(reach({ ...F, rodata_full: 'off', dpa: 'on' }, (s) => s.found.get(0) === 'INVALID').property).toBe('probe');
+      expect((await reach({ ...B0, rodata_full: 'off' }, (s) => s.found.get(0) === 'INVALID')).verdict).toBe('safe');
+      expect((await reach({ ...F, rodata_full: 'off', dpa: 'on' }, (s) => s.found.get(0) === 'INVALID')).property).toBe('probe');
     });
 
-    it('x86: a split at invalidation that fails leaves the page LARGE and mapped; H copies it as present', () => {
-      const r = reach(B0x86, (s, w) => w.pc('V') === '_vm_unmap_aliases' && s.level.get(0) === 'LARGE' && w.pc('H') === H_END);
+    it('x86: a split at invalidation that fails leaves the page LARGE and mapped; H copies it as present', async () => {
+      const r = await reach(B0x86, (s, w) => w.pc('V') === '_vm_unmap_aliases' && s.level.get(0) === 'LARGE' && w.pc('H') === H_END);
       expect(r.property).toBe('probe');
       const inv = r.trace!.schedule.find((x) => x.label === 'set_direct_map_invalid_noflush')!;
       expect(inv.choice).toEqual([1]); // split: alloc fails (-ENOMEM ignored by set_area_direct_map)
     });
 
-    it('x86: a page V split and invalidated is 4K when H maps it back, so the map-back cannot fail', () => {
+    it('x86: a page V split and invalidated is 4K when H maps it back, so the map-back cannot fail', async () => {
       // Only the initial states where V's page is LARGE (x86 without debug_pagealloc).
       const probe = withProbe((s, w) => w.pc('H') === H_END && s.found.get(0) === 'INVALID' && s.level.get(0) === '4K');
       const init = (c: any) => {
@@ -415,23 +417,23 @@ describe('no variant is safe by accident', () => {
         c.s.level.set(0, 'LARGE'); // one of the two initial levels dm.init chooses from
       };
       const m = defineModel({ ...probe, init } as any);
-      const r = run({ ...Fx86, dpa: 'off' }, 'bfs', m);
+      const r = await run({ ...Fx86, dpa: 'off' }, 'bfs', m);
       expect(r.property).toBe('probe');
       const { at } = states(r, m);
       expect(at(0).get('level[0]')).toBe('LARGE');
     });
 
-    it('F-fail-report: the failed map-back and the Oops do happen, with the warning printed', () => {
-      const r = reach({ ...Ffail, check: 'INV-REPORT' }, (s) => s.oops && s.mapFailed && s.warned);
+    it('F-fail-report: the failed map-back and the Oops do happen, with the warning printed', async () => {
+      const r = await reach({ ...Ffail, check: 'INV-REPORT' }, (s) => s.oops && s.mapFailed && s.warned);
       expect(r.property).toBe('probe');
     });
 
-    it('v1-full is safe because debug_pagealloc unmaps nothing without rodata_full; v1 does unmap', () => {
+    it('v1-full is safe because debug_pagealloc unmaps nothing without rodata_full; v1 does unmap', async () => {
       const noUnmap = (s: any, w: any) => w.pc('A') === 'done' && s.dpa && s.pte.get(1) === 'VALID';
-      expect(reach(B2full, noUnmap).property).toBe('probe');
+      expect((await reach(B2full, noUnmap)).property).toBe('probe');
       // v1 (patch 2 only): A does unmap (the probe state is unreachable), INV-COPY as a ghost.
-      expect(reach({ ...B2, check: 'INV-REPORT' }, noUnmap).verdict).toBe('safe');
-      expect(reach({ ...B2, check: 'INV-REPORT' }, (s) => s.oops).property).toBe('probe');
+      expect((await reach({ ...B2, check: 'INV-REPORT' }, noUnmap)).verdict).toBe('safe');
+      expect((await reach({ ...B2, check: 'INV-REPORT' }, (s) => s.oops)).property).toBe('probe');
     });
   });
 });

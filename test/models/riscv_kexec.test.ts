@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, defineModel, loadScenario, replay, type CheckResult, type Model } from '../../src/index.js';
+import { CompiledModel, defineModel, loadScenario, replay, type CheckResult, type Model } from '../../src/index.js';
 import { assertVerdict, type Expectation } from '../../src/testing/index.js';
 import model, { INIT, MM_N, MM_O, MM_T, PGD_LINEAR, vaCtrl } from '../../models/riscv_kexec/riscv_kexec.js';
 import {
@@ -28,13 +28,15 @@ import {
   ptWalk,
   type PtEntry,
 } from '../../models/lib/pgtable.js';
+import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/riscv_kexec/riscv_kexec.ts', import.meta.url));
 const scenarioDir = fileURLToPath(new URL('../../scenarios/riscv_kexec/', import.meta.url));
 
 type Params = Record<string, string | boolean | number>;
-const run = (params: Params, m: Model = model, strategy: 'bfs' | 'dfs' = 'bfs'): CheckResult =>
-  check(new CompiledModel(m, params), file, { strategy, maxStates: 100_000 });
+/** A check as the old synchronous `check` made it: in this thread, no reduction, the search's own counterexample. */
+const run = (params: Params, m: Model = model, strategy: 'bfs' | 'dfs' = 'bfs'): Promise<CheckResult> =>
+  checkIn(new CompiledModel(m, params), file, { strategy, maxStates: 100_000, shrink: false });
 
 const SYNC: Expectation = { verdict: 'violation', property: 'INV-SYNC' };
 const EXEC: Expectation = { verdict: 'violation', property: 'INV-EXEC' };
@@ -87,9 +89,9 @@ const table: [string, Params, Expectation][] = [
 ];
 
 describe('riscv_kexec verdicts (models.md §4)', () => {
-  it.each(table)('%s', (_name, params, want) => {
-    assertVerdict(run(params), want);
-    assertVerdict(run(params, model, 'dfs'), want);
+  it.each(table)('%s', async (_name, params, want) => {
+    assertVerdict(await run(params), want);
+    assertVerdict(await run(params, model, 'dfs'), want);
   });
 });
 
@@ -103,17 +105,17 @@ describe('INV-SYNC over every mm in use (scope=all): kernel mappings are global 
     ['X', { ...X, executor: 'forked' }, SAFE],
     ['X′ with an unrelated fork, the loader executing (its own kexec passes)', { ...X_PRIME, fork: true }, SYNC],
   ];
-  it.each(all)('%s', (_name, params, want) => {
-    assertVerdict(run({ ...params, scope: 'all' }), want);
-    assertVerdict(run({ ...params, scope: 'all' }, model, 'dfs'), want);
+  it.each(all)('%s', async (_name, params, want) => {
+    assertVerdict(await run({ ...params, scope: 'all' }), want);
+    assertVerdict(await run({ ...params, scope: 'all' }, model, 'dfs'), want);
   });
 
-  it("X′'s unrelated fork is harmless to the loader's own kexec (scope=exec)", () => {
-    assertVerdict(run({ ...X_PRIME, fork: true }), SAFE);
+  it("X′'s unrelated fork is harmless to the loader's own kexec (scope=exec)", async () => {
+    assertVerdict(await run({ ...X_PRIME, fork: true }), SAFE);
   });
 
-  it('B forked after kexec_load fails scope=all at the end of set_memory_x, before any kexec', () => {
-    const r = run({ executor: 'forked', forkAfter: true, scope: 'all' });
+  it('B forked after kexec_load fails scope=all at the end of set_memory_x, before any kexec', async () => {
+    const r = await run({ executor: 'forked', forkAfter: true, scope: 'all' });
     const steps = r.trace!.schedule;
     expect(r.kind).toBe('invariant');
     expect(steps[steps.length - 1]).toMatchObject({ actor: 'S', label: 'flush_tlb_kernel_range' });
@@ -140,8 +142,8 @@ function replayed(r: CheckResult, params: Params) {
 const linear = `[${PGD_LINEAR}]`;
 
 describe('counterexamples read as the diagrams', () => {
-  it('B: set_memory_x makes init_mm.pgd[k] RWX, machine_kexec walks mmT.pgd[k]: NX -> Oops, with empty TLBs', () => {
-    const r = run(B);
+  it('B: set_memory_x makes init_mm.pgd[k] RWX, machine_kexec walks mmT.pgd[k]: NX -> Oops, with empty TLBs', async () => {
+    const r = await run(B);
     const ls = labels(r);
     expect(r.kind).toBe('fault');
     expect(ls[0]).toBe('S:memcpy(control_code_buffer, riscv_kexec_relocate)');
@@ -164,9 +166,9 @@ describe('counterexamples read as the diagrams', () => {
     expect(ch.slice(flush + 1).some((c) => 'tlb.kind' in c)).toBe(false);
   });
 
-  it('B forked: F copies the PGD leaf before set_memory_x rewrites it; the forked task executes and faults', () => {
+  it('B forked: F copies the PGD leaf before set_memory_x rewrites it; the forked task executes and faults', async () => {
     const params = { executor: 'forked' };
-    const r = run(params);
+    const r = await run(params);
     const ls = labels(r);
     // pgd_alloc copies the kernel half in address order: [vmalloc, linear]; the second
     // copy is the linear-map leaf.
@@ -182,9 +184,9 @@ describe('counterexamples read as the diagrams', () => {
     expect(ch[sw]).toMatchObject({ current: 'N', satp: String(MM_N) });
   });
 
-  it('G1 with an older task: S rewrites init_mm and current->active_mm, the scheduler switches to O, O faults', () => {
+  it('G1 with an older task: S rewrites init_mm and current->active_mm, the scheduler switches to O, O faults', async () => {
     const params = { ...G1, executor: 'other' };
-    const r = run(params);
+    const r = await run(params);
     const ls = labels(r);
     const init = at(ls, 'S:pageattr_pgd_entry(init_mm)');
     const active = at(ls, 'S:pageattr_pgd_entry(current->active_mm)');
@@ -197,9 +199,9 @@ describe('counterexamples read as the diagrams', () => {
     expect(r.message).toContain('mmO.pgd');
   });
 
-  it('G2: vm_map_ram maps PAGE_KERNEL, nobody sets X: the fault is INV-EXEC, not a sync failure', () => {
+  it('G2: vm_map_ram maps PAGE_KERNEL, nobody sets X: the fault is INV-EXEC, not a sync failure', async () => {
     const params = { ...G2, executor: 'forked', cached: false };
-    const r = run(params);
+    const r = await run(params);
     const ls = labels(r);
     expect(r.property).toBe('INV-EXEC');
     expect(ls[0]).toBe('S:vm_map_ram:vmap_pages_range');
@@ -208,9 +210,9 @@ describe('counterexamples read as the diagrams', () => {
     expect(r.message).toContain('mmN.pgd');
   });
 
-  it("X′: F's copy predates the update, S's list walk misses N, F adds N to the list afterwards", () => {
+  it("X′: F's copy predates the update, S's list walk misses N, F adds N to the list afterwards", async () => {
     const params = { ...X_PRIME, executor: 'forked' };
-    const r = run(params);
+    const r = await run(params);
     const ls = labels(r);
     const copyLinear = at(ls, 'F:pgd_ctor:clone_pgd_range', 1);
     const set = at(ls, 'S:pageattr_pgd_entry(init_mm)');
@@ -230,16 +232,16 @@ describe('counterexamples read as the diagrams', () => {
     expect(r.message).toContain('mmN.pgd');
   });
 
-  it('A without the flush: the NX translation the memcpy cached is fetched through (the flush is necessary)', () => {
-    const r = run({ ...A, flush: false });
+  it('A without the flush: the NX translation the memcpy cached is fetched through (the flush is necessary)', async () => {
+    const r = await run({ ...A, flush: false });
     expect(r.property).toBe('INV-SYNC');
     expect(r.message).toContain('TLB entry LEAF(RW-)');
     expect(labels(r)).toContain('S:pageattr_pmd_entry(init_mm)');
   });
 
-  it("a PGD leaf split: the split installs a table in init_mm's own pgd, mmT keeps the 1 GB NX leaf", () => {
+  it("a PGD leaf split: the split installs a table in init_mm's own pgd, mmT keeps the 1 GB NX leaf", async () => {
     const params = { split: true };
-    const r = run(params);
+    const r = await run(params);
     const ls = labels(r);
     const split = at(ls, 'S:__split_linear_mapping_pud');
     expect(split).toBeGreaterThanOrEqual(0);
@@ -265,8 +267,8 @@ describe('each fix, flipped off, is a violation', () => {
     ['X without pgd_list (= B)', { ...X, executor: 'forked', sync: 'none' }, SYNC],
     ['X with the copy outside pgd_lock (= X′)', { ...X, executor: 'forked', sync: 'pgd_list_unlocked_copy' }, SYNC],
     ['B forked after kexec_load, fork no longer ordered', { executor: 'forked', forkAfter: false }, SYNC],
-  ] as [string, Params, Expectation][])('%s', (_name, params, want) => {
-    assertVerdict(run(params), want);
+  ] as [string, Params, Expectation][])('%s', async (_name, params, want) => {
+    assertVerdict(await run(params), want);
   });
 });
 
@@ -275,8 +277,8 @@ function withProbe(reached: (s: any, w: any) => boolean): Model {
   const base = model.invariants as (p: any) => Record<string, unknown>;
   return defineModel({ ...model, invariants: (p: any) => ({ ...base(p), probe: (s: any, w: any) => !reached(s, w) }) } as any);
 }
-const reach = (params: Params, probe: (s: any, w: any) => boolean) => {
-  const r = run(params, withProbe(probe));
+const reach = async (params: Params, probe: (s: any, w: any) => boolean) => {
+  const r = await run(params, withProbe(probe));
   expect(r.verdict).toBe('violation');
   expect(r.property).toBe('probe');
   return r;
@@ -289,8 +291,8 @@ describe('the safe variants are not safe by accident: the racing actors reach th
     ['A', A],
     ['A with splitting', A_SPLIT],
     ['X', X],
-  ] as [string, Params][])('%s: the forked mm copied the PGD entry before S2, and kexec through it still passes', (_name, v) => {
-    reach({ ...v, executor: 'forked' }, (s, w) => s.copiedBeforeSetX && w.pc('E') === 'done');
+  ] as [string, Params][])('%s: the forked mm copied the PGD entry before S2, and kexec through it still passes', async (_name, v) => {
+    await reach({ ...v, executor: 'forked' }, (s, w) => s.copiedBeforeSetX && w.pc('E') === 'done');
   });
 
   it.each([
@@ -298,35 +300,35 @@ describe('the safe variants are not safe by accident: the racing actors reach th
     ['A', A],
     ['A with splitting', A_SPLIT],
     ['X', X],
-  ] as [string, Params][])('%s: the TLB holds the old NX translation after S2, until the flush', (_name, v) => {
+  ] as [string, Params][])('%s: the TLB holds the old NX translation after S2, until the flush', async (_name, v) => {
     const va = vaCtrl({ buffer: (v as any).buffer ?? 'page_address' });
-    reach({ ...v, executor: 'forked' }, (s) => s.tlb.kind === 'leaf' && !s.tlb.x && initX(s, va));
+    await reach({ ...v, executor: 'forked' }, (s) => s.tlb.kind === 'leaf' && !s.tlb.x && initX(s, va));
   });
 
-  it('X: F waits for pgd_lock while S propagates the new entry along pgd_list', () => {
-    reach({ ...X, executor: 'forked' }, (_s, w) => w.pc('F') === 'spin_lock(&pgd_lock)' && w.pc('S') === 'list_for_each_entry(pgd_list):set_pgd');
+  it('X: F waits for pgd_lock while S propagates the new entry along pgd_list', async () => {
+    await reach({ ...X, executor: 'forked' }, (_s, w) => w.pc('F') === 'spin_lock(&pgd_lock)' && w.pc('S') === 'list_for_each_entry(pgd_list):set_pgd');
   });
 
-  it("X: N is on pgd_list with the old entry while init_mm has the new one, and S's list walk repairs it", () => {
+  it("X: N is on pgd_list with the old entry while init_mm has the new one, and S's list walk repairs it", async () => {
     const va = vaCtrl({ buffer: 'page_address' });
-    reach(
+    await reach(
       { ...X, executor: 'forked' },
       (s, w) => s.pgdList.get(MM_N) && !ptAllows(ptLeaf(s.pt, MM_N, va), 'x') && initX(s, va) && w.pc('S') === 'list_for_each_entry(pgd_list):set_pgd',
     );
   });
 
-  it('G1 with the loading task: its own pgd is rewritten and machine_kexec runs through it', () => {
+  it('G1 with the loading task: its own pgd is rewritten and machine_kexec runs through it', async () => {
     const va = vaCtrl({ buffer: 'page_address' });
-    reach({ ...G1 }, (s, w) => w.pc('E') === 'done' && s.satp === MM_T && ptAllows(ptLeaf(s.pt, MM_T, va), 'x') && s.tlb.kind === 'none');
+    await reach({ ...G1 }, (s, w) => w.pc('E') === 'done' && s.satp === MM_T && ptAllows(ptLeaf(s.pt, MM_T, va), 'x') && s.tlb.kind === 'none');
   });
 
-  it('B with F interleaving freely: a task forked after S2 executes and passes', () => {
-    reach({ executor: 'forked' }, (s, w) => w.pc('E') === 'done' && !s.copiedBeforeSetX);
+  it('B with F interleaving freely: a task forked after S2 executes and passes', async () => {
+    await reach({ executor: 'forked' }, (s, w) => w.pc('E') === 'done' && !s.copiedBeforeSetX);
   });
 
-  it('Csw: a kernel thread runs on a borrowed (lazy) mm, and the executor only runs after a switch back', () => {
-    reach({ ...A, executor: 'other' }, (s) => s.current === 'K' && s.satp === MM_O);
-    const r = run({ executor: 'other' });
+  it('Csw: a kernel thread runs on a borrowed (lazy) mm, and the executor only runs after a switch back', async () => {
+    await reach({ ...A, executor: 'other' }, (s) => s.current === 'K' && s.satp === MM_O);
+    const r = await run({ executor: 'other' });
     const sw = r.trace!.schedule.filter((s) => s.actor === 'Csw');
     expect(sw.length).toBeGreaterThan(0);
   });
@@ -340,10 +342,10 @@ describe('scenarios/riscv_kexec', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
     for (const v of ['b', 'b-forked', 'b-forked-after', 'g1', 'g1-other', 'g2', 'g4', 'a', 'a-split', 'x', 'x-prime']) expect(names).toContain(v);
   });
-  it.each(files)('%s meets its expectation, and its counterexample replays', (f) => {
+  it.each(files)('%s meets its expectation, and its counterexample replays', async (f) => {
     const sc = loadScenario(scenarioDir + f);
     const m = new CompiledModel(model, sc.params ?? {});
-    const r = check(m, file, { strategy: (sc.strategy ?? 'bfs') as 'bfs' | 'dfs' });
+    const r = await checkIn(m, file, { strategy: (sc.strategy ?? 'bfs') as 'bfs' | 'dfs', shrink: false });
     assertVerdict(r, sc.expect as Expectation);
     expect(r.seconds).toBeLessThan(2);
     if (r.verdict === 'violation') expect(replay(r.trace!, m).reproduced).toBe(true);

@@ -9,9 +9,10 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, defineModel, loadScenario, replay, type CheckResult, type Model, type Trace } from '../../src/index.js';
+import { CompiledModel, defineModel, loadScenario, replay, type CheckResult, type Model, type Trace } from '../../src/index.js';
 import { assertVerdict, type Expectation } from '../../src/testing/index.js';
 import transPgd, { pteOptions } from '../../models/trans_pgd/trans_pgd.js';
+import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/trans_pgd/trans_pgd.ts', import.meta.url));
 const scenarioDir = fileURLToPath(new URL('../../scenarios/trans_pgd/', import.meta.url));
@@ -57,8 +58,9 @@ const TABLE: readonly Row[] = [
 
 const INVS = ['INV-W', 'INV-PFN', 'INV-STOP'] as const;
 
-function run(params: Params, strategy: 'bfs' | 'dfs' = 'bfs', model: Model = transPgd): CheckResult {
-  return check(new CompiledModel(model, { n: N, ...params }), file, { strategy });
+/** A check as the old synchronous `check` made it: in this thread, no reduction, the search's own counterexample. */
+function run(params: Params, strategy: 'bfs' | 'dfs' = 'bfs', model: Model = transPgd): Promise<CheckResult> {
+  return checkIn(new CompiledModel(model, { n: N, ...params }), file, { strategy, shrink: false });
 }
 
 function want(cell: Cell, inv: string): Expectation {
@@ -97,7 +99,7 @@ function withProbe(reached: (s: any, w: any) => boolean): Model {
   } as any);
 }
 
-function probe(params: Params, reached: (s: any, w: any) => boolean): CheckResult {
+function probe(params: Params, reached: (s: any, w: any) => boolean): Promise<CheckResult> {
   return run(params, 'bfs', withProbe(reached));
 }
 
@@ -109,20 +111,20 @@ const resumedThrough = (kind: string) => (s: any) => s.outcome === 'RESUMED' && 
 
 describe('trans_pgd: every cell of the table of §1 (each invariant alone), BFS and DFS', () => {
   const cases = TABLE.flatMap((row) => INVS.map((inv) => [`${row.name}: ${inv} ${row.cells[inv]}`, row, inv] as const));
-  it.each(cases)('%s', (_name, row, inv) => {
+  it.each(cases)('%s', async (_name, row, inv) => {
     const w = want(row.cells[inv], inv);
-    assertVerdict(run({ ...row.params, check: inv }, 'bfs'), w);
-    assertVerdict(run({ ...row.params, check: inv }, 'dfs'), w);
+    assertVerdict(await run({ ...row.params, check: inv }, 'bfs'), w);
+    assertVerdict(await run({ ...row.params, check: inv }, 'dfs'), w);
   });
 });
 
 describe('trans_pgd: with every invariant checked, each variant reports the highlighted one', () => {
-  it.each(TABLE.map((row) => [row.name, row] as const))('%s', (_name, row) => {
+  it.each(TABLE.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
     const w: Expectation = row.highlighted === null ? { verdict: 'safe' } : { verdict: 'violation', property: row.highlighted };
     // BFS: the shortest counterexample, which is the highlighted invariant's.
-    assertVerdict(run(row.params, 'bfs'), w);
+    assertVerdict(await run(row.params, 'bfs'), w);
     // DFS: any invariant the row violates (the first one its search meets).
-    const d = run(row.params, 'dfs');
+    const d = await run(row.params, 'dfs');
     const violated = INVS.filter((inv) => row.cells[inv] === 'VIOLATION');
     if (violated.length === 0) assertVerdict(d, { verdict: 'safe' });
     else {
@@ -131,12 +133,12 @@ describe('trans_pgd: with every invariant checked, each variant reports the high
     }
   });
 
-  it('every violation trace, BFS and DFS, replays to the same property', () => {
+  it('every violation trace, BFS and DFS, replays to the same property', async () => {
     for (const row of TABLE) {
       for (const inv of INVS) {
         if (row.cells[inv] !== 'VIOLATION') continue;
         for (const strategy of ['bfs', 'dfs'] as const) {
-          const r = run({ ...row.params, check: inv }, strategy);
+          const r = await run({ ...row.params, check: inv }, strategy);
           const rr = replay(r.trace!, new CompiledModel(transPgd, r.trace!.params));
           expect(rr.reproduced, `${row.name} ${inv} ${strategy}`).toBe(true);
           expect(rr.property).toBe(inv);
@@ -179,8 +181,8 @@ describe('trans_pgd: the scenarios are the table', () => {
 
 describe('trans_pgd: counterexamples read as the diagram', () => {
   /** The INV-W shape: B copies every pte, then R switches TTBR1 and faults in copy_page. */
-  function faultShape(params: Params, strategy: 'bfs' | 'dfs' = 'bfs') {
-    const r = run(params, strategy);
+  async function faultShape(params: Params, strategy: 'bfs' | 'dfs' = 'bfs') {
+    const r = await run(params, strategy);
     expect(r.property).toBe('INV-W');
     const t = read(r.trace!);
     const labels = t.steps.map((s) => `${s.actor}:${s.label}`);
@@ -203,30 +205,30 @@ describe('trans_pgd: counterexamples read as the diagram', () => {
     return { src: t.last.get(`src[${P}]`)!, dst: t.last.get(`dst[${P}]`)!, dpa: t.last.get('dpa')!, t };
   }
 
-  it('V0, INV_OTHER, dpa=0: _copy_pte leaves dst none for an invalid pte, copy_page faults', () => {
+  it('V0, INV_OTHER, dpa=0: _copy_pte leaves dst none for an invalid pte, copy_page faults', async () => {
     for (const strategy of ['bfs', 'dfs'] as const) {
-      const f = faultShape(V0_OTHER, strategy);
+      const f = await faultShape(V0_OTHER, strategy);
       expect(f).toMatchObject({ src: 'INV_OTHER', dst: 'NONE', dpa: 'false' });
     }
   });
 
-  it('VF hibernate flags, INV_OTHER, dpa=0 ("same as V0"): the invalid pte is copied as is', () => {
-    expect(faultShape(VF_HIB_OTHER)).toMatchObject({ src: 'INV_OTHER', dst: 'INV', dpa: 'false' });
+  it('VF hibernate flags, INV_OTHER, dpa=0 ("same as V0"): the invalid pte is copied as is', async () => {
+    expect(await faultShape(VF_HIB_OTHER)).toMatchObject({ src: 'INV_OTHER', dst: 'INV', dpa: 'false' });
   });
 
-  it('VF MKWRITE clear: R takes a permission fault on a read-only alias (or dpa page left invalid)', () => {
-    const f = faultShape(VF_NOWRITE);
+  it('VF MKWRITE clear: R takes a permission fault on a read-only alias (or dpa page left invalid)', async () => {
+    const f = await faultShape(VF_NOWRITE);
     expect([f.src, f.dst]).toSatisfy(([s, d]: string[]) => (s === 'V_RO' && d === 'V_RO') || (s === 'INV_DPA' && d === 'INV'));
     // Without debug_pagealloc the only page that can make R fault is a V_RO one.
-    expect(faultShape({ ...VF_NOWRITE, dpa: '0' })).toMatchObject({ src: 'V_RO', dst: 'V_RO' });
+    expect(await faultShape({ ...VF_NOWRITE, dpa: '0' })).toMatchObject({ src: 'V_RO', dst: 'V_RO' });
   });
 
-  it('VF MKVALID clear, dpa=1: the page debug_pagealloc made invalid is copied invalid', () => {
-    expect(faultShape(VF_NOVALID)).toMatchObject({ src: 'INV_DPA', dst: 'INV', dpa: 'true' });
+  it('VF MKVALID clear, dpa=1: the page debug_pagealloc made invalid is copied invalid', async () => {
+    expect(await faultShape(VF_NOVALID)).toMatchObject({ src: 'INV_DPA', dst: 'INV', dpa: 'true' });
   });
 
-  it('VF hibernate flags: copy_pte meets a !pfn_valid pte, returns -ENXIO, the kernel runs on (no BUG)', () => {
-    const r = run(VF_HIB);
+  it('VF hibernate flags: copy_pte meets a !pfn_valid pte, returns -ENXIO, the kernel runs on (no BUG)', async () => {
+    const r = await run(VF_HIB);
     expect(r.property).toBe('INV-STOP');
     const t = read(r.trace!);
     // Shortest: the corrupt pte is the first one copied.
@@ -236,16 +238,16 @@ describe('trans_pgd: counterexamples read as the diagram', () => {
     expect(t.last.get('outcome')).toBe('ABORT');
     expect(t.last.get('dst[0]')).toBe('NONE');
     // The DFS counterexample ends the same way, at whatever pte the corruption is.
-    const d = read(run(VF_HIB, 'dfs').trace!);
+    const d = read((await run(VF_HIB, 'dfs')).trace!);
     const lastStep = d.steps[d.steps.length - 1]!;
     expect(lastStep).toEqual({ actor: 'B', label: 'copy_pte' });
     expect(d.last.get(`src[${Number(d.at[d.at.length - 2]!.get('B[0].i'))}]`)).toBe('INV_BAD');
     expect(d.last.get('outcome')).toBe('ABORT');
   });
 
-  it('VF MKVALID without CHECKPFN: copy_pte maps a !pfn_valid pte (V_BOGUS) and carries on', () => {
+  it('VF MKVALID without CHECKPFN: copy_pte maps a !pfn_valid pte (V_BOGUS) and carries on', async () => {
     for (const check of ['all', 'INV-STOP'] as const) {
-      const r = run({ ...VF_NOCHECK, check });
+      const r = await run({ ...VF_NOCHECK, check });
       expect(r.property).toBe(check === 'all' ? 'INV-PFN' : 'INV-STOP');
       const t = read(r.trace!);
       expect(t.steps).toEqual([{ actor: 'B', label: 'copy_pte' }]);
@@ -287,9 +289,9 @@ describe('trans_pgd: no variant is safe by accident (each fix removed is a viola
     // VF MKVALID clear's INV-PFN / INV-STOP hold because nothing is made valid.
     ['VF MKVALID clear, MKVALID back (CHECKPFN aborts)', { ...VF_NOVALID, check: 'INV-STOP', mkvalid: 'dpa' }, 'INV-STOP'],
     ['VF MKVALID clear, MKVALID back without CHECKPFN', { ...VF_NOVALID, mkvalid: 'dpa', checkpfn: 'never' }, 'INV-PFN'],
-  ] as const)('%s: %s', (_name, params, property) => {
-    assertVerdict(run(params as Params), { verdict: 'violation', property });
-    assertVerdict(run(params as Params, 'dfs'), { verdict: 'violation', property });
+  ] as const)('%s: %s', async (_name, params, property) => {
+    assertVerdict(await run(params as Params), { verdict: 'violation', property });
+    assertVerdict(await run(params as Params, 'dfs'), { verdict: 'violation', property });
   });
 });
 
@@ -301,43 +303,43 @@ describe('trans_pgd: the safe variants reach the window', () => {
     expect(r.property).toBe('probe');
   };
 
-  it('V0: R writes through a read-only alias made writable, and resumes', () => {
-    reached(probe(V0, resumedThrough('V_RO')));
+  it('V0: R writes through a read-only alias made writable, and resumes', async () => {
+    reached(await probe(V0, resumedThrough('V_RO')));
   });
-  it('V0: R writes a page debug_pagealloc had made invalid, and resumes', () => {
-    reached(probe(V0, resumedThrough('INV_DPA')));
+  it('V0: R writes a page debug_pagealloc had made invalid, and resumes', async () => {
+    reached(await probe(V0, resumedThrough('INV_DPA')));
   });
-  it('V0: corruption under debug_pagealloc stops the machine with BUG', () => {
-    reached(probe(V0, (s) => s.outcome === 'BUG' && s.invented && s.dpa));
+  it('V0: corruption under debug_pagealloc stops the machine with BUG', async () => {
+    reached(await probe(V0, (s) => s.outcome === 'BUG' && s.invented && s.dpa));
   });
-  it('V0: R resumes an image of three pages', () => {
-    reached(probe(V0, (s) => s.outcome === 'RESUMED' && pages(s).every((i) => s.D.get(i))));
+  it('V0: R resumes an image of three pages', async () => {
+    reached(await probe(V0, (s) => s.outcome === 'RESUMED' && pages(s).every((i) => s.D.get(i))));
   });
-  it('V0 + INV_OTHER, dpa=0: B meets the corrupt pte and leaves dst none (nothing invented)', () => {
-    reached(probe(V0_OTHER, (s, w) => w.pc('B') === 'done' && pages(s).some((i) => s.src.get(i) === 'INV_BAD')));
+  it('V0 + INV_OTHER, dpa=0: B meets the corrupt pte and leaves dst none (nothing invented)', async () => {
+    reached(await probe(V0_OTHER, (s, w) => w.pc('B') === 'done' && pages(s).some((i) => s.src.get(i) === 'INV_BAD')));
   });
-  it('V2: R writes a secretmem/vmalloc/kfence page with debug_pagealloc off, and resumes', () => {
-    reached(probe(V2, (s) => !s.dpa && resumedThrough('INV_OTHER')(s)));
+  it('V2: R writes a secretmem/vmalloc/kfence page with debug_pagealloc off, and resumes', async () => {
+    reached(await probe(V2, (s) => !s.dpa && resumedThrough('INV_OTHER')(s)));
   });
-  it('V2: corruption without debug_pagealloc stops the machine with BUG', () => {
-    reached(probe(V2, (s) => s.outcome === 'BUG' && !s.dpa));
+  it('V2: corruption without debug_pagealloc stops the machine with BUG', async () => {
+    reached(await probe(V2, (s) => s.outcome === 'BUG' && !s.dpa));
   });
-  it('VF hibernate flags: B meets corruption under dpa and aborts without mapping it (INV-PFN holds)', () => {
-    reached(probe({ ...VF_HIB, check: 'INV-PFN' }, (s) => s.outcome === 'ABORT' && s.invented));
+  it('VF hibernate flags: B meets corruption under dpa and aborts without mapping it (INV-PFN holds)', async () => {
+    reached(await probe({ ...VF_HIB, check: 'INV-PFN' }, (s) => s.outcome === 'ABORT' && s.invented));
   });
-  it('VF hibernate flags, 2019 kinds: R writes read-only and dpa pages, and resumes', () => {
-    reached(probe({ ...VF_HIB, check: 'INV-W' }, resumedThrough('V_RO')));
-    reached(probe({ ...VF_HIB, check: 'INV-W' }, resumedThrough('INV_DPA')));
+  it('VF hibernate flags, 2019 kinds: R writes read-only and dpa pages, and resumes', async () => {
+    reached(await probe({ ...VF_HIB, check: 'INV-W' }, resumedThrough('V_RO')));
+    reached(await probe({ ...VF_HIB, check: 'INV-W' }, resumedThrough('INV_DPA')));
   });
-  it('VF flags=0 (INV-STOP n/a): B meets corruption and copies it invalid, inventing nothing', () => {
-    reached(probe({ ...VF_NOWRITE, check: 'INV-STOP' }, (s) => pages(s).some((i) => s.src.get(i) === 'INV_BAD' && s.dst.get(i) === 'INV')));
+  it('VF flags=0 (INV-STOP n/a): B meets corruption and copies it invalid, inventing nothing', async () => {
+    reached(await probe({ ...VF_NOWRITE, check: 'INV-STOP' }, (s) => pages(s).some((i) => s.src.get(i) === 'INV_BAD' && s.dst.get(i) === 'INV')));
   });
-  it('VF MKVALID without CHECKPFN (INV-W holds): R writes INV_OTHER and V_RO pages with dpa=0, and resumes', () => {
-    reached(probe({ ...VF_NOCHECK, check: 'INV-W' }, (s) => !s.dpa && resumedThrough('INV_OTHER')(s)));
-    reached(probe({ ...VF_NOCHECK, check: 'INV-W' }, resumedThrough('V_RO')));
+  it('VF MKVALID without CHECKPFN (INV-W holds): R writes INV_OTHER and V_RO pages with dpa=0, and resumes', async () => {
+    reached(await probe({ ...VF_NOCHECK, check: 'INV-W' }, (s) => !s.dpa && resumedThrough('INV_OTHER')(s)));
+    reached(await probe({ ...VF_NOCHECK, check: 'INV-W' }, resumedThrough('V_RO')));
   });
-  it('VF MKVALID clear, dpa=1 (INV-PFN, INV-STOP hold): B meets corruption and aborts, inventing nothing', () => {
-    reached(probe({ ...VF_NOVALID, check: 'INV-STOP' }, (s) => s.outcome === 'ABORT' && !s.invented));
+  it('VF MKVALID clear, dpa=1 (INV-PFN, INV-STOP hold): B meets corruption and aborts, inventing nothing', async () => {
+    reached(await probe({ ...VF_NOVALID, check: 'INV-STOP' }, (s) => s.outcome === 'ABORT' && !s.invented));
   });
 });
 
@@ -379,11 +381,11 @@ describe('trans_pgd: initial states', () => {
     for (const o of pteOptions('all', true)) if (o.kind === 'INV_BAD' || o.kind === 'NONE') expect(o.inD).toBe(false);
   });
 
-  it('the symmetry reduction gives the same verdict and property for every cell', () => {
+  it('the symmetry reduction gives the same verdict and property for every cell', async () => {
     for (const row of TABLE) {
       for (const inv of ['all', ...INVS]) {
-        const a = run({ ...row.params, check: inv });
-        const b = run({ ...row.params, check: inv, symmetry: true });
+        const a = await run({ ...row.params, check: inv });
+        const b = await run({ ...row.params, check: inv, symmetry: true });
         expect(b.verdict, `${row.name} ${inv}`).toBe(a.verdict);
         expect(b.property).toBe(a.property);
       }

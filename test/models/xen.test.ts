@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, defineModel, replay, type CheckResult, type Model } from '../../src/index.js';
+import { CompiledModel, defineModel, replay, type CheckResult, type Model } from '../../src/index.js';
 import { assertVerdict, checkModel } from '../../src/testing/index.js';
 import pgtRo, { geometry, lookupAddress } from '../../models/xen/pgt_ro.js';
 import {
@@ -21,6 +21,7 @@ import {
   unpinTable,
   type XenFrame,
 } from '../../models/lib/xen.js';
+import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/xen/pgt_ro.ts', import.meta.url));
 const small = { ranges: 2, pages: 4, spare: 1 };
@@ -75,18 +76,18 @@ describe('xen-pgt-ro verdicts (table of §2)', () => {
     }
   });
 
-  it('V-39 without the RW restore is INV-X safe: with INV-R taken out, nothing is found', () => {
+  it('V-39 without the RW restore is INV-X safe: with INV-R taken out, nothing is found', async () => {
     const noR = defineModel({ ...pgtRo, invariants: {} } as any);
     for (const g of [small, deep]) {
-      expect(check(new CompiledModel(noR, { ...g, ...V.v39NoRestore }), file).verdict).toBe('safe');
+      expect((await checkIn(new CompiledModel(noR, { ...g, ...V.v39NoRestore }), file)).verdict).toBe('safe');
     }
   });
 });
 
 describe('counterexamples read as the diagram of §2', () => {
-  it('V-pre, high tables: P1 maps X RW, P2 == X cannot be made RO (M unhooked), pin L1(X) fails W != L1, BUG()', () => {
+  it('V-pre, high tables: P1 maps X RW, P2 == X cannot be made RO (M unhooked), pin L1(X) fails W != L1, BUG()', async () => {
     const params = { ...small, ...V.preHigh };
-    const r = check(new CompiledModel(pgtRo, params), file);
+    const r = await checkIn(new CompiledModel(pgtRo, params), file);
     expect(r).toMatchObject({ verdict: 'violation', property: 'INV-X', kind: 'fault' });
     const { rep, after, final } = walk(r, pgtRo, params);
     const labels = rep.steps.map((s) => s.label);
@@ -135,9 +136,9 @@ describe('counterexamples read as the diagram of §2', () => {
     expect(r.message).toContain('BUG()');
   });
 
-  it('V-39 without the RW restore: every hypercall succeeds, and a spare page of [end, top) is left RO', () => {
+  it('V-39 without the RW restore: every hypercall succeeds, and a spare page of [end, top) is left RO', async () => {
     const params = { ...small, ...V.v39NoRestore };
-    const r = check(new CompiledModel(pgtRo, params), file);
+    const r = await checkIn(new CompiledModel(pgtRo, params), file);
     expect(r).toMatchObject({ verdict: 'violation', property: 'INV-R', kind: 'invariant' });
     const { rep, final } = walk(r, pgtRo, params);
     expect(rep.steps.some((s) => s.fault)).toBe(false);
@@ -153,22 +154,22 @@ describe('counterexamples read as the diagram of §2', () => {
 });
 
 describe('the safe variants are not safe by accident', () => {
-  const verdictOf = (model: Model, params: Params) => check(new CompiledModel(model, params), file);
+  const verdictOf = (model: Model, params: Params) => checkIn(new CompiledModel(model, params), file);
 
   it.each([
     ['V-pre low, tables placed high (4b239f458)', { ...V.preLow, placement: 'high' }, 'INV-X'],
     ['V-39 full, without xen_mapping_pagetable_reserve', { ...V.v39, reserve: false }, 'INV-R'],
     ['V-39 full, mask_rw_pte only up to pgt_buf_end', { ...V.v39, mask: 'end' }, 'INV-X'],
     ['V-3.9, tables from the range being mapped', { ...V.v3_9, placement: 'high' }, 'INV-X'],
-  ] as const)('the fix removed: %s', (_name, variant, property) => {
+  ] as const)('the fix removed: %s', async (_name, variant, property) => {
     for (const g of [small, deep]) {
-      const r = verdictOf(pgtRo, { ...g, ...variant });
+      const r = await verdictOf(pgtRo, { ...g, ...variant });
       expect(r.verdict).toBe('violation');
       expect(r.property).toBe(property);
     }
   });
 
-  it('V-39 full reaches the window of the diagram: a page-table page already mapped by a pinned, unreachable PTE page is pinned (and its entry is RO)', () => {
+  it('V-39 full reaches the window of the diagram: a page-table page already mapped by a pinned, unreachable PTE page is pinned (and its entry is RO)', async () => {
     const params = { ...small, ...V.v39 };
     const model = withProbe((s, w, g) => {
       if (w.pc('G') !== 'xen_alloc_pte_init:pin_pagetable_pfn') return false;
@@ -176,7 +177,7 @@ describe('the safe variants are not safe by accident', () => {
       const holder = s.pte_page.get(g.rangeOf(f));
       return s.lm.get(f) !== 'ABSENT' && holder >= 0 && s.xen[holder].pinned && !lookupAddress(s, g, f);
     });
-    const r = verdictOf(model, params);
+    const r = await verdictOf(model, params);
     expect(r.property).toBe('probe');
     const { final } = walk(r, model, params);
     const X = final.get(`pte_page[${final.get('G[0].r')}]`);
@@ -184,8 +185,8 @@ describe('the safe variants are not safe by accident', () => {
     expect(final.get(`xen[${X}].tcount`)).toBe('0');
   });
 
-  it('V-39 full: the restore really turns a read-only spare page RW', () => {
-    const r = verdictOf(
+  it('V-39 full: the restore really turns a read-only spare page RW', async () => {
+    const r = await verdictOf(
       withProbe((s, w) => w.pc('G') === 'xen_mapping_pagetable_reserve:make_lowmem_page_readwrite' && s.lm.get(w.locals('G').f) === 'RO'),
       { ...small, ...V.v39 },
     );
@@ -195,12 +196,12 @@ describe('the safe variants are not safe by accident', () => {
   it.each([
     ['V-pre low', V.preLow],
     ['V-3.9', V.v3_9],
-  ] as const)('%s: each table page is still mapped RW (a W type reference) when make_lowmem_page_readonly runs, and has none at the pin', (_n, variant) => {
+  ] as const)('%s: each table page is still mapped RW (a W type reference) when make_lowmem_page_readonly runs, and has none at the pin', async (_n, variant) => {
     for (const [label, page] of [
       ['xen_alloc_pte_init:make_lowmem_page_readonly', (s: any, w: any) => s.pte_page.get(w.locals('G').r)],
       ['xen_alloc_pmd_init:make_lowmem_page_readonly', (s: any) => s.pmd_page],
     ] as const) {
-      const before = verdictOf(
+      const before = await verdictOf(
         withProbe((s, w) => {
           if (w.pc('G') !== label) return false;
           const f = page(s, w);
@@ -210,7 +211,7 @@ describe('the safe variants are not safe by accident', () => {
       );
       expect(before.property).toBe('probe');
     }
-    const atPin = verdictOf(
+    const atPin = await verdictOf(
       withProbe((s, w) => {
         if (w.pc('G') !== 'xen_alloc_pte_init:pin_pagetable_pfn') return false;
         const f = s.pte_page.get(w.locals('G').r);
@@ -221,18 +222,18 @@ describe('the safe variants are not safe by accident', () => {
     expect(atPin.property).toBe('probe');
   });
 
-  it('V-3.9: the allocator returns every free mapped frame as the first PTE page', () => {
+  it('V-3.9: the allocator returns every free mapped frame as the first PTE page', async () => {
     const g = geometry(small);
     for (let f = 0; f < g.boot; f++) {
-      const r = verdictOf(withProbe((s) => s.pte_page.get(0) === f), { ...small, ...V.v3_9 });
+      const r = await verdictOf(withProbe((s) => s.pte_page.get(0) === f), { ...small, ...V.v3_9 });
       expect(r.property).toBe('probe');
     }
   });
 
-  it('V-39 full: the buffer is placed at every base inside the range being mapped', () => {
+  it('V-39 full: the buffer is placed at every base inside the range being mapped', async () => {
     const g = geometry(small);
     for (let base = g.boot; base + g.buffer <= g.frames; base++) {
-      const r = verdictOf(withProbe((s, w) => w.pc('G') === 'done' && s.pgt_buf_start === base), { ...small, ...V.v39 });
+      const r = await verdictOf(withProbe((s, w) => w.pc('G') === 'done' && s.pgt_buf_start === base), { ...small, ...V.v39 });
       expect(r.property).toBe('probe');
     }
   });
@@ -278,11 +279,11 @@ describe("the oracle's type counts match the page tables in every reachable stat
     ['V-39 full', V.v39, 'safe'],
     ['V-3.9', V.v3_9, 'safe'],
     ['V-3.9 with high tables', { ...V.v3_9, placement: 'high' }, 'INV-X'],
-  ] as const)('%s', (_name, variant, want) => {
+  ] as const)('%s', async (_name, variant, want) => {
     const model = withInvariants(consistent);
     for (const g of [small, deep]) {
       for (const strategy of ['bfs', 'dfs'] as const) {
-        const r = check(new CompiledModel(model, { ...g, ...variant }), file, { strategy });
+        const r = await checkIn(new CompiledModel(model, { ...g, ...variant }), file, { strategy, shrink: false });
         expect(r.verdict === 'safe' ? 'safe' : r.property).toBe(want);
       }
     }

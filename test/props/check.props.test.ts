@@ -11,8 +11,9 @@
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, replay } from '../../src/index.js';
-import type { CheckOptions, CheckResult } from '../../src/index.js';
+import { CompiledModel, replay } from '../../src/index.js';
+import type { CheckResult, Plan } from '../../src/index.js';
+import { checkIn } from '../unit/helpers.js';
 import { about, fcParams, reference } from './common.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
 import { explore } from './reference.js';
@@ -28,20 +29,25 @@ const anyModel = modelDesc();
 const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 
 const compile = (d: ModelDesc) => new CompiledModel(toModel(d), {});
-const run = (d: ModelDesc, opts: CheckOptions = {}): CheckResult => check(compile(d), HERE, opts);
+/**
+ * The old synchronous `check`: in this thread, no reduction, and the raw counterexample
+ * of the search (DFS's is not shrunk), which is what these properties are about.
+ */
+const checkRaw = (m: CompiledModel, opts: Plan = {}): Promise<CheckResult> => checkIn(m, HERE, { shrink: false, ...opts });
+const run = (d: ModelDesc, opts: Plan = {}): Promise<CheckResult> => checkRaw(compile(d), opts);
 
 const kindOf = (property: string) => (property === 'deadlock' ? 'deadlock' : /^inv\d+$/.test(property) ? 'invariant' : 'fault');
 
 describe('check against the reference explorer', () => {
-  it('safe models: BFS and DFS say safe with exactly the reachable states and transitions', () => {
-    fc.assert(
-      fc.property(fc.oneof(safeish, safeish, anyModel), (d) => {
+  it('safe models: BFS and DFS say safe with exactly the reachable states and transitions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(safeish, safeish, anyModel), async (d) => {
         const ref = reference(d);
         fc.pre(ref.shortest === null);
-        about(d, () => {
-          const bfs = run(d, { strategy: 'bfs' });
+        await about(d, async () => {
+          const bfs = await run(d, { strategy: 'bfs' });
           expect(essence(bfs)).toMatchObject({ verdict: 'safe', states: ref.states, transitions: ref.transitions, depth: ref.maxDistance });
-          const dfs = run(d, { strategy: 'dfs' });
+          const dfs = await run(d, { strategy: 'dfs' });
           expect(essence(dfs)).toMatchObject({ verdict: 'safe', states: ref.states, transitions: ref.transitions });
           // A DFS path is at least as long as a shortest one, and visits distinct states.
           expect(dfs.depth).toBeGreaterThanOrEqual(ref.maxDistance);
@@ -52,15 +58,15 @@ describe('check against the reference explorer', () => {
     );
   });
 
-  it('violating models: BFS and DFS report a violation the reference found, shortest per property for BFS, and every trace replays', () => {
-    fc.assert(
-      fc.property(anyModel, (d) => {
+  it('violating models: BFS and DFS report a violation the reference found, shortest per property for BFS, and every trace replays', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, async (d) => {
         const ref = reference(d);
         fc.pre(ref.shortest !== null);
-        about(d, () => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
             const m = compile(d);
-            const r = check(m, HERE, { strategy });
+            const r = await checkRaw(m, { strategy });
             expect(r.verdict, strategy).toBe('violation');
             const property = r.property!;
             expect([...ref.violations.keys()], `${strategy} reported ${property}`).toContain(property);
@@ -80,13 +86,13 @@ describe('check against the reference explorer', () => {
     );
   });
 
-  it("BFS's counterexample is a shortest one: its length is the reference's shortest distance to any violation", () => {
-    fc.assert(
-      fc.property(anyModel, (d) => {
+  it("BFS's counterexample is a shortest one: its length is the reference's shortest distance to any violation", async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, async (d) => {
         const ref = reference(d);
         fc.pre(ref.shortest !== null);
-        about(d, () => {
-          const r = run(d, { strategy: 'bfs' });
+        await about(d, async () => {
+          const r = await run(d, { strategy: 'bfs' });
           expect(r.verdict).toBe('violation');
           const byProperty = Object.fromEntries(ref.violations);
           expect(
@@ -99,26 +105,26 @@ describe('check against the reference explorer', () => {
     );
   });
 
-  it('limits on safe models: maxStates below the count or maxDepth below the depth give incomplete; enough of either gives safe', () => {
-    fc.assert(
-      fc.property(fc.oneof(safeish, safeish, anyModel), fc.nat(), fc.nat(), (d, a, b) => {
+  it('limits on safe models: maxStates below the count or maxDepth below the depth give incomplete; enough of either gives safe', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(safeish, safeish, anyModel), fc.nat(), fc.nat(), async (d, a, b) => {
         const ref = reference(d);
         fc.pre(ref.shortest === null && ref.states > 1);
-        about(d, () => {
+        await about(d, async () => {
           const maxStates = 1 + (a % (ref.states - 1)); // 1 .. states-1
           for (const strategy of ['bfs', 'dfs'] as const) {
-            const low = run(d, { strategy, maxStates });
+            const low = await run(d, { strategy, maxStates });
             expect({ verdict: low.verdict, limit: low.limit }, `${strategy} maxStates ${maxStates} of ${ref.states}`).toEqual({
               verdict: 'incomplete',
               limit: 'max-states',
             });
-            const enough = run(d, { strategy, maxStates: ref.states + (b % 3) });
+            const enough = await run(d, { strategy, maxStates: ref.states + (b % 3) });
             expect([enough.verdict, enough.states]).toEqual(['safe', ref.states]);
           }
           if (ref.maxDistance > 0) {
             const maxDepth = b % ref.maxDistance; // 0 .. maxDistance-1
             for (const strategy of ['bfs', 'dfs'] as const) {
-              const low = run(d, { strategy, maxDepth });
+              const low = await run(d, { strategy, maxDepth });
               expect({ verdict: low.verdict, limit: low.limit }, `${strategy} maxDepth ${maxDepth} of ${ref.maxDistance}`).toEqual({
                 verdict: 'incomplete',
                 limit: 'max-depth',
@@ -126,10 +132,10 @@ describe('check against the reference explorer', () => {
             }
           }
           // States at the greatest distance are expanded with one more level of depth.
-          const deep = run(d, { strategy: 'bfs', maxDepth: ref.maxDistance + 1 });
+          const deep = await run(d, { strategy: 'bfs', maxDepth: ref.maxDistance + 1 });
           expect([deep.verdict, deep.states]).toEqual(['safe', ref.states]);
           // A DFS path never has more than states-1 steps.
-          const dfsDeep = run(d, { strategy: 'dfs', maxDepth: ref.states });
+          const dfsDeep = await run(d, { strategy: 'dfs', maxDepth: ref.states });
           expect([dfsDeep.verdict, dfsDeep.states]).toEqual(['safe', ref.states]);
         });
       }),
@@ -137,14 +143,14 @@ describe('check against the reference explorer', () => {
     );
   });
 
-  it('never a false safe: under any limits, safe means the reference is safe and every state was counted', () => {
-    fc.assert(
-      fc.property(anyModel, fc.nat(), fc.nat(), fc.constantFrom('bfs' as const, 'dfs' as const), (d, a, b, strategy) => {
+  it('never a false safe: under any limits, safe means the reference is safe and every state was counted', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, fc.nat(), fc.nat(), fc.constantFrom('bfs' as const, 'dfs' as const), async (d, a, b, strategy) => {
         const ref = reference(d);
-        about(d, () => {
+        await about(d, async () => {
           const maxStates = 1 + (a % (2 * ref.states));
           const maxDepth = b % (ref.maxDistance + 3);
-          const r = run(d, { strategy, maxStates, maxDepth });
+          const r = await run(d, { strategy, maxStates, maxDepth });
           expect(r.verdict).not.toBe('error');
           if (r.verdict === 'safe') {
             expect(ref.shortest).toBeNull();
@@ -161,16 +167,16 @@ describe('check against the reference explorer', () => {
     );
   });
 
-  it('determinism: BFS (and DFS) give the same result, trace included, on two runs', () => {
-    fc.assert(
-      fc.property(fc.oneof(anyModel, safeish), (d) => {
+  it('determinism: BFS (and DFS) give the same result, trace included, on two runs', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(anyModel, safeish), async (d) => {
         reference(d); // discards models too big to be small
-        about(d, () => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
             const m = compile(d);
-            const first = essence(check(m, HERE, { strategy }));
-            const sameModel = essence(check(m, HERE, { strategy }));
-            const fresh = essence(check(compile(d), HERE, { strategy }));
+            const first = essence(await checkRaw(m, { strategy }));
+            const sameModel = essence(await checkRaw(m, { strategy }));
+            const fresh = essence(await checkRaw(compile(d), { strategy }));
             expect(sameModel).toEqual(first);
             expect(fresh).toEqual(first);
           }
@@ -182,7 +188,7 @@ describe('check against the reference explorer', () => {
 });
 
 describe('the two interpreters agree on a hand-made model', () => {
-  it('two instances racing on an increment', () => {
+  it('two instances racing on an increment', async () => {
     // v0: 0..2. A x2 with t: 0..2. s0: t = v0; s1: v0 = t, then v0++ (the lost update).
     // A state is (v0, pc0, t0, pc1, t1). Counted by hand, level by level:
     //   d0: (0,0,0,0,0)                                             1 state,  2 moves
@@ -213,7 +219,7 @@ describe('the two interpreters agree on a hand-made model', () => {
     };
     const ref = explore(d);
     expect([ref.states, ref.transitions, ref.maxDistance, ref.shortest]).toEqual([13, 14, 4, null]);
-    const r = run(d);
+    const r = await run(d);
     expect([r.verdict, r.states, r.transitions, r.depth]).toEqual(['safe', 13, 14, 4]);
   });
 });

@@ -25,8 +25,8 @@ export function reference(d: ModelDesc): Reference {
 }
 
 /** Runs a property body; on failure, prefixes the message with the model as text (and `what`). */
-export function about(d: ModelDesc, body: () => void, what?: string): void;
 export function about(d: ModelDesc, body: () => Promise<void>, what?: string): Promise<void>;
+export function about(d: ModelDesc, body: () => void, what?: string): void;
 export function about(d: ModelDesc, body: () => void | Promise<void>, what?: string): void | Promise<void> {
   const label = (e: unknown): never => {
     if (e instanceof Error && e.constructor.name !== 'PreconditionFailure') {

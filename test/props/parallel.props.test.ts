@@ -13,11 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledModel, check, type CheckResult } from '../../src/index.js';
-import { createPool, parallelCheck, type Pool } from '../../src/parallel/explore.js';
+import { CompiledModel, type CheckResult } from '../../src/index.js';
+import { createPool, type Pool } from '../../src/parallel/explore.js';
+import { checkIn } from '../unit/helpers.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
 import { toModel } from './to-model.js';
-import { essence, modelFile as writeModel } from './results.js';
+import { checkOnLevels, essence, modelFile as writeModel } from './results.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS_PARALLEL'] ?? 40);
 const dir = mkdtempSync(join(tmpdir(), 'mmrace-par-'));
@@ -45,13 +46,13 @@ describe('parallel BFS', () => {
         async (d, batchSize, tableCapacity, inThreadBelow, maxDepth) => {
           const file = modelFile(d);
           const m = new CompiledModel(toModel(d), {});
-          const seq = essence(check(m, file, { strategy: 'bfs', maxDepth }));
+          const seq = essence(await checkIn(m, file, { strategy: 'bfs', maxDepth }));
           // A tiny first table overflows during levels: the level runs again on a larger one.
           const sizing = tableCapacity === undefined ? {} : { tableCapacity };
           // A tiny table also grows on the workers (moveRange in parallel) when the pool runs.
           const opts = { batchSize, inThreadBelow, maxDepth, ...sizing, moveInThreadBelow: 0 };
-          expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, opts))).toEqual(seq);
-          for (const pool of pools) expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, ...opts }))).toEqual(seq);
+          expect(essence(await checkOnLevels(new CompiledModel(toModel(d), {}), file, opts))).toEqual(seq);
+          for (const pool of pools) expect(essence(await checkOnLevels(new CompiledModel(toModel(d), {}), file, { pool, ...opts }))).toEqual(seq);
         },
       ),
       { numRuns: NUM_RUNS },
@@ -64,9 +65,9 @@ describe('parallel BFS', () => {
     await fc.assert(
       fc.asyncProperty(modelDesc({ faults: false, invariants: false, guardOdds: 4 }), fc.constantFrom(1, 2), async (d, batchSize) => {
         const file = modelFile(d);
-        const seq = essence(check(new CompiledModel(toModel(d), {}), file, {}));
+        const seq = essence(await checkIn(new CompiledModel(toModel(d), {}), file, {}));
         for (const pool of pools) {
-          expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0 }))).toEqual(seq);
+          expect(essence(await checkOnLevels(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0 }))).toEqual(seq);
         }
       }),
       { numRuns: NUM_RUNS },
@@ -77,9 +78,9 @@ describe('parallel BFS', () => {
     await fc.assert(
       fc.asyncProperty(modelDesc(), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 3), async (d, maxStates, batchSize) => {
         const file = modelFile(d);
-        const seq = essence(check(new CompiledModel(toModel(d), {}), file, { maxStates }));
+        const seq = essence(await checkIn(new CompiledModel(toModel(d), {}), file, { maxStates }));
         for (const pool of pools) {
-          expect(essence(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, maxStates }))).toEqual(seq);
+          expect(essence(await checkOnLevels(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, maxStates }))).toEqual(seq);
         }
       }),
       { numRuns: Math.max(10, Math.floor(NUM_RUNS / 2)) },
@@ -91,12 +92,12 @@ describe('parallel BFS', () => {
       fc.asyncProperty(modelDesc(), fc.constantFrom(1, 3), async (d, batchSize) => {
         const file = modelFile(d);
         const all = (r: CheckResult) => ({ ...essence(r), violations: r.violations?.map((v) => [v.property, v.kind, v.trace.schedule]) });
-        const seq = all(check(new CompiledModel(toModel(d), {}), file, { allViolations: true }));
+        const seq = all(await checkIn(new CompiledModel(toModel(d), {}), file, { allViolations: true }));
         for (const pool of pools) {
-          expect(all(await parallelCheck(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, allViolations: true }))).toEqual(seq);
+          expect(all(await checkOnLevels(new CompiledModel(toModel(d), {}), file, { pool, batchSize, inThreadBelow: 0, allViolations: true }))).toEqual(seq);
         }
         // The first violation reported is the one the search without --all-violations reports.
-        const one = essence(check(new CompiledModel(toModel(d), {}), file, {}));
+        const one = essence(await checkIn(new CompiledModel(toModel(d), {}), file, {}));
         if (one.verdict === 'violation' && seq.verdict === 'violation') expect([seq.property, seq.trace?.schedule.length]).toEqual([one.property, one.trace?.schedule.length]);
       }),
       { numRuns: Math.max(10, Math.floor(NUM_RUNS / 2)) },

@@ -13,12 +13,12 @@
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, replay } from '../../src/index.js';
-import type { CheckOptions, CheckResult } from '../../src/index.js';
-import { parallelCheck } from '../../src/parallel/explore.js';
+import { CompiledModel, replay } from '../../src/index.js';
+import type { CheckResult, Plan } from '../../src/index.js';
+import { checkIn } from '../unit/helpers.js';
 import { about, fcParams, reference, violatedProperties } from './common.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
-import { essence } from './results.js';
+import { checkOnLevels, essence } from './results.js';
 import { toModel } from './to-model.js';
 
 const params = fcParams(1000);
@@ -31,24 +31,26 @@ const anyModel = modelDesc();
 const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 
 const compile = (d: ModelDesc) => new CompiledModel(toModel(d, { private: true }), {});
-const run = (d: ModelDesc, opts: CheckOptions = {}): CheckResult => check(compile(d), HERE, opts);
+/** In this thread, without reductions unless asked, and the search's own counterexample (not shrunk), as the old `check` ran. */
+const checkRaw = (m: CompiledModel, opts: Plan = {}): Promise<CheckResult> => checkIn(m, HERE, { shrink: false, ...opts });
+const run = (d: ModelDesc, opts: Plan = {}): Promise<CheckResult> => checkRaw(compile(d), opts);
 const properties = violatedProperties;
 
 describe('partial-order reduction', () => {
-  it('keeps the verdict and the set of violated properties (invariants, faults, deadlocks), BFS and DFS', () => {
-    fc.assert(
-      fc.property(anyModel, (d) => {
+  it('keeps the verdict and the set of violated properties (invariants, faults, deadlocks), BFS and DFS', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, async (d) => {
         const ref = reference(d);
-        about(d, () => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
-            const full = run(d, { strategy, allViolations: true });
-            const reduced = run(d, { strategy, allViolations: true, por: true });
+            const full = await run(d, { strategy, allViolations: true });
+            const reduced = await run(d, { strategy, allViolations: true, por: true });
             expect(properties(reduced), `${strategy}: the properties violated with reduction`).toEqual(properties(full));
             expect(reduced.verdict).toBe(full.verdict);
             expect(reduced.reductions).toEqual(['por']);
             expect(full.reductions).toEqual([]);
             // Stopping at the first violation: a violation exactly when there is one.
-            const first = run(d, { strategy, por: true });
+            const first = await run(d, { strategy, por: true });
             expect(first.verdict).toBe(ref.shortest !== null ? 'violation' : 'safe');
             if (first.property !== undefined) expect([...ref.violations.keys()]).toContain(first.property);
           }
@@ -58,14 +60,14 @@ describe('partial-order reduction', () => {
     );
   });
 
-  it('safe models stay safe with never more states, and the reduced counts are the same for BFS and DFS', () => {
-    fc.assert(
-      fc.property(safeish, (d) => {
+  it('safe models stay safe with never more states, and the reduced counts are the same for BFS and DFS', async () => {
+    await fc.assert(
+      fc.asyncProperty(safeish, async (d) => {
         const ref = reference(d);
-        about(d, () => {
-          const bfs = run(d, { por: true });
-          const dfs = run(d, { strategy: 'dfs', por: true });
-          const full = run(d);
+        await about(d, async () => {
+          const bfs = await run(d, { por: true });
+          const dfs = await run(d, { strategy: 'dfs', por: true });
+          const full = await run(d);
           expect(bfs.verdict).toBe(full.verdict);
           // A search that stops at a violation (a deadlock, in these models) counts what it
           // met before it, in an order the reduction changes: only whole searches compare.
@@ -82,12 +84,12 @@ describe('partial-order reduction', () => {
     );
   });
 
-  it('every counterexample found with reduction replays to the same violation', () => {
-    fc.assert(
-      fc.property(anyModel, (d) => {
-        about(d, () => {
+  it('every counterexample found with reduction replays to the same violation', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, async (d) => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
-            const r = check(compile(d), HERE, { strategy, por: true });
+            const r = await checkRaw(compile(d), { strategy, por: true });
             if (r.verdict !== 'violation') continue;
             const rep = replay(r.trace!, compile(d));
             expect({ reproduced: rep.reproduced, property: rep.property }, strategy).toEqual({ reproduced: true, property: r.property });
@@ -103,8 +105,8 @@ describe('partial-order reduction', () => {
       fc.asyncProperty(anyModel, fc.boolean(), fc.integer({ min: 1, max: 5 }), async (d, all, batchSize) => {
         await about(d, async () => {
           const m = compile(d);
-          const seq = check(m, HERE, { por: true, allViolations: all });
-          const par = await parallelCheck(compile(d), HERE, { por: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
+          const seq = await checkRaw(m, { por: true, allViolations: all });
+          const par = await checkOnLevels(compile(d), HERE, { por: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
           expect(essence(par)).toEqual(essence(seq));
         });
       }),

@@ -13,12 +13,12 @@
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check } from '../../src/index.js';
-import type { CheckOptions, CheckResult } from '../../src/index.js';
-import { parallelCheck } from '../../src/parallel/explore.js';
+import { CompiledModel } from '../../src/index.js';
+import type { CheckResult, Plan } from '../../src/index.js';
+import { checkIn, mmRejection } from '../unit/helpers.js';
 import { about, fcParams, reference, violatedProperties } from './common.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
-import { essence } from './results.js';
+import { checkOnLevels, essence } from './results.js';
 import { toModel } from './to-model.js';
 
 const params = fcParams(1000);
@@ -33,7 +33,8 @@ const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 const privacy = fc.oneof(fc.constant<number[]>([]), fc.constant([0, 1, 2, 3, 4, 5]), fc.subarray([0, 1, 2, 3]));
 
 const compile = (d: ModelDesc, priv: readonly number[]) => new CompiledModel(toModel(d, { private: priv }), {});
-const run = (d: ModelDesc, priv: readonly number[], opts: CheckOptions = {}): CheckResult => check(compile(d, priv), HERE, { por: true, ...opts });
+/** In this thread, with partial-order reduction, and the search's own counterexample (not shrunk), as the old `check` ran. */
+const run = (d: ModelDesc, priv: readonly number[], opts: Plan = {}): Promise<CheckResult> => checkIn(compile(d, priv), HERE, { por: true, shrink: false, ...opts });
 
 /** What sleep sets must not change: everything but the transitions. */
 function sameBut(r: CheckResult) {
@@ -42,13 +43,13 @@ function sameBut(r: CheckResult) {
 }
 
 describe('sleep sets', () => {
-  it('keep the states, the depth, the verdict and the counterexample, with fewer transitions or as many', () => {
-    fc.assert(
-      fc.property(anyModel, privacy, fc.boolean(), (d, priv, all) => {
+  it('keep the states, the depth, the verdict and the counterexample, with fewer transitions or as many', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, privacy, fc.boolean(), async (d, priv, all) => {
         const ref = reference(d);
-        about(d, () => {
-          const plain = run(d, priv, { allViolations: all });
-          const sleep = run(d, priv, { allViolations: all, sleep: true });
+        await about(d, async () => {
+          const plain = await run(d, priv, { allViolations: all });
+          const sleep = await run(d, priv, { allViolations: all, sleep: true });
           expect(sleep.reductions).toContain('sleep-sets');
           expect(sameBut(sleep)).toEqual(sameBut(plain));
           expect(sleep.transitions).toBeLessThanOrEqual(plain.transitions);
@@ -60,14 +61,14 @@ describe('sleep sets', () => {
     );
   });
 
-  it('on safe models: every state of the reduced graph is reached, through fewer transitions', () => {
+  it('on safe models: every state of the reduced graph is reached, through fewer transitions', async () => {
     let fewer = 0;
-    fc.assert(
-      fc.property(safeish, privacy, (d, priv) => {
+    await fc.assert(
+      fc.asyncProperty(safeish, privacy, async (d, priv) => {
         const ref = reference(d);
-        about(d, () => {
-          const sleep = run(d, priv, { sleep: true });
-          const plain = run(d, priv);
+        await about(d, async () => {
+          const sleep = await run(d, priv, { sleep: true });
+          const plain = await run(d, priv);
           expect(sameBut(sleep)).toEqual(sameBut(plain));
           if (priv.length === 0 && plain.verdict === 'safe') expect(sleep.states).toBe(ref.states);
           expect(sleep.transitions).toBeLessThanOrEqual(plain.transitions);
@@ -80,13 +81,15 @@ describe('sleep sets', () => {
     expect(fewer).toBeGreaterThan(0);
   });
 
-  it('are used only where they apply: not in DFS, not without por, not under symmetry', () => {
-    fc.assert(
-      fc.property(safeish, (d) => {
+  it('are used only where they apply: refused in DFS and without por, not used under symmetry', async () => {
+    await fc.assert(
+      fc.asyncProperty(safeish, async (d) => {
         const m = compile(d, []);
-        expect(check(m, HERE, { strategy: 'dfs', por: true, sleep: true }).reductions).not.toContain('sleep-sets');
-        expect(check(m, HERE, { por: false, sleep: true }).reductions).not.toContain('sleep-sets');
-        const sym = check(new CompiledModel(toModel(d, { symmetric: true }), {}), HERE, { por: true, sleep: true, symmetry: true });
+        // Asked for where they do not apply (DFS, or without por), they are refused.
+        const refused = { code: 'E_USAGE', message: 'sleep needs partial-order reduction (por, the default) and breadth-first search' };
+        expect(await mmRejection(checkIn(m, HERE, { strategy: 'dfs', por: true, sleep: true }))).toMatchObject(refused);
+        expect(await mmRejection(checkIn(m, HERE, { por: false, sleep: true }))).toMatchObject(refused);
+        const sym = await checkIn(new CompiledModel(toModel(d, { symmetric: true }), {}), HERE, { por: true, sleep: true, symmetry: true, shrink: false });
         if (sym.reductions.includes('symmetry')) expect(sym.reductions).not.toContain('sleep-sets');
       }),
       fcParams(30),
@@ -97,8 +100,8 @@ describe('sleep sets', () => {
     await fc.assert(
       fc.asyncProperty(anyModel, privacy, fc.boolean(), fc.integer({ min: 1, max: 5 }), async (d, priv, all, batchSize) => {
         await about(d, async () => {
-          const seq = run(d, priv, { sleep: true, allViolations: all });
-          const par = await parallelCheck(compile(d, priv), HERE, { por: true, sleep: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
+          const seq = await run(d, priv, { sleep: true, allViolations: all });
+          const par = await checkOnLevels(compile(d, priv), HERE, { por: true, sleep: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
           expect(essence(par)).toEqual(essence(seq));
           expect(par.reductions).toEqual(seq.reductions);
         });

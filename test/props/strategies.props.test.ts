@@ -13,9 +13,9 @@ import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Expander } from '../../src/engine/transitions.js';
-import { CompiledModel, check, replay } from '../../src/index.js';
-import type { CheckOptions, CheckResult } from '../../src/index.js';
-import { preemptionsByReplay } from '../unit/helpers.js';
+import { CompiledModel, replay } from '../../src/index.js';
+import type { CheckResult, Plan } from '../../src/index.js';
+import { checkIn, preemptionsByReplay } from '../unit/helpers.js';
 import { about, reference } from './common.js';
 import { modelDesc, type Cmp, type ModelDesc, type VarRef } from './random-model.js';
 import { essence } from './results.js';
@@ -39,10 +39,12 @@ const walks = fc.constantFrom(...WALKS);
 
 
 const compile = (d: ModelDesc) => new CompiledModel(toModel(d), {});
+/** In this thread, without reductions, and the strategy's own counterexample (not shrunk), as the old `check` ran. */
+const checkRaw = (m: CompiledModel, opts: Plan = {}): Promise<CheckResult> => checkIn(m, HERE, { shrink: false, ...opts });
 
 /** Few runs per model: the properties are about what a result says, not about finding. */
-function hunt(d: ModelDesc, strategy: Walk, seed: number, more: CheckOptions = {}): CheckResult {
-  return check(compile(d), HERE, { strategy, seed, runs: strategy === 'bounded' ? 500 : 40, ...more });
+function hunt(d: ModelDesc, strategy: Walk, seed: number, more: Plan = {}): Promise<CheckResult> {
+  return checkRaw(compile(d), { strategy, seed, runs: strategy === 'bounded' ? 500 : 40, ...more });
 }
 
 
@@ -116,13 +118,13 @@ function fewestPreemptions(m: CompiledModel, maxLen: number, cap = 60_000): numb
 }
 
 describe('bug-hunting strategies on random models', () => {
-  it('never safe; a violation they report is one BFS finds too, and its trace replays', () => {
-    fc.assert(
-      fc.property(models, walks, seeds, (d, strategy, seed) => {
+  it('never safe; a violation they report is one BFS finds too, and its trace replays', async () => {
+    await fc.assert(
+      fc.asyncProperty(models, walks, seeds, async (d, strategy, seed) => {
         const ref = reference(d);
-        about(d, () => {
+        await about(d, async () => {
           const m = compile(d);
-          const r = check(m, HERE, { strategy, seed, ...(strategy === 'bounded' ? {} : { runs: 40 }) });
+          const r = await checkRaw(m, { strategy, seed, ...(strategy === 'bounded' ? {} : { runs: 40 }) });
           expect(['violation', 'incomplete']).toContain(r.verdict);
           expect([r.strategy, r.seed]).toEqual([strategy, seed]);
           expect(r.runs).toBeGreaterThanOrEqual(1);
@@ -136,7 +138,7 @@ describe('bug-hunting strategies on random models', () => {
             } else expect(r.limit).toBe('runs');
             return;
           }
-          const bfs = check(compile(d), HERE, { strategy: 'bfs', allViolations: true });
+          const bfs = await checkRaw(compile(d), { strategy: 'bfs', allViolations: true });
           expect(bfs.violations!.map((v) => v.property), `${strategy} reported ${r.property}`).toContain(r.property);
           expect([...ref.violations.keys()]).toContain(r.property);
           const rep = replay(r.trace!, m);
@@ -148,24 +150,24 @@ describe('bug-hunting strategies on random models', () => {
     );
   });
 
-  it('the same seed gives the same result: verdict, counts, trace', () => {
-    fc.assert(
-      fc.property(models, walks, seeds, (d, strategy, seed) => {
+  it('the same seed gives the same result: verdict, counts, trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(models, walks, seeds, async (d, strategy, seed) => {
         reference(d);
-        about(d, () => {
-          const first = said(hunt(d, strategy, seed));
-          expect(said(hunt(d, strategy, seed))).toEqual(first);
+        await about(d, async () => {
+          const first = said(await hunt(d, strategy, seed));
+          expect(said(await hunt(d, strategy, seed))).toEqual(first);
         });
       }),
       params,
     );
   });
 
-  it('bounded reports the fewest preemptions: none of the schedules (brute force, up to 6 steps) with fewer violates', () => {
+  it('bounded reports the fewest preemptions: none of the schedules (brute force, up to 6 steps) with fewer violates', async () => {
     const maxDepth = 6;
     const stats = new Map<string, number>();
-    fc.assert(
-      fc.property(fc.oneof({ weight: 3, arbitrary: windowModel }, { weight: 1, arbitrary: anyModel }), seeds, fc.nat(4), (d, seed, coin) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: windowModel }, { weight: 1, arbitrary: anyModel }), seeds, fc.nat(4), async (d, seed, coin) => {
         reference(d);
         const m = compile(d);
         let brute: number | null;
@@ -178,8 +180,8 @@ describe('bug-hunting strategies on random models', () => {
         // Most violations need no preemption: keep one in five of those.
         fc.pre(brute !== 0 || coin === 0);
         stats.set(String(brute), (stats.get(String(brute)) ?? 0) + 1);
-        about(d, () => {
-          const r = check(m, HERE, { strategy: 'bounded', seed, maxDepth });
+        await about(d, async () => {
+          const r = await checkRaw(m, { strategy: 'bounded', seed, maxDepth });
           if (brute === null) {
             expect([r.verdict, r.limit]).toEqual(['incomplete', 'exhausted']);
             return;
@@ -197,12 +199,12 @@ describe('bug-hunting strategies on random models', () => {
     if (NUM_RUNS >= 100 && SEED === undefined) expect((stats.get('1') ?? 0) + (stats.get('2') ?? 0)).toBeGreaterThan(0);
   });
 
-  it('pct and random respect --max-depth: no run is longer, and a trace fits in it', () => {
-    fc.assert(
-      fc.property(models, fc.constantFrom('random' as const, 'pct' as const), seeds, fc.nat(8), (d, strategy, seed, maxDepth) => {
+  it('pct and random respect --max-depth: no run is longer, and a trace fits in it', async () => {
+    await fc.assert(
+      fc.asyncProperty(models, fc.constantFrom('random' as const, 'pct' as const), seeds, fc.nat(8), async (d, strategy, seed, maxDepth) => {
         reference(d);
-        about(d, () => {
-          const r = hunt(d, strategy, seed, { maxDepth });
+        await about(d, async () => {
+          const r = await hunt(d, strategy, seed, { maxDepth });
           expect(r.depth).toBeLessThanOrEqual(maxDepth);
           if (r.trace) expect(r.trace.schedule.length).toBeLessThanOrEqual(maxDepth);
         });

@@ -13,12 +13,12 @@
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, check, replay } from '../../src/index.js';
-import type { CheckOptions, CheckResult } from '../../src/index.js';
-import { parallelCheck } from '../../src/parallel/explore.js';
+import { CompiledModel, replay } from '../../src/index.js';
+import type { CheckResult, Plan } from '../../src/index.js';
+import { checkIn } from '../unit/helpers.js';
 import { about, fcParams, reference, violatedProperties } from './common.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
-import { essence } from './results.js';
+import { checkOnLevels, essence } from './results.js';
 import { toModel } from './to-model.js';
 
 const params = fcParams(1000);
@@ -29,22 +29,24 @@ const anyModel = modelDesc();
 const safeish = modelDesc({ faults: false, invariants: false, guardOdds: 4 });
 
 const compile = (d: ModelDesc, o: { private?: boolean } = {}) => new CompiledModel(toModel(d, { symmetric: true, ...o }), {});
-const run = (d: ModelDesc, opts: CheckOptions = {}, o: { private?: boolean } = {}): CheckResult => check(compile(d, o), HERE, opts);
+/** In this thread, without reductions unless asked, and the search's own counterexample (not shrunk), as the old `check` ran. */
+const checkRaw = (m: CompiledModel, opts: Plan = {}): Promise<CheckResult> => checkIn(m, HERE, { shrink: false, ...opts });
+const run = (d: ModelDesc, opts: Plan = {}, o: { private?: boolean } = {}): Promise<CheckResult> => checkRaw(compile(d, o), opts);
 const properties = violatedProperties;
 
 describe('symmetry reduction', () => {
-  it('keeps the verdict, the set of violated properties and the shortest counterexample length', () => {
-    fc.assert(
-      fc.property(anyModel, (d) => {
+  it('keeps the verdict, the set of violated properties and the shortest counterexample length', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, async (d) => {
         const ref = reference(d);
-        about(d, () => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
-            const full = run(d, { strategy, allViolations: true });
-            const reduced = run(d, { strategy, allViolations: true, symmetry: true });
+            const full = await run(d, { strategy, allViolations: true });
+            const reduced = await run(d, { strategy, allViolations: true, symmetry: true });
             expect(properties(reduced), strategy).toEqual(properties(full));
             expect(reduced.verdict).toBe(full.verdict);
           }
-          const first = run(d, { symmetry: true });
+          const first = await run(d, { symmetry: true });
           expect(first.verdict).toBe(ref.shortest !== null ? 'violation' : 'safe');
           if (first.trace) expect(first.trace.schedule.length, 'BFS over the sorted states is still shortest').toBe(ref.shortest);
         });
@@ -53,13 +55,13 @@ describe('symmetry reduction', () => {
     );
   });
 
-  it('never more states; the reductions say so only when some actor has two instances', () => {
-    fc.assert(
-      fc.property(safeish, (d) => {
-        about(d, () => {
-          const full = run(d);
-          const reduced = run(d, { symmetry: true });
-          const dfs = run(d, { strategy: 'dfs', symmetry: true });
+  it('never more states; the reductions say so only when some actor has two instances', async () => {
+    await fc.assert(
+      fc.asyncProperty(safeish, async (d) => {
+        await about(d, async () => {
+          const full = await run(d);
+          const reduced = await run(d, { symmetry: true });
+          const dfs = await run(d, { strategy: 'dfs', symmetry: true });
           expect(reduced.verdict).toBe(full.verdict);
           expect(reduced.states).toBeLessThanOrEqual(full.states);
           const twins = d.actors.some((a) => a.instances > 1);
@@ -71,20 +73,20 @@ describe('symmetry reduction', () => {
     );
   });
 
-  it('every counterexample replays, on the model, to the same violation (with and without partial-order reduction)', () => {
-    fc.assert(
-      fc.property(anyModel, fc.boolean(), (d, por) => {
-        about(d, () => {
+  it('every counterexample replays, on the model, to the same violation (with and without partial-order reduction)', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyModel, fc.boolean(), async (d, por) => {
+        await about(d, async () => {
           for (const strategy of ['bfs', 'dfs'] as const) {
             // The first violation: with allViolations a later trace may pass through an
             // earlier violation, where a replay stops.
-            const r = run(d, { strategy, symmetry: true, por }, { private: por });
+            const r = await run(d, { strategy, symmetry: true, por }, { private: por });
             if (r.verdict === 'violation') {
               const rep = replay(r.trace!, compile(d));
               expect({ reproduced: rep.reproduced, property: rep.property }, strategy).toEqual({ reproduced: true, property: r.property });
             }
-            const all = run(d, { strategy, symmetry: true, por, allViolations: true }, { private: por });
-            const plain = run(d, { strategy, allViolations: true });
+            const all = await run(d, { strategy, symmetry: true, por, allViolations: true }, { private: por });
+            const plain = await run(d, { strategy, allViolations: true });
             expect(properties(all), `${strategy} with partial-order reduction ${por}`).toEqual(properties(plain));
           }
         });
@@ -97,8 +99,8 @@ describe('symmetry reduction', () => {
     await fc.assert(
       fc.asyncProperty(anyModel, fc.boolean(), fc.integer({ min: 1, max: 5 }), async (d, all, batchSize) => {
         await about(d, async () => {
-          const seq = check(compile(d), HERE, { symmetry: true, allViolations: all });
-          const par = await parallelCheck(compile(d), HERE, { symmetry: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
+          const seq = await checkRaw(compile(d), { symmetry: true, allViolations: all });
+          const par = await checkOnLevels(compile(d), HERE, { symmetry: true, allViolations: all, workers: 1, inThreadBelow: Infinity, batchSize });
           expect(essence(par)).toEqual(essence(seq));
         });
       }),

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompiledModel, MmraceError, actor, defineModel, int, lock, type Model, type Trace } from '../../src/index.js';
+import { CompiledModel, MmraceError, actor, check, defineModel, int, lock, type CheckResult, type Model, type Plan, type Trace } from '../../src/index.js';
 import { Expander } from '../../src/engine/transitions.js';
 
 /** Runs `fn`, which must throw an MmraceError, and returns that error. */
@@ -35,6 +35,25 @@ export function removeTempDirs(): void {
 
 /** An existing file whose source is hashed into traces (this helper itself). */
 export const ANY_MODEL_PATH = fileURLToPath(import.meta.url);
+
+/**
+ * Checks the compiled model `m` (defined in `file`) through the one entry, `check`, with
+ * the settings of a plain search: in this thread, no reduction unless `plan` asks for it.
+ */
+export function checkIn(m: CompiledModel, file: string, plan: Plan = {}): Promise<CheckResult> {
+  return check({ model: m.model, file, params: m.params }, { workers: 0, por: false, symmetry: false, ...plan });
+}
+
+/** Like `mmError` for a promise: awaits it, which must reject with an MmraceError, and returns that error. */
+export async function mmRejection(p: Promise<unknown>): Promise<MmraceError> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof MmraceError)) throw new Error(`expected an MmraceError, got ${String(e)}`);
+    return e;
+  }
+  throw new Error('expected an MmraceError, but the promise resolved');
+}
 
 /** Compiles a model definition (typed or built as plain data) with parameter values. */
 export function compileModel(model: unknown, params: Record<string, string | number | boolean> = {}): CompiledModel {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Options } from 'cli-progress';
-import type { Progress } from '../../../src/engine/explore.js';
+import type { Progress } from '../../../src/engine/result.js';
 import { createProgress, type ProgressLine } from '../../../src/cli/progress.js';
 
 /** The options each cli-progress bar was made with: the real bar, recorded. */

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { actor, bool, check, defineModel, int, lock, replay } from '../../../src/index.js';
-import type { CheckResult, CompiledModel } from '../../../src/index.js';
+import { actor, bool, defineModel, int, lock, replay } from '../../../src/index.js';
+import type { CheckResult, CompiledModel, Plan } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, compileModel, mmError, faulty } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, mmRejection, faulty } from '../helpers.js';
 import { abba } from '../strategy/models.js';
 
 const STRATEGIES = ['bfs', 'dfs'] as const;
 
-function run(m: CompiledModel, opts: Parameters<typeof check>[2] = {}): CheckResult {
-  return check(m, ANY_MODEL_PATH, opts);
+/** The search's own counterexample, unshrunk (these tests are of the search, not of the shrinker). */
+function run(m: CompiledModel, opts: Plan = {}): Promise<CheckResult> {
+  return checkIn(m, ANY_MODEL_PATH, { shrink: false, ...opts });
 }
 
 /** The schedule of a trace as `actor[i] label` strings. */
@@ -50,8 +51,8 @@ const COUNTER_LOCKED = [
 
 describe('safe models: exact counts', () => {
   for (const strategy of STRATEGIES) {
-    it(`two threads, one step each: 4 states (${strategy})`, () => {
-      const r = run(compileModel(twoSteps), { strategy });
+    it(`two threads, one step each: 4 states (${strategy})`, async () => {
+      const r = await run(compileModel(twoSteps), { strategy });
       expect(r.verdict).toBe('safe');
       expect([r.states, r.transitions, r.depth]).toEqual([4, 4, 2]);
       expect(r.strategy).toBe(strategy);
@@ -59,28 +60,28 @@ describe('safe models: exact counts', () => {
     });
 
     for (const c of COUNTER_LOCKED) {
-      it(`counter locked, ${c.threads} thread(s): ${c.states} states (${strategy})`, () => {
-        const r = run(compileModel(counter, { threads: c.threads }), { strategy });
+      it(`counter locked, ${c.threads} thread(s): ${c.states} states (${strategy})`, async () => {
+        const r = await run(compileModel(counter, { threads: c.threads }), { strategy });
         expect(r.verdict).toBe('safe');
         expect([r.states, r.transitions, r.depth]).toEqual([c.states, c.transitions, c.depth]);
       });
     }
   }
 
-  it('bfs is the default strategy', () => {
-    expect(run(compileModel(twoSteps)).strategy).toBe('bfs');
+  it('bfs is the default strategy', async () => {
+    expect((await run(compileModel(twoSteps))).strategy).toBe('bfs');
   });
 
-  it('one thread without the lock is safe: 5 states', () => {
-    const r = run(compileModel(counter, { threads: 1, locked: false }));
+  it('one thread without the lock is safe: 5 states', async () => {
+    const r = await run(compileModel(counter, { threads: 1, locked: false }));
     expect([r.verdict, r.states, r.transitions]).toEqual(['safe', 5, 4]);
   });
 });
 
 describe('violations', () => {
-  it('counter without the lock: lost update violates final, shortest trace 8 steps (every run takes 4 steps per thread)', () => {
+  it('counter without the lock: lost update violates final, shortest trace 8 steps (every run takes 4 steps per thread)', async () => {
     const m = compileModel(counter, { threads: 2, locked: false });
-    const r = run(m);
+    const r = await run(m);
     expect(r.verdict).toBe('violation');
     expect(r.kind).toBe('invariant');
     expect(r.property).toBe('final');
@@ -97,9 +98,9 @@ describe('violations', () => {
     expect(replay(r.trace!, m).reproduced).toBe(true);
   });
 
-  it('dfs finds the lost update too, with a trace that replays', () => {
+  it('dfs finds the lost update too, with a trace that replays', async () => {
     const m = compileModel(counter, { threads: 2, locked: false });
-    const r = run(m, { strategy: 'dfs' });
+    const r = await run(m, { strategy: 'dfs' });
     expect([r.verdict, r.property]).toEqual(['violation', 'final']);
     expect(r.trace!.schedule.length).toBe(8);
     expect(replay(r.trace!, m).reproduced).toBe(true);
@@ -109,9 +110,9 @@ describe('violations', () => {
   // takes a and Q takes b (2 steps) nobody can move: a deadlock with a shortest trace of 2.
 
   for (const strategy of STRATEGIES) {
-    it(`two locks taken in opposite order: deadlock (${strategy})`, () => {
+    it(`two locks taken in opposite order: deadlock (${strategy})`, async () => {
       const m = compileModel(abba);
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect(r.verdict).toBe('violation');
       expect(r.kind).toBe('deadlock');
       expect(r.property).toBe('deadlock');
@@ -126,9 +127,9 @@ describe('violations', () => {
   // `faulty` (helpers.ts): the fault needs both additions before A's second step: 3 steps
   // (the faulting transition counts), e.g. A.inc, B.inc, A.test.
   for (const strategy of STRATEGIES) {
-    it(`a fault is a violation of its property, the faulting step last (${strategy})`, () => {
+    it(`a fault is a violation of its property, the faulting step last (${strategy})`, async () => {
       const m = compileModel(faulty);
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect(r.verdict).toBe('violation');
       expect([r.kind, r.property, r.message]).toEqual(['fault', 'oops', 'x is 2']);
       expect(schedule(r).at(-1)).toBe('A[0] test');
@@ -137,7 +138,7 @@ describe('violations', () => {
     });
   }
 
-  it('an initial state that violates an invariant: a trace of 0 steps with its init choice', () => {
+  it('an initial state that violates an invariant: a trace of 0 steps with its init choice', async () => {
     const m = compileModel(
       defineModel({
         id: 'bad-init',
@@ -147,7 +148,7 @@ describe('violations', () => {
         invariants: { notTwo: (s) => s.x !== 2 },
       }),
     );
-    const r = run(m);
+    const r = await run(m);
     expect([r.verdict, r.kind, r.property]).toEqual(['violation', 'invariant', 'notTwo']);
     expect(r.trace!.schedule).toEqual([]);
     expect(r.trace!.init.choice).toEqual([2]);
@@ -156,7 +157,7 @@ describe('violations', () => {
     expect(replay(r.trace!, m).reproduced).toBe(true);
   });
 
-  it('BFS reports a deadlock at distance 0 before an invariant violation at distance 1', () => {
+  it('BFS reports a deadlock at distance 0 before an invariant violation at distance 1', async () => {
     // Two initial states (init chooses x): with x = 0, T's step is enabled and leads to
     // y = 1, which violates yZero (a trace of 1 step); with x = 1, T is blocked at its
     // first step: a deadlock in the initial state (a trace of 0 steps). BFS promises a
@@ -170,12 +171,12 @@ describe('violations', () => {
         invariants: { yZero: (s) => s.y === 0 },
       }),
     );
-    const r = run(m);
+    const r = await run(m);
     expect(r.verdict).toBe('violation');
     expect({ property: r.property, length: r.trace!.schedule.length }).toEqual({ property: 'deadlock', length: 0 });
   });
 
-  it('BFS reports a deadlock at distance 1 before an invariant violation at distance 2 (one initial state)', () => {
+  it('BFS reports a deadlock at distance 1 before an invariant violation at distance 2 (one initial state)', async () => {
     // A: a1 sets x; a2 sets bad (violates noBad). B: b1 (only while x = 0) sets z.
     // A's a1 is guarded by z = 0. Level 1: [A moved (x=1), B moved (z=1)].
     // From "A moved": A's a2 gives bad = 1 (distance 2). "B moved" is stuck: A's a1 needs
@@ -201,7 +202,7 @@ describe('violations', () => {
         invariants: { noBad: (s) => s.bad === 0 },
       }),
     );
-    const r = run(m);
+    const r = await run(m);
     expect({ property: r.property, length: r.trace?.schedule.length }).toEqual({ property: 'deadlock', length: 1 });
   });
 });
@@ -210,50 +211,50 @@ describe('limits', () => {
   const locked2 = () => compileModel(counter, { threads: 2 }); // 17 states, depth 8 (see above)
 
   for (const strategy of STRATEGIES) {
-    it(`maxStates below the space: incomplete, max-states, never safe (${strategy})`, () => {
+    it(`maxStates below the space: incomplete, max-states, never safe (${strategy})`, async () => {
       for (const maxStates of [1, 2, 5, 16]) {
-        const r = run(locked2(), { strategy, maxStates });
+        const r = await run(locked2(), { strategy, maxStates });
         expect(r.verdict, `maxStates ${maxStates}`).toBe('incomplete');
         expect(r.limit).toBe('max-states');
         expect(r.states).toBe(maxStates);
       }
     });
 
-    it(`maxStates equal to or above the space: safe with every state (${strategy})`, () => {
+    it(`maxStates equal to or above the space: safe with every state (${strategy})`, async () => {
       for (const maxStates of [17, 18, 1000]) {
-        const r = run(locked2(), { strategy, maxStates });
+        const r = await run(locked2(), { strategy, maxStates });
         expect([r.verdict, r.states, r.limit]).toEqual(['safe', 17, undefined]);
       }
     });
 
-    it(`maxDepth below the space's depth: incomplete, max-depth (${strategy})`, () => {
+    it(`maxDepth below the space's depth: incomplete, max-depth (${strategy})`, async () => {
       for (const maxDepth of [0, 1, 7]) {
-        const r = run(locked2(), { strategy, maxDepth });
+        const r = await run(locked2(), { strategy, maxDepth });
         expect(r.verdict, `maxDepth ${maxDepth}`).toBe('incomplete');
         expect(r.limit).toBe('max-depth');
         expect(r.depth).toBe(maxDepth);
       }
     });
 
-    it(`maxDepth at the space's depth: safe (${strategy})`, () => {
+    it(`maxDepth at the space's depth: safe (${strategy})`, async () => {
       // The states at depth 8 are the two all-done states: no step can move there.
-      const r = run(locked2(), { strategy, maxDepth: 8 });
+      const r = await run(locked2(), { strategy, maxDepth: 8 });
       expect([r.verdict, r.states]).toEqual(['safe', 17]);
     });
   }
 
-  it('a time limit already passed stops a large search as incomplete, time-limit', () => {
+  it('a time limit already passed stops a large search as incomplete, time-limit', async () => {
     // The clock is read every 1024 expansions; counter T=3 L=3 has more states
     // (4,627 per models/counter), so the search stops at the first reading.
     for (const strategy of STRATEGIES) {
-      const r = run(compileModel(counter, { threads: 3, incs: 3 }), { strategy, timeLimit: 0 });
+      const r = await run(compileModel(counter, { threads: 3, incs: 3 }), { strategy, timeLimit: 0 });
       expect([r.verdict, r.limit]).toEqual(['incomplete', 'time-limit']);
       expect(r.states).toBeLessThan(4627);
     }
   });
 
-  it('malformed limits and strategies are refused with E_USAGE before any search', () => {
-    const bad: Parameters<typeof check>[2][] = [
+  it('malformed limits and strategies are refused with E_USAGE before any search', async () => {
+    const bad: Plan[] = [
       { maxStates: 0 },
       { maxStates: -1 },
       { maxStates: 2.5 },
@@ -268,20 +269,20 @@ describe('limits', () => {
       { strategy: 'nope' as 'bfs' },
     ];
     for (const opts of bad) {
-      const e = mmError(() => run(locked2(), opts));
+      const e = await mmRejection(run(locked2(), opts));
       expect(e.code, JSON.stringify(opts, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))).toBe('E_USAGE');
     }
     // The smallest legal values are accepted.
-    expect(run(locked2(), { maxStates: 1 }).verdict).toBe('incomplete');
-    expect(run(locked2(), { maxDepth: 0 }).verdict).toBe('incomplete');
+    expect((await run(locked2(), { maxStates: 1 })).verdict).toBe('incomplete');
+    expect((await run(locked2(), { maxDepth: 0 })).verdict).toBe('incomplete');
   });
 
-  it('a violation beyond maxStates gives incomplete, not safe', () => {
-    const r = run(compileModel(counter, { threads: 2, locked: false }), { maxStates: 4 });
+  it('a violation beyond maxStates gives incomplete, not safe', async () => {
+    const r = await run(compileModel(counter, { threads: 2, locked: false }), { maxStates: 4 });
     expect([r.verdict, r.limit]).toEqual(['incomplete', 'max-states']);
   });
 
-  it('a deadlock at the depth limit is still reported', () => {
+  it('a deadlock at the depth limit is still reported', async () => {
     // The AB/BA deadlock is at depth 2; with maxDepth 2 the state is stored, not expanded.
     const m = compileModel(
       defineModel({
@@ -293,11 +294,11 @@ describe('limits', () => {
         },
       }),
     );
-    const r = run(m, { maxDepth: 2 });
+    const r = await run(m, { maxDepth: 2 });
     expect([r.verdict, r.property]).toEqual(['violation', 'deadlock']);
   });
 
-  it('maxStates counts initial states too', () => {
+  it('maxStates counts initial states too', async () => {
     // init chooses x among 0..2: three initial states. Each step flips x between
     // neighbours and stays at the same label, so the whole space is the 3 initial states.
     // With maxStates 1 the search cannot have stayed within its limit.
@@ -309,9 +310,9 @@ describe('limits', () => {
         actors: { T: actor({ steps: { go: (c) => ((c.s.x = (c.s.x + 1) % 3), c.goto('go')) } }) },
       }),
     );
-    expect([run(m).verdict, run(m).states]).toEqual(['safe', 3]);
+    expect([(await run(m)).verdict, (await run(m)).states]).toEqual(['safe', 3]);
     for (const strategy of STRATEGIES) {
-      const r = run(m, { strategy, maxStates: 1 });
+      const r = await run(m, { strategy, maxStates: 1 });
       expect({ verdict: r.verdict, limit: r.limit, statesWithinLimit: r.states <= 1 }).toEqual({
         verdict: 'incomplete',
         limit: 'max-states',
@@ -322,7 +323,7 @@ describe('limits', () => {
 });
 
 describe('model errors', () => {
-  it('a step that throws: verdict error, E_MODEL_THREW, a trace ending at the step', () => {
+  it('a step that throws: verdict error, E_MODEL_THREW, a trace ending at the step', async () => {
     const m = compileModel(
       defineModel({
         id: 'throws',
@@ -340,7 +341,7 @@ describe('model errors', () => {
       }),
     );
     for (const strategy of STRATEGIES) {
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect(r.verdict).toBe('error');
       expect(r.code).toBe('E_MODEL_THREW');
       expect(r.message).toContain('boom');
@@ -351,7 +352,7 @@ describe('model errors', () => {
     }
   });
 
-  it('an init that throws: verdict error without a trace', () => {
+  it('an init that throws: verdict error without a trace', async () => {
     const m = compileModel(
       defineModel({
         id: 'init-throws',
@@ -362,12 +363,12 @@ describe('model errors', () => {
         actors: { T: actor({ steps: { go: () => {} } }) },
       }),
     );
-    const r = run(m);
+    const r = await run(m);
     expect([r.verdict, r.code, r.trace]).toEqual(['error', 'E_MODEL_THREW', undefined]);
     expect(r.states).toBe(0);
   });
 
-  it('an out-of-range write: verdict error E_MODEL_RANGE naming the slot', () => {
+  it('an out-of-range write: verdict error E_MODEL_RANGE naming the slot', async () => {
     const m = compileModel(
       defineModel({
         id: 'range',
@@ -375,7 +376,7 @@ describe('model errors', () => {
         actors: { T: actor({ instances: 2, steps: { go: (c) => void (c.s.x = c.s.x + 1) } }) },
       }),
     );
-    const r = run(m);
+    const r = await run(m);
     expect([r.verdict, r.code]).toEqual(['error', 'E_MODEL_RANGE']);
     expect(r.message).toContain('x');
     expect(r.trace!.schedule.length).toBe(2);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { actor, check, defineModel, int, replay } from '../../../src/index.js';
-import type { CheckResult, CompiledModel } from '../../../src/index.js';
-import { ANY_MODEL_PATH, compileModel } from '../helpers.js';
+import { actor, defineModel, int, replay } from '../../../src/index.js';
+import type { CheckResult, CompiledModel, Plan } from '../../../src/index.js';
+import { ANY_MODEL_PATH, checkIn, compileModel } from '../helpers.js';
 
-function run(m: CompiledModel, opts: Parameters<typeof check>[2] = {}): CheckResult {
-  return check(m, ANY_MODEL_PATH, opts);
+/** The search's own counterexample, unshrunk (these tests are of the search, not of the shrinker). */
+function run(m: CompiledModel, opts: Plan = {}): Promise<CheckResult> {
+  return checkIn(m, ANY_MODEL_PATH, { shrink: false, ...opts });
 }
 
 /** `n` interchangeable instances, each setting its local once. */
@@ -16,21 +17,21 @@ const flags = (n: number, symmetric: boolean) =>
   });
 
 describe('symmetry reduction', () => {
-  it('stores one state per class of states that differ only in the order of the instances: by hand, 8 states become 4', () => {
+  it('stores one state per class of states that differ only in the order of the instances: by hand, 8 states become 4', async () => {
     // Three instances, each before or after its one step: 2^3 = 8 states. Up to the order
     // of the instances a state is how many have moved: 0, 1, 2 or 3: 4 states.
     const m = compileModel(flags(3, true));
     for (const strategy of ['bfs', 'dfs'] as const) {
-      expect(run(m, { strategy }).states, strategy).toBe(8);
-      const r = run(m, { strategy, symmetry: true });
+      expect((await run(m, { strategy })).states, strategy).toBe(8);
+      const r = await run(m, { strategy, symmetry: true });
       expect(r.states, strategy).toBe(4);
       expect(r.reductions).toEqual(['symmetry']);
     }
     // Without the declaration nothing is reduced.
-    expect(run(compileModel(flags(3, false)), { symmetry: true }).states).toBe(8);
+    expect((await run(compileModel(flags(3, false)), { symmetry: true })).states).toBe(8);
   });
 
-  it('a counterexample names the instances of the states the schedule really goes through', () => {
+  it('a counterexample names the instances of the states the schedule really goes through', async () => {
     // Each instance takes a ticket (0, then 1): the second to move sees x = 1, and the
     // invariant breaks when an instance holding ticket 1 moves again. The sorted states
     // reorder the instances, the trace must not.
@@ -52,13 +53,13 @@ describe('symmetry reduction', () => {
         invariants: { good: (s) => s.bad === 0 },
       }),
     );
-    const r = run(m, { symmetry: true });
+    const r = await run(m, { symmetry: true });
     expect(r.verdict).toBe('violation');
-    expect(r.trace!.schedule.length).toBe(run(m).trace!.schedule.length);
+    expect(r.trace!.schedule.length).toBe((await run(m)).trace!.schedule.length);
     expect(replay(r.trace!, m)).toMatchObject({ reproduced: true, property: 'good' });
   });
 
-  it('checks the promise: c.self, c.pc of a symmetric instance, and an invariant that tells instances apart', () => {
+  it('checks the promise: c.self, c.pc of a symmetric instance, and an invariant that tells instances apart', async () => {
     const base = (steps: Record<string, unknown>, invariants: Record<string, unknown> = {}, other: Record<string, unknown> = { idle: () => undefined }) =>
       compileModel(
         defineModel({
@@ -68,15 +69,15 @@ describe('symmetry reduction', () => {
           invariants: invariants as never,
         }),
       );
-    const self = run(base({ one: (c: { self: number; s: { x: number } }) => void (c.s.x = c.self) }), { symmetry: true });
+    const self = await run(base({ one: (c: { self: number; s: { x: number } }) => void (c.s.x = c.self) }), { symmetry: true });
     expect([self.verdict, self.code]).toEqual(['error', 'E_MODEL_DEF']);
     expect(self.message).toMatch(/A\[0\] read c\.self, but actor A is declared symmetric/);
-    const pc = run(base({ one: (c: { l: { t: number } }) => void (c.l.t = 1) }, {}, { look: (c: { pc(a: string, i: number): string }) => void c.pc('A', 1) }), { symmetry: true });
+    const pc = await run(base({ one: (c: { l: { t: number } }) => void (c.l.t = 1) }, {}, { look: (c: { pc(a: string, i: number): string }) => void c.pc('A', 1) }), { symmetry: true });
     expect([pc.verdict, pc.code]).toEqual(['error', 'E_MODEL_DEF']);
     expect(pc.message).toMatch(/B\[0\] read the pc of A\[1\], but actor A is declared symmetric/);
     // 'first-moved' looks at instance 0 only: it fails when A[0] has moved and A[1] has not,
     // and holds once the instances are sorted.
-    const inv = run(base({ one: (c: { l: { t: number } }) => void (c.l.t = 1) }, { 'first-moved': (_s: unknown, w: { locals(a: string, i: number): { t: number } }) => w.locals('A', 0).t === 0 }), { symmetry: true });
+    const inv = await run(base({ one: (c: { l: { t: number } }) => void (c.l.t = 1) }, { 'first-moved': (_s: unknown, w: { locals(a: string, i: number): { t: number } }) => w.locals('A', 0).t === 0 }), { symmetry: true });
     expect([inv.verdict, inv.code]).toEqual(['error', 'E_MODEL_DEF']);
     expect(inv.message).toMatch(/invariant first-moved depends on the order of the instances of a symmetric actor/);
   });

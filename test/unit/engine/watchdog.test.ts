@@ -4,7 +4,7 @@
  * watchdog that stops a stuck step is tested end to end, in test/e2e/faulty.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bool, check, defineModel, int } from '../../../src/index.js';
+import { bool, defineModel, int } from '../../../src/index.js';
 import { Expander } from '../../../src/engine/transitions.js';
 import {
   BEAT,
@@ -17,7 +17,7 @@ import {
   watchSlots,
   watchThisThread,
 } from '../../../src/engine/watchdog.js';
-import { compileModel, mmError } from '../helpers.js';
+import { checkIn, compileModel, mmRejection } from '../helpers.js';
 
 /** p[0] and p[1] wait for `go`, then work; q[0] sets `go`; t[0] has three steps. */
 const model = defineModel({
@@ -179,18 +179,18 @@ describe('the watch of this thread, and the option', () => {
     expect(fired).toEqual([]);
   });
 
-  it('searches under the watchdog end as without it', () => {
+  it('searches under the watchdog end as without it', async () => {
     const m = compileModel(model);
-    const off = check(m, 'hearts.ts', { stepTimeout: Infinity });
+    const off = await checkIn(m, 'hearts.ts', { stepTimeout: Infinity });
     for (const strategy of ['bfs', 'dfs', 'random'] as const) {
-      const r = check(m, 'hearts.ts', { strategy, stepTimeout: 30 });
+      const r = await checkIn(m, 'hearts.ts', { strategy, stepTimeout: 30 });
       expect(r.verdict, strategy).toBe(strategy === 'random' ? 'incomplete' : 'safe');
       if (strategy === 'bfs') expect([r.states, r.transitions]).toEqual([off.states, off.transitions]);
     }
   });
 
-  it.each([[0], [-1], [Number.NaN], ['5' as unknown as number]])('stepTimeout %s is a usage error', (v) => {
-    const e = mmError(() => check(compileModel(model), 'hearts.ts', { stepTimeout: v }));
+  it.each([[0], [-1], [Number.NaN], ['5' as unknown as number]])('stepTimeout %s is a usage error', async (v) => {
+    const e = await mmRejection(checkIn(compileModel(model), 'hearts.ts', { stepTimeout: v }));
     expect(e.code).toBe('E_USAGE');
     expect(e.message).toMatch(/^stepTimeout = .*: must be a number of seconds > 0$/);
   });

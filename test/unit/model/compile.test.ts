@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CompiledModel, actor, array, bool, check, defineModel, enumOf, int, lock, record } from '../../../src/index.js';
+import { CompiledModel, actor, array, bool, defineModel, enumOf, int, lock, record } from '../../../src/index.js';
 import type { ModelDef } from '../../../src/index.js';
 import { MODE_RECORD } from '../../../src/model/layout.js';
 import { Expander } from '../../../src/engine/transitions.js';
-import { ANY_MODEL_PATH, mmError } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, mmError } from '../helpers.js';
 
 /** Builds and compiles a model from a definition (without type checking the definition). */
 function compile(def: Record<string, unknown>, params: Record<string, string | number | boolean> = {}): CompiledModel {
@@ -80,16 +80,16 @@ describe('runtime model-definition errors', () => {
     ['invariant that returns a non-boolean', { state: okState, actors: okActors, invariants: { w: () => 'yes' } }],
   ];
   for (const [what, def] of runtime) {
-    it(`${what}: check gives verdict error with E_MODEL_DEF`, () => {
-      const r = check(compile(def), ANY_MODEL_PATH);
+    it(`${what}: check gives verdict error with E_MODEL_DEF`, async () => {
+      const r = await checkIn(compile(def), ANY_MODEL_PATH);
       expect(r.verdict).toBe('error');
       expect(r.code).toBe('E_MODEL_DEF');
     });
   }
 
-  it('unknown goto label: the message names the label and the hint lists the labels', () => {
+  it('unknown goto label: the message names the label and the hint lists the labels', async () => {
     const m = compile({ state: okState, actors: { t: { steps: { a: () => {}, b: (c: any) => c.goto('nowhere') } } } });
-    const r = check(m, ANY_MODEL_PATH);
+    const r = await checkIn(m, ANY_MODEL_PATH);
     expect(r.message).toContain("goto('nowhere')");
     expect(r.hint).toContain('a, b');
   });
@@ -366,7 +366,7 @@ describe('initial states through init and choose', () => {
     expect(m.decode(m.initialStates()[0]!)).toEqual([2, 0, 0, 0, 2]);
   });
 
-  it('an init that throws or writes out of range', () => {
+  it('an init that throws or writes out of range', async () => {
     const throwing = compile({
       state: okState,
       init: () => {
@@ -379,7 +379,7 @@ describe('initial states through init and choose', () => {
     expect(e.message).toContain('init');
     const ranging = compile({ state: okState, init: (c: any) => (c.s.x = 4), actors: okActors });
     expect(mmError(() => ranging.initialStates()).code).toBe('E_MODEL_RANGE');
-    expect(check(ranging, ANY_MODEL_PATH).verdict).toBe('error');
+    expect((await checkIn(ranging, ANY_MODEL_PATH)).verdict).toBe('error');
   });
 });
 
@@ -422,7 +422,7 @@ describe('invariants', () => {
 });
 
 describe('field names that views use internally elsewhere', () => {
-  it('fields and locals named o, s, k are ordinary state', () => {
+  it('fields and locals named o, s, k are ordinary state', async () => {
     // Views keep their position in $o/$s/$k: a schema field can never shadow them.
     const m = new CompiledModel(
       defineModel({
@@ -449,7 +449,7 @@ describe('field names that views use internally elsewhere', () => {
       }),
       {},
     );
-    const r = check(m, ANY_MODEL_PATH);
+    const r = await checkIn(m, ANY_MODEL_PATH);
     expect([r.verdict, r.states]).toEqual(['safe', 2]);
     const init = m.initialStates()[0]!;
     expect(m.decode(init).every((v) => v === 0)).toBe(true);

@@ -15,16 +15,16 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledModel, MmraceError, check, loadModel, loadScenario, type CheckResult } from '../../../src/index.js';
-import type { Progress } from '../../../src/engine/explore.js';
+import { CompiledModel, MmraceError, check, loadModel, loadScenario, type CheckResult, type Plan, type Progress } from '../../../src/index.js';
 import { keyMismatch, readCheckpoint, readCheckpointHeader, type CheckpointKey } from '../../../src/parallel/checkpoint.js';
-import { createPool, parallelCheck, type ParallelOptions, type Pool } from '../../../src/parallel/explore.js';
+import { createPool, type Pool } from '../../../src/parallel/explore.js';
 import { IntColumn } from '../../../src/state/queue.js';
 import { fcParams } from '../../props/common.js';
 import { modelDesc } from '../../props/random-model.js';
 import { essence, modelFile } from '../../props/results.js';
 import { toModel } from '../../props/to-model.js';
 import { root } from '../../e2e/run.js';
+import { checkIn } from '../helpers.js';
 import { withHeader } from './checkpoint-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmrace-ck-'));
@@ -45,9 +45,28 @@ function interruptAt(depth: number): { signal: AbortSignal; onProgress: (p: Prog
   return { signal: ctl.signal, onProgress: (p) => void (p.depth >= depth && ctl.abort('SIGINT')) };
 }
 
-/** Levels in this thread, or on the pool of 2 workers in batches of `batchSize` (so that an abort cuts levels short). */
-function where(mode: 'thread' | 'pool', batchSize = 2): Partial<ParallelOptions> {
-  return mode === 'pool' ? { pool, batchSize, inThreadBelow: 0 } : { workers: 1, inThreadBelow: Infinity };
+/**
+ * Levels of the level explorer in this thread, or on the pool of 2 workers in batches of
+ * `batchSize` (so that an abort cuts levels short); `tableCapacity`: the explorer's first
+ * fingerprint set size.
+ */
+function where(mode: 'thread' | 'pool', batchSize = 2, tableCapacity?: number): Plan {
+  const table = tableCapacity === undefined ? {} : { tableCapacity };
+  return mode === 'pool' ? { pool, tuning: { batchSize, inThreadBelow: 0, ...table } } : { workers: 0, tuning: { inThreadBelow: Infinity, ...table } };
+}
+
+/**
+ * Breadth-first search of `m` (defined in `file`) on the level explorer, through the one
+ * entry, as the parallel explorer ran it: no reduction unless `plan` asks for one, and the
+ * counterexample as found (unshrunk), as the sequential reference `plain` gives it.
+ */
+function levels(m: CompiledModel, file: string, plan: Plan): Promise<CheckResult> {
+  return check({ model: m.model, file, params: m.params }, { por: false, symmetry: false, shrink: false, ...plan });
+}
+
+/** The sequential engine's breadth-first search of `m`: the reference, unshrunk. */
+function plain(m: CompiledModel, file: string, plan: Plan = {}): Promise<CheckResult> {
+  return checkIn(m, file, { strategy: 'bfs', shrink: false, ...plan });
 }
 
 const interrupted = (r: CheckResult): boolean => (r.limit as string | undefined) === 'interrupted';
@@ -106,19 +125,18 @@ describe('a search stopped and resumed ends as one never stopped', () => {
           const file = modelFile(dir, d);
           const fresh = () => new CompiledModel(toModel(d), {});
           const limits = { allViolations: o.all, maxDepth: o.maxDepth };
-          const want = essence(check(fresh(), file, { strategy: 'bfs', ...limits }));
+          const want = essence(await plain(fresh(), file, limits));
           const ck = freshFile();
           const checkpoint = { file: ck, every: o.every };
-          const sizing = o.tableCapacity === undefined ? {} : { tableCapacity: o.tableCapacity };
           // Stopped at a depth the search reaches before it ends, most of the time.
           const at = o.first % Math.max(1, want.depth - 1);
-          let r = await parallelCheck(fresh(), file, { ...limits, ...where(o.modes[0]), ...sizing, ...interruptAt(at), checkpoint });
+          let r = await levels(fresh(), file, { ...limits, ...where(o.modes[0], 2, o.tableCapacity), ...interruptAt(at), checkpoint });
           if (interrupted(r)) {
             resumed++;
             const again = interruptAt(readCheckpointHeader(ck).search.depth + 1 + o.further);
-            r = await parallelCheck(fresh(), file, { ...limits, ...where(o.modes[1]), ...again, checkpoint, resume: ck });
+            r = await levels(fresh(), file, { ...limits, ...where(o.modes[1]), ...again, checkpoint, resume: ck });
           }
-          if (interrupted(r)) r = await parallelCheck(fresh(), file, { ...limits, ...where(o.modes[2]), resume: ck });
+          if (interrupted(r)) r = await levels(fresh(), file, { ...limits, ...where(o.modes[2]), resume: ck });
           expect(essence(r)).toEqual(want);
         },
       ),
@@ -130,21 +148,21 @@ describe('a search stopped and resumed ends as one never stopped', () => {
 
   it('a level cut short on the pool is undone, and the resumed search runs it again', async () => {
     const { fresh, path } = await contpteS();
-    const want = essence(check(fresh(), path, { strategy: 'bfs', por: true, symmetry: true }));
+    const want = essence(await plain(fresh(), path, { por: true, symmetry: true }));
     const ck = freshFile('cut');
     const opts = { por: true, symmetry: true };
-    const r = await parallelCheck(fresh(), path, { ...opts, ...where('pool', 8), ...interruptAt(10), checkpoint: { file: ck } });
+    const r = await levels(fresh(), path, { ...opts, ...where('pool', 8), ...interruptAt(10), checkpoint: { file: ck } });
     expect([r.verdict, r.limit as string, r.depth]).toEqual(['incomplete', 'interrupted', 10]);
     const h = readCheckpointHeader(ck);
     // Saved before the level of depth 10, whose claims (round 11 & 1) are dropped on loading.
     expect([h.reason, h.search.level.depth, h.search.dropRound, h.search.states]).toEqual(['interrupted', 10, 1, r.states]);
-    expect(essence(await parallelCheck(fresh(), path, { ...opts, ...where('thread'), resume: ck }))).toEqual(want);
-    expect(essence(await parallelCheck(fresh(), path, { ...opts, ...where('pool', 64), resume: ck }))).toEqual(want);
+    expect(essence(await levels(fresh(), path, { ...opts, ...where('thread'), resume: ck }))).toEqual(want);
+    expect(essence(await levels(fresh(), path, { ...opts, ...where('pool', 64), resume: ck }))).toEqual(want);
   });
 
   it('with sleep sets, a state limit, a depth limit, or as a shard: resumed, the same end', async () => {
     const { fresh, path } = await contpteS();
-    const variants: Partial<ParallelOptions>[] = [
+    const variants: Plan[] = [
       { por: true, sleep: true },
       { por: true, maxStates: 5000 },
       { por: true, maxDepth: 12 },
@@ -152,22 +170,22 @@ describe('a search stopped and resumed ends as one never stopped', () => {
     ];
     for (const v of variants) {
       // A shard has no sequential counterpart: the search never stopped is the explorer's own.
-      const want = essence(v.shard ? await parallelCheck(fresh(), path, { ...v, ...where('thread') }) : check(fresh(), path, { strategy: 'bfs', ...v }));
+      const want = essence(v.shard ? await levels(fresh(), path, { ...v, ...where('thread') }) : await plain(fresh(), path, v));
       const ck = freshFile('variant');
-      const r = await parallelCheck(fresh(), path, { ...v, ...where('pool', 8), ...interruptAt(6), checkpoint: { file: ck } });
+      const r = await levels(fresh(), path, { ...v, ...where('pool', 8), ...interruptAt(6), checkpoint: { file: ck } });
       expect([r.verdict, r.limit as string], JSON.stringify(v)).toEqual(['incomplete', 'interrupted']);
-      expect(essence(await parallelCheck(fresh(), path, { ...v, ...where('thread'), resume: ck })), JSON.stringify(v)).toEqual(want);
+      expect(essence(await levels(fresh(), path, { ...v, ...where('thread'), resume: ck })), JSON.stringify(v)).toEqual(want);
     }
   });
 
   it('a periodic checkpoint, as a killed run leaves it, resumes to the same end', async () => {
     const { fresh, path } = await contpteS();
-    const want = essence(check(fresh(), path, { strategy: 'bfs', por: true }));
+    const want = essence(await plain(fresh(), path, { por: true }));
     const ck = freshFile('every');
     const kept = freshFile('kept');
     const depths: number[] = [];
     // Saved at every level boundary; the copy taken at depth 12 is what a SIGKILL would leave.
-    const r = await parallelCheck(fresh(), path, {
+    const r = await levels(fresh(), path, {
       por: true,
       ...where('thread'),
       checkpoint: { file: ck, every: 0, onSaved: (s) => (depths.push(s.depth), s.depth === 12 && copyFileSync(s.file, kept)) },
@@ -175,31 +193,31 @@ describe('a search stopped and resumed ends as one never stopped', () => {
     expect(essence(r)).toEqual(want);
     expect(depths).toEqual(Array.from({ length: want.depth + 1 }, (_, i) => i));
     expect(readCheckpointHeader(kept).search.depth).toBe(12);
-    expect(essence(await parallelCheck(fresh(), path, { por: true, ...where('pool', 64), resume: kept }))).toEqual(want);
+    expect(essence(await levels(fresh(), path, { por: true, ...where('pool', 64), resume: kept }))).toEqual(want);
   });
 
   it('the time limit with a checkpoint saves the search where it stopped', async () => {
     const { fresh, path } = await contpteS();
-    const want = essence(check(fresh(), path, { strategy: 'bfs' }));
+    const want = essence(await plain(fresh(), path));
     const ck = freshFile('time');
-    const r = await parallelCheck(fresh(), path, { ...where('thread'), timeLimit: 0, checkpoint: { file: ck } });
+    const r = await levels(fresh(), path, { ...where('thread'), timeLimit: 0, checkpoint: { file: ck } });
     expect([r.verdict, r.limit]).toEqual(['incomplete', 'time-limit']);
     expect(readCheckpointHeader(ck).reason).toBe('time-limit');
-    expect(essence(await parallelCheck(fresh(), path, { ...where('thread'), resume: ck }))).toEqual(want);
+    expect(essence(await levels(fresh(), path, { ...where('thread'), resume: ck }))).toEqual(want);
   });
 
   it('without a checkpoint, an interrupt still stops the search: incomplete, interrupted, short of the end', async () => {
     const { fresh, path } = await contpteS();
-    const whole = check(fresh(), path, { strategy: 'bfs' });
+    const whole = await plain(fresh(), path);
     for (const mode of ['thread', 'pool'] as const) {
-      const r = await parallelCheck(fresh(), path, { ...where(mode, 8), ...interruptAt(5) });
+      const r = await levels(fresh(), path, { ...where(mode, 8), ...interruptAt(5) });
       expect([r.verdict, r.limit as string]).toEqual(['incomplete', 'interrupted']);
       expect(r.states).toBeLessThan(whole.states);
       expect(r.depth).toBeGreaterThanOrEqual(5);
     }
     // Stopped before anything was expanded: the initial states only.
-    const initial = check(fresh(), path, { strategy: 'bfs', maxDepth: 0 });
-    const before = await parallelCheck(fresh(), path, { ...where('thread'), signal: AbortSignal.abort('SIGTERM') });
+    const initial = await plain(fresh(), path, { maxDepth: 0 });
+    const before = await levels(fresh(), path, { ...where('thread'), signal: AbortSignal.abort('SIGTERM') });
     expect([before.verdict, before.limit as string, before.states, before.depth]).toEqual(['incomplete', 'interrupted', initial.states, 0]);
   });
 });
@@ -209,7 +227,7 @@ async function sample(): Promise<{ file: string; key: CheckpointKey }> {
   const { fresh, path } = await contpteS();
   const file = freshFile('sample');
   // The reductions on, as the CLI has them by default.
-  await parallelCheck(fresh(), path, { por: true, symmetry: true, ...where('thread'), ...interruptAt(3), checkpoint: { file } });
+  await levels(fresh(), path, { por: true, symmetry: true, ...where('thread'), ...interruptAt(3), checkpoint: { file } });
   return { file, key: readCheckpointHeader(file).key };
 }
 
@@ -300,6 +318,6 @@ describe('a checkpoint that cannot be resumed is refused (E_CHECKPOINT)', () => 
     expect(refusal(() => readCheckpointHeader(join(dir, 'none.ck')))).toMatch(/cannot be read/);
     const { file } = await sample();
     const { fresh, path } = await contpteS();
-    await expect(parallelCheck(fresh(), path, { ...where('thread'), por: false, resume: file })).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    await expect(levels(fresh(), path, { ...where('thread'), por: false, resume: file })).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
   });
 });

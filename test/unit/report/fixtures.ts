@@ -4,13 +4,13 @@
  * The trace file named in the replay command is `<scenario name>.trace.json`, a name that
  * does not depend on the machine.
  */
-import { check } from '../../../src/engine/check.js';
 import { CompiledModel } from '../../../src/model/compile.js';
 import { loadModel } from '../../../src/model/load.js';
-import { loadScenario } from '../../../src/model/scenario.js';
+import { loadScenario } from '../../../src/run/scenario.js';
 import { buildStory, type Story } from '../../../src/report/story.js';
 import type { Trace } from '../../../src/trace/trace.js';
 import type { CheckResult } from '../../../src/report/verdict.js';
+import { checkIn } from '../helpers.js';
 
 /** One violating scenario per seed model (../shared/models.md), with the property it violates. */
 export const SEED_VIOLATIONS = [
@@ -34,7 +34,7 @@ export async function seedCase(scenario: string): Promise<SeedCase> {
   const sc = loadScenario(scenario);
   const loaded = await loadModel(sc.modelPath);
   const m = new CompiledModel(loaded.model, sc.params ?? {});
-  const r = check(m, loaded.path, { strategy: 'bfs' });
+  const r = await checkIn(m, loaded.path, { strategy: 'bfs' });
   if (r.trace === undefined || r.property === undefined) throw new Error(`${scenario}: no counterexample (verdict ${r.verdict})`);
   const trace: Trace = { ...r.trace, scenario: sc.name };
   const story = buildStory(trace, new CompiledModel(loaded.model, sc.params ?? {}), `${sc.name}.trace.json`);

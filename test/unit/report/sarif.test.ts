@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { check } from '../../../src/engine/check.js';
 import { sarif, type SarifCase } from '../../../src/report/sarif.js';
 import { checkResult } from './fixtures.js';
 import type { CheckResult } from '../../../src/report/verdict.js';
-import { ANY_MODEL_PATH, compileModel, faulty } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, faulty } from '../helpers.js';
 
 const result = checkResult;
 
@@ -156,8 +155,8 @@ describe('sarif', () => {
     expect(Object.keys(log2).sort()).toEqual(['$schema', 'runs', 'version']);
   });
 
-  it('reports a real counterexample of check', () => {
-    const r = check(compileModel(faulty), ANY_MODEL_PATH);
+  it('reports a real counterexample of check', async () => {
+    const r = await checkIn(compileModel(faulty), ANY_MODEL_PATH);
     expect(r.verdict).toBe('violation');
     const out = parse(sarif([{ scenarioFile: 'examples/faulty.ts', name: 'faulty', result: r, traceFile: 'faulty.trace.json' }], '1')).runs[0]!;
     expect(out.results.map((x) => [x.ruleId, x.level])).toEqual([['oops', 'error']]);

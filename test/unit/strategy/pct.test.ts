@@ -1,11 +1,12 @@
 /** The PCT strategy (src/strategy/pct.ts): priorities, change points, the step bound. */
 import { describe, expect, it } from 'vitest';
-import { check, replay } from '../../../src/index.js';
+import { replay } from '../../../src/index.js';
 import type { CompiledModel } from '../../../src/index.js';
 import { DEFAULT_STEPS, Pct } from '../../../src/strategy/pct.js';
-import { runWalks, type Enabled, type RunEnd, type RunView, type WalkStrategy } from '../../../src/strategy/walk.js';
+import type { Chooser, Enabled, RunEnd, RunView } from '../../../src/strategy/chooser.js';
+import { runWalks } from '../../../src/engine/walks.js';
 import { essence } from '../../props/results.js';
-import { ANY_MODEL_PATH, compileModel } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel } from '../helpers.js';
 import { oneWindow, preemptionsOf, quiet, twoWindows } from './models.js';
 
 /** Runs PCT with depth d and records each run's moves (instances) and preemptions. */
@@ -15,7 +16,7 @@ function record(m: CompiledModel, d: number, runs: number, seed = 1) {
   const bounds: number[] = [];
   let ks: number[] = [];
   let preemptions = 0;
-  const spy: WalkStrategy = {
+  const spy: Chooser = {
     bytes: 0,
     startRun: () => {
       const keep = pct.startRun();
@@ -68,20 +69,20 @@ describe('pct', () => {
     expect(bounds).toEqual([DEFAULT_STEPS, 6, 6, 6]);
   });
 
-  it('a bug that needs two preemptions: depth 2 can never find it, depth 3 does', () => {
+  it('a bug that needs two preemptions: depth 2 can never find it, depth 3 does', async () => {
     const m = compileModel(twoWindows);
-    const two = check(m, ANY_MODEL_PATH, { strategy: 'pct', pctDepth: 2, runs: 2000 });
+    const two = await checkIn(m, ANY_MODEL_PATH, { strategy: 'pct', pctDepth: 2, runs: 2000, shrink: false });
     expect([two.verdict, two.limit, two.runs, two.pctDepth]).toEqual(['incomplete', 'runs', 2000, 2]);
-    const three = check(m, ANY_MODEL_PATH, { strategy: 'pct', pctDepth: 3, runs: 2000 });
+    const three = await checkIn(m, ANY_MODEL_PATH, { strategy: 'pct', pctDepth: 3, runs: 2000, shrink: false });
     expect([three.verdict, three.property, three.pctDepth]).toEqual(['violation', 'both', 3]);
     expect(preemptionsOf(m, three.trace!)).toBe(2);
     expect(replay(three.trace!, m).reproduced).toBe(true);
   });
 
-  it('the default depth 3 finds a one-preemption bug; the same seed gives the same result', () => {
+  it('the default depth 3 finds a one-preemption bug; the same seed gives the same result', async () => {
     const m = () => compileModel(oneWindow);
-    const a = check(m(), ANY_MODEL_PATH, { strategy: 'pct', seed: 99 });
-    const b = check(m(), ANY_MODEL_PATH, { strategy: 'pct', seed: 99 });
+    const a = await checkIn(m(), ANY_MODEL_PATH, { strategy: 'pct', seed: 99, shrink: false });
+    const b = await checkIn(m(), ANY_MODEL_PATH, { strategy: 'pct', seed: 99, shrink: false });
     expect([a.verdict, a.property, a.pctDepth]).toEqual(['violation', 'window', 3]);
     expect({ ...essence(b), runs: b.runs }).toEqual({ ...essence(a), runs: a.runs });
   });

@@ -1,11 +1,11 @@
 /** The random-walk strategy (src/strategy/random.ts). */
 import { describe, expect, it } from 'vitest';
-import { check, replay } from '../../../src/index.js';
+import { replay } from '../../../src/index.js';
 import { RandomWalk } from '../../../src/strategy/random.js';
-import type { Enabled } from '../../../src/strategy/walk.js';
+import type { Enabled } from '../../../src/strategy/chooser.js';
 import counter from '../../../models/counter/counter.js';
 import { essence } from '../../props/results.js';
-import { ANY_MODEL_PATH, compileModel } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel } from '../helpers.js';
 import { whoMoved } from './models.js';
 
 /** An enabled set: instance j has counts[j] transitions. */
@@ -49,21 +49,21 @@ describe('random walk', () => {
     expect(w.summary()).toEqual({});
   });
 
-  it('finds the lost update of the unlocked counter; the trace replays', () => {
+  it('finds the lost update of the unlocked counter; the trace replays', async () => {
     const m = compileModel(counter, { threads: 2, locked: false });
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'random', seed: 11 });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'random', seed: 11, shrink: false });
     expect([r.verdict, r.property, r.strategy, r.seed]).toEqual(['violation', 'final', 'random', 11]);
     expect(r.runs).toBeGreaterThanOrEqual(1);
     expect(replay(r.trace!, m).reproduced).toBe(true);
   });
 
-  it('the same seed gives the same result; other seeds give other walks', () => {
+  it('the same seed gives the same result; other seeds give other walks', async () => {
     const m = () => compileModel(counter, { threads: 3, locked: false });
-    const a = check(m(), ANY_MODEL_PATH, { strategy: 'random', seed: 4 });
-    const b = check(m(), ANY_MODEL_PATH, { strategy: 'random', seed: 4 });
+    const a = await checkIn(m(), ANY_MODEL_PATH, { strategy: 'random', seed: 4, shrink: false });
+    const b = await checkIn(m(), ANY_MODEL_PATH, { strategy: 'random', seed: 4, shrink: false });
     expect({ ...essence(b), runs: b.runs }).toEqual({ ...essence(a), runs: a.runs });
     const traces = new Set<string>();
-    for (let seed = 0; seed < 8; seed++) traces.add(whoMoved(check(m(), ANY_MODEL_PATH, { strategy: 'random', seed }).trace!).join(' '));
+    for (let seed = 0; seed < 8; seed++) traces.add(whoMoved((await checkIn(m(), ANY_MODEL_PATH, { strategy: 'random', seed, shrink: false })).trace!).join(' '));
     expect(traces.size).toBeGreaterThan(2);
   });
 });

@@ -1,4 +1,4 @@
-/** Scenario files that name a bug-hunting strategy (src/model/scenario.ts). */
+/** Scenario files that name a bug-hunting strategy (src/run/scenario.ts). */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/index.js';
 import { mmError } from '../helpers.js';

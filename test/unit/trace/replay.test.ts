@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actor, check, defineModel, int, readTrace, replay, writeTrace } from '../../../src/index.js';
+import { actor, defineModel, int, readTrace, replay, writeTrace } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import counter from '../../../models/counter/counter.js';
-import { ANY_MODEL_PATH, abbaModel, compileModel, mmError, removeTempDirs, tempDir, faulty } from '../helpers.js';
+import { ANY_MODEL_PATH, abbaModel, checkIn, compileModel, mmError, removeTempDirs, tempDir, faulty } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
-function traceOf(m: CompiledModel, strategy: 'bfs' | 'dfs' = 'bfs'): Trace {
-  const r = check(m, ANY_MODEL_PATH, { strategy });
+/** The counterexample of `m` as the search found it (unshrunk). */
+async function traceOf(m: CompiledModel, strategy: 'bfs' | 'dfs' = 'bfs'): Promise<Trace> {
+  const r = await checkIn(m, ANY_MODEL_PATH, { strategy, shrink: false });
   if (!r.trace) throw new Error(`expected a trace, got verdict ${r.verdict}`);
   return r.trace;
 }
@@ -46,9 +47,9 @@ const violating: [string, () => CompiledModel, string, string][] = [
 describe('every violation trace replays', () => {
   for (const [what, make, kind, property] of violating) {
     for (const strategy of ['bfs', 'dfs'] as const) {
-      it(`${what} (${strategy}), also after writeTrace and readTrace`, () => {
+      it(`${what} (${strategy}), also after writeTrace and readTrace`, async () => {
         const m = make();
-        const t = traceOf(m, strategy);
+        const t = await traceOf(m, strategy);
         expect(t.violation).toMatchObject({ kind, property });
         const r = replay(t, m);
         expect(r).toMatchObject({ reproduced: true, kind, property, sourceChanged: false });
@@ -64,9 +65,9 @@ describe('every violation trace replays', () => {
     }
   }
 
-  it('choosy: the trace records the init choice and the step choice that lead to x = 4', () => {
+  it('choosy: the trace records the init choice and the step choice that lead to x = 4', async () => {
     // By hand: x = 4 needs y = 1 (init choice [1]) and x picked 3 (choice [2]), then add.
-    const t = traceOf(compileModel(choosy));
+    const t = await traceOf(compileModel(choosy));
     expect(t.init.choice).toEqual([1]);
     expect(t.schedule.map((s) => [s.label, s.choice])).toEqual([
       ['pick', [2]],
@@ -76,9 +77,9 @@ describe('every violation trace replays', () => {
 });
 
 describe('the replay result', () => {
-  it('lists the initial state and each step with its changes and fault', () => {
+  it('lists the initial state and each step with its changes and fault', async () => {
     const m = compileModel(faulty);
-    const r = replay(traceOf(m), m);
+    const r = replay(await traceOf(m), m);
     expect(r.initial).toEqual([
       { slot: 'x', value: '0' },
       { slot: 'A[0].pc', value: 'inc' },
@@ -99,18 +100,18 @@ describe('the replay result', () => {
     expect(r.steps.map((s) => s.n)).toEqual([1, 2, 3]);
   });
 
-  it('a trace cut before its violation does not reproduce, and says so without throwing', () => {
+  it('a trace cut before its violation does not reproduce, and says so without throwing', async () => {
     const m = compileModel(faulty);
-    const t = copy(traceOf(m));
+    const t = copy(await traceOf(m));
     t.schedule.pop();
     const r = replay(t, m);
     expect(r.reproduced).toBe(false);
     expect(r.kind).toBeUndefined();
   });
 
-  it('a changed model source is reported, and the schedule still replays', () => {
+  it('a changed model source is reported, and the schedule still replays', async () => {
     const m = compileModel(faulty);
-    const t = copy(traceOf(m));
+    const t = copy(await traceOf(m));
     t.model.sourceHash = 'sha256:' + '0'.repeat(64);
     const r = replay(t, m);
     expect(r.sourceChanged).toBe(true);
@@ -119,7 +120,7 @@ describe('the replay result', () => {
 });
 
 describe('divergence (E_TRACE_DIVERGED)', () => {
-  it('a step that differs on each call (module-level counter) names the step', () => {
+  it('a step that differs on each call (module-level counter) names the step', async () => {
     let calls = 0;
     const m = compileModel(
       defineModel({
@@ -136,14 +137,14 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
         },
       }),
     );
-    const t = traceOf(m);
+    const t = await traceOf(m);
     expect(t.schedule.map((s) => s.label)).toEqual(['settle', 'stamp', 'boom']);
     const e = mmError(() => replay(t, m));
     expect(e.code).toBe('E_TRACE_DIVERGED');
     expect(e.message).toContain('step 2 (T[0] stamp)');
   });
 
-  it('an init that differs on each call', () => {
+  it('an init that differs on each call', async () => {
     let calls = 0;
     const m = compileModel(
       defineModel({
@@ -153,7 +154,8 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
         actors: { T: actor({ steps: { boom: (c) => c.fault('always') } }) },
       }),
     );
-    const e = mmError(() => replay(traceOf(m), m));
+    const t = await traceOf(m);
+    const e = mmError(() => replay(t, m));
     expect(e.code).toBe('E_TRACE_DIVERGED');
     expect(e.message).toContain('initial state');
   });
@@ -174,9 +176,9 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
     ['a step after the last one', (t) => t.schedule.push({ actor: 'T', instance: 0, label: 'add' }), /step 3 .*stands at done/],
   ];
   for (const [what, edit, msg, code = 'E_TRACE_DIVERGED'] of edits) {
-    it(`a trace edited to ${what}`, () => {
+    it(`a trace edited to ${what}`, async () => {
       const m = compileModel(choosy);
-      const t = copy(traceOf(m));
+      const t = copy(await traceOf(m));
       // By hand (see above): init [1], pick [2], add.
       expect(t.schedule.map((s) => s.choice ?? [])).toEqual([[2], []]);
       edit(t);
@@ -186,9 +188,9 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
     });
   }
 
-  it('a step that is not enabled', () => {
+  it('a step that is not enabled', async () => {
     const m = compileModel(abba);
-    const t = copy(traceOf(m));
+    const t = copy(await traceOf(m));
     // After P.la and Q.lb, swap in P.lb: b is held by Q, so P.lb is disabled.
     const p = t.schedule.find((s) => s.actor === 'P')!;
     t.schedule = [p, { actor: 'Q', instance: 0, label: 'lb' }, { actor: 'P', instance: 0, label: 'lb' }];
@@ -199,7 +201,7 @@ describe('divergence (E_TRACE_DIVERGED)', () => {
 });
 
 describe('error traces replay their error', () => {
-  it('a step that throws', () => {
+  it('a step that throws', async () => {
     const m = compileModel(
       defineModel({
         id: 'throws',
@@ -207,13 +209,13 @@ describe('error traces replay their error', () => {
         actors: { T: actor({ steps: { one: (c) => void (c.s.x = 1), two: () => void (null as unknown as { a: 1 }).a } }) },
       }),
     );
-    const t = traceOf(m);
+    const t = await traceOf(m);
     expect(t.verdict).toBe('error');
     const r = replay(t, m);
     expect(r).toMatchObject({ reproduced: true, kind: 'error', property: 'E_MODEL_THREW' });
   });
 
-  it('a guard that throws', () => {
+  it('a guard that throws', async () => {
     const m = compileModel(
       defineModel({
         id: 'guard-throws',
@@ -228,12 +230,12 @@ describe('error traces replay their error', () => {
         },
       }),
     );
-    const t = traceOf(m);
+    const t = await traceOf(m);
     expect(t.schedule.at(-1)).toMatchObject({ label: 'two', guard: true });
     expect(replay(t, m)).toMatchObject({ reproduced: true, kind: 'error' });
   });
 
-  it('a step that throws for one of its choices only', () => {
+  it('a step that throws for one of its choices only', async () => {
     // T picks 0, 1 or 2 and throws for 2: the error trace must record the choice [2],
     // or replay runs the step with another choice, which does not throw.
     const m = compileModel(
@@ -253,7 +255,7 @@ describe('error traces replay their error', () => {
         },
       }),
     );
-    const t = traceOf(m);
+    const t = await traceOf(m);
     expect(t.verdict).toBe('error');
     expect(t.schedule).toHaveLength(1);
     let outcome: unknown;
@@ -269,7 +271,7 @@ describe('error traces replay their error', () => {
     });
   });
 
-  it('an invariant that throws on a state reached by a step', () => {
+  it('an invariant that throws on a state reached by a step', async () => {
     const m = compileModel(
       defineModel({
         id: 'inv-throws',
@@ -283,7 +285,7 @@ describe('error traces replay their error', () => {
         },
       }),
     );
-    const r = check(m, ANY_MODEL_PATH);
+    const r = await checkIn(m, ANY_MODEL_PATH);
     expect([r.verdict, r.code]).toEqual(['error', 'E_MODEL_THREW']);
     expect(r.trace!.schedule.map((s) => s.label)).toEqual(['one']);
     let result: unknown;

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTraceSchema, SCHEMA_FILE } from '../../../scripts/trace-schema.js';
-import { check } from '../../../src/engine/check.js';
 import { TRACE_FORMAT, readTrace, writeTrace } from '../../../src/trace/trace.js';
-import { ANY_MODEL_PATH, compileModel, faulty, mmError, removeTempDirs, tempDir } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, faulty, mmError, removeTempDirs, tempDir } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -27,10 +26,10 @@ const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as ObjectSchema 
  * field filled in, so that each field of the schema can be taken away in turn. readTrace
  * validates without replaying: values need only be well formed.
  */
-function fullTrace(): Json {
+async function fullTrace(): Promise<Json> {
   const dir = tempDir();
   const file = join(dir, 'full.trace.json');
-  const r = check(compileModel(faulty), ANY_MODEL_PATH);
+  const r = await checkIn(compileModel(faulty), ANY_MODEL_PATH);
   writeTrace({ ...r.trace!, scenario: 'scenarios/x/faulty.json' }, file);
   const t = JSON.parse(readFileSync(file, 'utf8')) as Json & { init: Json; schedule: Json[] };
   t.init = { ...t.init, choice: [1, 0] };
@@ -93,7 +92,10 @@ describe('docs/trace.schema.json', () => {
 });
 
 describe('the schema and readTrace agree', () => {
-  const full = fullTrace();
+  let full: Json;
+  beforeAll(async () => {
+    full = await fullTrace();
+  });
 
   it('readTrace accepts the full trace (the control for the rejections below)', () => {
     expect(load(full)).toBe('ok');

@@ -5,13 +5,13 @@
  * steps).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { actor, bool, check, defineModel, int, replay } from '../../../src/index.js';
+import { actor, bool, defineModel, int, replay } from '../../../src/index.js';
 import type { CompiledModel, Trace } from '../../../src/index.js';
 import { Expander } from '../../../src/engine/transitions.js';
-import type { Path } from '../../../src/engine/explore.js';
+import type { Path } from '../../../src/engine/result.js';
 import { buildTrace } from '../../../src/trace/trace.js';
 import { countPreemptions, shrink, shrinkCheckResult, shrinkTrace } from '../../../src/trace/shrink.js';
-import { ANY_MODEL_PATH, abbaModel, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
+import { ANY_MODEL_PATH, abbaModel, checkIn, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -86,10 +86,10 @@ describe('preemptions', () => {
 });
 
 describe('shrinkTrace', () => {
-  it('a lost update: two reads, then the writes in the order that needs one preemption only', () => {
+  it('a lost update: two reads, then the writes in the order that needs one preemption only', async () => {
     const m = compileModel(lostUpdate);
     for (const strategy of ['bfs', 'dfs'] as const) {
-      const r = check(m, ANY_MODEL_PATH, { strategy });
+      const r = await checkIn(m, ANY_MODEL_PATH, { strategy, shrink: false });
       expect(r.property).toBe('counted');
       const s = shrink(r.trace!, m);
       expect(s.shrunk).toBe(true);
@@ -176,9 +176,9 @@ describe('shrinkTrace', () => {
     expectReproduces(s.trace, m, 'invariant', 'xNot3');
   });
 
-  it('a fault: the trace keeps the property, and a shrunk trace is a fixed point', () => {
+  it('a fault: the trace keeps the property, and a shrunk trace is a fixed point', async () => {
     const m = compileModel(faulty);
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'dfs' });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'dfs', shrink: false });
     const s = shrink(r.trace!, m);
     expect(s.trace.violation).toMatchObject({ kind: 'fault', property: 'oops' });
     // B adds first and finishes, then A runs: no preemption at all.
@@ -233,7 +233,7 @@ describe('shrinkTrace', () => {
     expectReproduces(s.trace, m, 'invariant', 'notFour');
   });
 
-  it('a model error: the same error code, the failing step last', () => {
+  it('a model error: the same error code, the failing step last', async () => {
     const throws = defineModel({
       id: 'throws-late',
       state: { x: int(0, 3), y: bool() },
@@ -250,7 +250,7 @@ describe('shrinkTrace', () => {
       },
     });
     const m = compileModel(throws);
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'dfs' });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'dfs', shrink: false });
     expect(r.verdict).toBe('error');
     const padded = buildTrace(m, ANY_MODEL_PATH, { init: 0, moves: [[1, 0], [0, 0], [1, 0], [0, 0]] }, { verdict: 'error', error: r.trace!.error! });
     expect(replay(padded, m)).toMatchObject({ reproduced: true, kind: 'error', property: 'E_MODEL_THREW' });
@@ -308,9 +308,9 @@ describe('shrinkTrace', () => {
 });
 
 describe('shrinkCheckResult', () => {
-  it('replaces the traces of a DFS result by shrunk ones and reports before and after', () => {
+  it('replaces the traces of a DFS result by shrunk ones and reports before and after', async () => {
     const m = compileModel(lostUpdate);
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'dfs' });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'dfs', shrink: false });
     const { result, reports } = shrinkCheckResult(r, m);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ property: 'counted', after: { steps: 4, preemptions: 1 } });
@@ -321,21 +321,21 @@ describe('shrinkCheckResult', () => {
     expect(r.trace!.schedule.length).toBe(reports[0]!.before.steps);
   });
 
-  it('with every violation, each trace; a result without a trace comes back as it is', () => {
+  it('with every violation, each trace; a result without a trace comes back as it is', async () => {
     const m = compileModel(lostUpdate);
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'dfs', allViolations: true });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'dfs', allViolations: true, shrink: false });
     const { result, reports } = shrinkCheckResult(r, m);
     expect(result.violations!.map((v) => v.trace.schedule.length)).toEqual(reports.map((x) => x.after.steps));
     expect(result.violations![0]!.trace).toBe(result.trace);
 
-    const safe = check(compileModel(lostUpdate), ANY_MODEL_PATH, { maxDepth: 1 });
+    const safe = await checkIn(compileModel(lostUpdate), ANY_MODEL_PATH, { maxDepth: 1, shrink: false });
     expect(safe.trace).toBeUndefined();
     expect(shrinkCheckResult(safe, m)).toEqual({ result: safe, reports: [] });
   });
 
-  it('keeps a trace it cannot shrink and says why', () => {
+  it('keeps a trace it cannot shrink and says why', async () => {
     const m = compileModel(lostUpdate);
-    const r = check(m, ANY_MODEL_PATH, { strategy: 'dfs' });
+    const r = await checkIn(m, ANY_MODEL_PATH, { strategy: 'dfs', shrink: false });
     const broken = { ...r, trace: { ...r.trace!, violation: { ...r.trace!.violation!, property: 'other' } } };
     const { result, reports } = shrinkCheckResult(broken, m);
     expect(result.trace).toBe(broken.trace);

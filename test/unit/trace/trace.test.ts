@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TRACE_FORMAT, actor, check, defineModel, int, readTrace, writeTrace } from '../../../src/index.js';
+import { TRACE_FORMAT, actor, defineModel, int, readTrace, writeTrace } from '../../../src/index.js';
 import type { Trace } from '../../../src/index.js';
 import { hashSource } from '../../../src/trace/trace.js';
-import { ANY_MODEL_PATH, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
 
 afterAll(removeTempDirs);
 import { createHash } from 'node:crypto';
@@ -23,14 +23,14 @@ const model = defineModel({
   invariants: { small: (s) => s.x < 3 },
 });
 
-function aTrace(): Trace {
-  const r = check(compileModel(model), ANY_MODEL_PATH);
+async function aTrace(): Promise<Trace> {
+  const r = await checkIn(compileModel(model), ANY_MODEL_PATH);
   return r.trace!;
 }
 
 describe('buildTrace (through check)', () => {
-  it('names each step and records choices, fingerprints, params and the model', () => {
-    const t = aTrace();
+  it('names each step and records choices, fingerprints, params and the model', async () => {
+    const t = await aTrace();
     // By hand: x = 0 + 1 or 2, 1 + 1 or 2; the first in BFS order reaching 3 is init [1], go [1].
     expect(t.format).toBe(TRACE_FORMAT);
     expect(t.tool.name).toBe('mmrace');
@@ -51,10 +51,10 @@ describe('buildTrace (through check)', () => {
 });
 
 describe('writeTrace and readTrace', () => {
-  it('store the model path relative to the trace file and give it back absolute', () => {
+  it('store the model path relative to the trace file and give it back absolute', async () => {
     const dir = tempDir();
     const file = join(dir, 'a', 'b', 'trace.json');
-    const t = aTrace();
+    const t = await aTrace();
     writeTrace(t, file);
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Trace;
     expect(raw.model.path).toBe(relative(dirname(file), ANY_MODEL_PATH).split('\\').join('/'));
@@ -67,8 +67,8 @@ describe('writeTrace and readTrace', () => {
 });
 
 describe('readTrace rejects malformed files with E_TRACE_FORMAT', () => {
-  const good = (): Record<string, unknown> => {
-    const t = aTrace();
+  const good = async (): Promise<Record<string, unknown>> => {
+    const t = await aTrace();
     return JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
   };
   const cases: [string, (t: any) => unknown][] = [
@@ -95,9 +95,9 @@ describe('readTrace rejects malformed files with E_TRACE_FORMAT', () => {
     ['a number', () => 42],
   ];
   for (const [what, edit] of cases) {
-    it(what, () => {
+    it(what, async () => {
       const file = join(tempDir(), 'bad.json');
-      writeFileSync(file, JSON.stringify(edit(good())));
+      writeFileSync(file, JSON.stringify(edit(await good())));
       const e = mmError(() => readTrace(file));
       expect(e.code).toBe('E_TRACE_FORMAT');
       expect(e.message).toContain(file);
@@ -118,9 +118,9 @@ describe('readTrace rejects malformed files with E_TRACE_FORMAT', () => {
     expect(mmError(() => readTrace(file)).code).toBe('E_TRACE_FORMAT');
   });
 
-  it('the message says where the problem is', () => {
+  it('the message says where the problem is', async () => {
     const file = join(tempDir(), 'bad.json');
-    const t = good() as any;
+    const t = (await good()) as any;
     t.schedule[0].instance = 'zero';
     writeFileSync(file, JSON.stringify(t));
     expect(mmError(() => readTrace(file)).message).toContain('schedule.0.instance');

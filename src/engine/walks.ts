@@ -1,154 +1,25 @@
 /**
- * Bug-hunting search: runs (executions) from an initial state, one step at a time, where
- * a `WalkStrategy` picks each step among the enabled transitions (shuttle's `Scheduler`,
- * stateright's `Chooser`, fast-check's scheduler). The three strategies are one file each:
- * random.ts (random walks), pct.ts (probabilistic concurrency testing), bounded.ts
- * (iterative preemption bounding).
- *
- * The driver here executes what the strategy picks and checks, at every step, what the
- * exhaustive engine checks: the fault of the transition taken (`ctx.faultMsg`), the
- * invariants of the state reached, and a deadlock (no step enabled, some actor not
- * finished). A model that throws is an error. It never chooses; a strategy never sees a
- * state, only the enabled transitions, the run so far and the state's fingerprint.
+ * The walk driver of the bug-hunting search: runs (executions) from an initial state,
+ * one step at a time, where a chooser (strategy/chooser.ts) picks each step among the
+ * enabled transitions. It executes what the chooser picks and judges, at every step, what
+ * every search judges (engine/judge.ts): the fault of the transition taken, the
+ * invariants of the state reached, a deadlock. A model that throws is an error. It never
+ * chooses; a chooser never sees a state, only the enabled transitions, the run so far
+ * and the state's fingerprint.
  *
  * A bug-hunting search never proves safety: without a violation the verdict is
- * `incomplete` (see engine/check.ts), whatever was tried.
+ * `incomplete`, whatever was tried.
  */
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { MmraceError, isMmraceError } from '../errors.js';
-import type { SearchOutcome } from '../engine/check.js';
-import type { FoundError, FoundViolation, Limits, Path, Progress } from '../engine/explore.js';
-import { defaultMemory } from '../engine/explore.js';
-import { Expander, type SuccessorSink } from '../engine/transitions.js';
-import { Judge, faultViolation, foundError, invariantViolation } from '../engine/judge.js';
-import type { Watch } from '../engine/watchdog.js';
 import type { CompiledModel, Ctx } from '../model/compile.js';
-import type { CheckResult, StopKind } from '../report/verdict.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { FingerprintSet } from '../state/fpset.js';
-
-/** Defaults of the bug-hunting strategies' options. */
-export const WALK_DEFAULTS = {
-  /** The seed when none is given: the same command gives the same result. */
-  seed: 1,
-  /** Runs of random and pct (bounded has no default: it stops when it has tried everything). */
-  runs: 1000,
-  /** pct's bug depth d (d − 1 priority change points per run). */
-  pctDepth: 3,
-  /**
-   * Longest run of random and pct without --max-depth: a model that loops (goto) would
-   * otherwise never end a run. bounded needs none: its state cache cuts cycles.
-   */
-  walkDepth: 1000,
-} as const;
-
-/** Largest seed: pure-rand's xoroshiro128+ takes a 32-bit seed. */
-export const MAX_SEED = 0xffff_ffff;
-
-/** `choose` may return PRUNE: end the run here, nothing new lies below (bounded's state cache). */
-export const PRUNE = -1;
-/** `startRun` may return FRESH: start the run from an initial state (chosen by `chooseInit`). */
-export const FRESH = -1;
-
-/**
- * The transitions enabled in the current state of a run, numbered 0 .. length − 1: by
- * instance k (ascending), then by ordinal (the step's choice vectors in odometer order).
- * Every enabled instance has at least one transition.
- */
-export interface Enabled {
-  readonly length: number;
-  /** Number of enabled instances. */
-  readonly width: number;
-  /** The j-th enabled instance (0 ≤ j < width), ascending. */
-  instance(j: number): number;
-  /** Transitions of the j-th enabled instance: first(j) .. first(j + 1) − 1 (first(width) = length). */
-  first(j: number): number;
-  /** j of instance k, or −1 when k is not enabled. */
-  indexOf(k: number): number;
-  /** Instance and ordinal of transition i. */
-  k(i: number): number;
-  ordinal(i: number): number;
-}
-
-/** What a strategy sees of the run in progress. */
-export interface RunView {
-  /** Runs started so far, this one included (1 for the first). */
-  readonly run: number;
-  /** Moves made in this run so far. */
-  readonly depth: number;
-  /** Instance of the last move, −1 before the first. */
-  readonly last: number;
-  /** Whether that instance is enabled in the current state (false before the first move). */
-  readonly lastEnabled: boolean;
-  /** The 64-bit fingerprint of the current state, as two 32-bit lanes. */
-  readonly fpHi: number;
-  readonly fpLo: number;
-}
-
-/** How a run ended. */
-export type RunEnd = 'finished' | 'depth' | 'pruned' | 'violation';
-
-/** What a strategy adds to the result (the seed and the runs are added by the driver). */
-export type WalkSummary = Pick<CheckResult, 'pctDepth' | 'preemptions' | 'preemptionBound'>;
-
-export interface WalkStrategy {
-  /**
-   * Starts the next run. Returns null when the strategy has tried everything it can
-   * (bounded); else how many moves of the previous run the new run keeps (their states
-   * are restored, not re-executed), or FRESH to start from an initial state.
-   */
-  startRun(): number | null;
-  /** Which initial state (0 .. count − 1) a FRESH run starts from. */
-  chooseInit(count: number): number;
-  /**
-   * Optional: called when a run stands at a state whose transitions are to be chosen,
-   * before they are enumerated (they may be known from an earlier run). PRUNE ends the
-   * run here; anything else goes on to `choose`.
-   */
-  enter?(run: RunView): number;
-  /** The transition to take (an index into `enabled`), or PRUNE to end the run here. */
-  choose(enabled: Enabled, run: RunView): number;
-  /** The run ended. */
-  endRun(end: RunEnd, run: RunView): void;
-  /** Bytes the strategy holds (bounded's state cache), for the memory limit. */
-  readonly bytes: number;
-  /** Strategy-specific fields of the result. */
-  summary(): WalkSummary;
-}
-
-/** The options every strategy is built from. */
-export interface WalkOptions {
-  readonly seed: number;
-  readonly pctDepth: number;
-  /** Number of actor instances of the model. */
-  readonly instances: number;
-  /** The run length bound (Infinity: none). */
-  readonly maxDepth: number;
-}
-
-/** The seeded pseudo-random numbers of a strategy (pure-rand's xoroshiro128+). */
-export class Rng {
-  private readonly g: RandomGenerator;
-  constructor(seed: number) {
-    this.g = xoroshiro128plus(seed);
-  }
-  /** A uniform integer in 0 .. n − 1 (n ≥ 1). */
-  below(n: number): number {
-    return n <= 1 ? 0 : uniformInt(this.g, 0, n - 1);
-  }
-  /** Shuffles `xs` in place (Fisher–Yates). */
-  shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = this.below(i + 1);
-      const t = xs[i]!;
-      xs[i] = xs[j]!;
-      xs[j] = t;
-    }
-    return xs;
-  }
-}
+import { FRESH, PRUNE, WALK_DEFAULTS, type Chooser, type ChooserOptions, type Enabled, type RunEnd, type RunView } from '../strategy/chooser.js';
+import { defaultMemory, type Limits } from './explore.js';
+import { Judge, faultViolation, foundError, invariantViolation } from './judge.js';
+import type { FoundError, FoundViolation, Path, Progress, SearchOutcome, StopKind } from './result.js';
+import { Expander, type SuccessorSink } from './transitions.js';
+import type { Watch } from './watchdog.js';
 
 /**
  * The successors of the current state, collected by one enumeration: their states
@@ -290,7 +161,7 @@ const CLOCK_EVERY = 1024;
 export function runWalks(
   m: CompiledModel,
   limits: WalkLimits,
-  strategy: WalkStrategy,
+  strategy: Chooser,
   onProgress?: (p: Progress) => void,
   progressEvery = 2,
   watch?: Watch<WalkOutcome>,
@@ -587,7 +458,7 @@ export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth'
 export function walkSearch(
   m: CompiledModel,
   name: string,
-  make: (o: WalkOptions) => WalkStrategy,
+  make: (o: ChooserOptions) => Chooser,
   o: WalkSearchOptions,
   watch?: Watch<SearchOutcome>,
 ): SearchOutcome {
@@ -608,7 +479,8 @@ export function walkSearch(
     error: r.error,
     limitHit: r.limitHit,
     limitMessage: r.limitMessage,
-    extra: { seed, runs: r.runs, ...strategy.summary() },
+    reductions: [],
+    sampling: { seed, runs: r.runs, ...strategy.summary() },
   });
   // The step watchdog reads what the runs found through the same conversion.
   let walkWatch: Watch<WalkOutcome> | undefined;

@@ -5,7 +5,7 @@
  * when all its children were entered. The stack is always a path from an initial
  * state. Counterexamples are valid but not the shortest: use BFS for those.
  */
-import type { Exploration } from '../engine/explore.js';
+import type { Exploration } from './explore.js';
 
 class Frame {
   readonly state: Int32Array;

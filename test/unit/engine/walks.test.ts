@@ -1,22 +1,24 @@
 /**
- * The driver of the bug-hunting strategies (src/strategy/walk.ts) and check()'s handling
+ * The driver of the bug-hunting strategies (src/engine/walks.ts) and check()'s handling
  * of them: what every run checks, the limits, the verdicts (never safe), the options.
  */
 import { describe, expect, it } from 'vitest';
-import { actor, check, defineModel, int, replay } from '../../../src/index.js';
-import type { CheckOptions, CheckResult, CompiledModel } from '../../../src/index.js';
-import { FRESH, PRUNE, Rng, runWalks, type Enabled, type RunEnd, type RunView, type WalkStrategy } from '../../../src/strategy/walk.js';
-import { ANY_MODEL_PATH, compileModel, faulty, mmError } from '../helpers.js';
-import { abba, quiet, spinner, threeByThree, thrower } from './models.js';
+import { actor, defineModel, int, replay } from '../../../src/index.js';
+import type { CheckResult, CompiledModel, Plan } from '../../../src/index.js';
+import { FRESH, PRUNE, Rng, type Chooser, type Enabled, type RunEnd, type RunView } from '../../../src/strategy/chooser.js';
+import { runWalks } from '../../../src/engine/walks.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, faulty, mmError, mmRejection } from '../helpers.js';
+import { abba, quiet, spinner, threeByThree, thrower } from '../strategy/models.js';
 
 const WALKS = ['random', 'pct', 'bounded'] as const;
 
-function run(m: CompiledModel, opts: CheckOptions): CheckResult {
-  return check(m, ANY_MODEL_PATH, opts);
+/** The walks' own counterexample, unshrunk (these tests are of the search, not of the shrinker). */
+function run(m: CompiledModel, opts: Plan): Promise<CheckResult> {
+  return checkIn(m, ANY_MODEL_PATH, { shrink: false, ...opts });
 }
 
 /** A scripted strategy: takes transition `pick(enabled, run)` and records what it saw. */
-class Scripted implements WalkStrategy {
+class Scripted implements Chooser {
   readonly bytes = 0;
   readonly seen: { width: number; instances: number[]; firsts: number[]; moves: [number, number][] }[] = [];
   readonly ends: [RunEnd, number][] = [];
@@ -131,7 +133,7 @@ describe('the driver', () => {
 
 describe('what every run checks', () => {
   for (const strategy of WALKS) {
-    it(`an invariant violated in the initial state (${strategy})`, () => {
+    it(`an invariant violated in the initial state (${strategy})`, async () => {
       const m = compileModel(
         defineModel({
           id: 'bad-init',
@@ -141,28 +143,28 @@ describe('what every run checks', () => {
           invariants: { small: (s) => s.x < 3 },
         }),
       );
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect([r.verdict, r.kind, r.property, r.trace!.schedule.length, r.runs]).toEqual(['violation', 'invariant', 'small', 0, 1]);
       expect(r.message).toMatch(/in an initial state/);
     });
 
-    it(`a fault, with a trace that replays (${strategy})`, () => {
+    it(`a fault, with a trace that replays (${strategy})`, async () => {
       const m = compileModel(faulty);
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect([r.verdict, r.kind, r.property]).toEqual(['violation', 'fault', 'oops']);
       expect(replay(r.trace!, m)).toMatchObject({ reproduced: true, property: 'oops' });
     });
 
-    it(`a deadlock, with a trace that replays (${strategy})`, () => {
+    it(`a deadlock, with a trace that replays (${strategy})`, async () => {
       const m = compileModel(abba);
-      const r = run(m, { strategy });
+      const r = await run(m, { strategy });
       expect([r.verdict, r.kind, r.property]).toEqual(['violation', 'deadlock', 'deadlock']);
       expect(replay(r.trace!, m)).toMatchObject({ reproduced: true, kind: 'deadlock' });
     });
 
-    it(`a step that throws is an error with a trace to it (${strategy})`, () => {
+    it(`a step that throws is an error with a trace to it (${strategy})`, async () => {
       const m = compileModel(thrower);
-      const r = run(m, { strategy, seed: 3 });
+      const r = await run(m, { strategy, seed: 3 });
       expect([r.verdict, r.code]).toEqual(['error', 'E_MODEL_THREW']);
       expect(r.message).toMatch(/boom/);
       const steps = r.trace!.schedule.map((s) => `${s.actor} ${s.label}`);
@@ -170,8 +172,8 @@ describe('what every run checks', () => {
       expect(steps).toContain('A set');
     });
 
-    it(`nothing found is incomplete, never safe (${strategy})`, () => {
-      const r = run(compileModel(quiet), { strategy });
+    it(`nothing found is incomplete, never safe (${strategy})`, async () => {
+      const r = await run(compileModel(quiet), { strategy });
       expect(r.verdict).toBe('incomplete');
       expect(r.limit).toBe(strategy === 'bounded' ? 'exhausted' : 'runs');
       expect(r.seed).toBe(1);
@@ -179,71 +181,73 @@ describe('what every run checks', () => {
     });
   }
 
-  it('random and pct make --runs runs, 1000 by default', () => {
+  it('random and pct make --runs runs, 1000 by default', async () => {
     for (const strategy of ['random', 'pct'] as const) {
-      expect(run(compileModel(quiet), { strategy }).runs).toBe(1000);
-      expect(run(compileModel(quiet), { strategy, runs: 7 }).runs).toBe(7);
+      expect((await run(compileModel(quiet), { strategy })).runs).toBe(1000);
+      expect((await run(compileModel(quiet), { strategy, runs: 7 })).runs).toBe(7);
     }
   });
 });
 
 describe('limits', () => {
-  it('--max-depth bounds the length of a run; a looping model is cut at 1000 steps by default', () => {
+  it('--max-depth bounds the length of a run; a looping model is cut at 1000 steps by default', async () => {
     for (const strategy of ['random', 'pct'] as const) {
-      const r = run(compileModel(spinner), { strategy, runs: 3 });
+      const r = await run(compileModel(spinner), { strategy, runs: 3 });
       expect([r.verdict, r.depth, r.transitions]).toEqual(['incomplete', 1000, 3000]);
-      const short = run(compileModel(spinner), { strategy, runs: 3, maxDepth: 5 });
+      const short = await run(compileModel(spinner), { strategy, runs: 3, maxDepth: 5 });
       expect([short.verdict, short.depth, short.transitions, short.states]).toEqual(['incomplete', 5, 15, 2]);
     }
   });
 
-  it('bounded needs no run length bound: its state cache ends the cycles', () => {
-    const r = run(compileModel(spinner), { strategy: 'bounded' });
+  it('bounded needs no run length bound: its state cache ends the cycles', async () => {
+    const r = await run(compileModel(spinner), { strategy: 'bounded' });
     expect([r.verdict, r.limit, r.states]).toEqual(['incomplete', 'exhausted', 2]);
   });
 
-  it('--max-states stops the search with incomplete', () => {
+  it('--max-states stops the search with incomplete', async () => {
     for (const strategy of WALKS) {
-      const r = run(compileModel(quiet), { strategy, maxStates: 3 });
+      const r = await run(compileModel(quiet), { strategy, maxStates: 3 });
       expect([r.verdict, r.limit, r.states], strategy).toEqual(['incomplete', 'max-states', 3]);
     }
   });
 
-  it('--time-limit 0 stops before the first run', () => {
+  it('--time-limit 0 stops before the first run', async () => {
     for (const strategy of WALKS) {
-      const r = run(compileModel(faulty), { strategy, timeLimit: 0 });
+      const r = await run(compileModel(faulty), { strategy, timeLimit: 0 });
       expect([r.verdict, r.limit, r.runs], strategy).toEqual(['incomplete', 'time-limit', 0]);
     }
   });
 
-  it('bounded stops at --runs schedules', () => {
-    const r = run(compileModel(threeByThree), { strategy: 'bounded', runs: 4 });
+  it('bounded stops at --runs schedules', async () => {
+    const r = await run(compileModel(threeByThree), { strategy: 'bounded', runs: 4 });
     expect([r.verdict, r.limit, r.runs]).toEqual(['incomplete', 'runs', 4]);
   });
 });
 
 describe('options', () => {
   const m = () => compileModel(quiet);
-  it('bad values are usage errors', () => {
-    expect(mmError(() => run(m(), { strategy: 'pct', seed: -1 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'pct', seed: 2 ** 32 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'pct', seed: 1.5 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'random', runs: 0 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'pct', pctDepth: 0 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'nope' as 'bfs' })).code).toBe('E_USAGE');
+  it('bad values are usage errors', async () => {
+    expect((await mmRejection(run(m(), { strategy: 'pct', seed: -1 }))).code).toBe('E_USAGE');
+    expect((await mmRejection(run(m(), { strategy: 'pct', seed: 2 ** 32 }))).code).toBe('E_USAGE');
+    expect((await mmRejection(run(m(), { strategy: 'pct', seed: 1.5 }))).code).toBe('E_USAGE');
+    expect((await mmRejection(run(m(), { strategy: 'random', runs: 0 }))).code).toBe('E_USAGE');
+    expect((await mmRejection(run(m(), { strategy: 'pct', pctDepth: 0 }))).code).toBe('E_USAGE');
+    expect((await mmRejection(run(m(), { strategy: 'nope' as 'bfs' }))).code).toBe('E_USAGE');
   });
 
-  it('options that do not apply to the strategy are usage errors', () => {
-    expect(mmError(() => run(m(), { strategy: 'bfs', seed: 1 })).message).toMatch(/seed applies to .*random, pct and bounded/);
-    expect(mmError(() => run(m(), { strategy: 'dfs', runs: 3 })).code).toBe('E_USAGE');
-    expect(mmError(() => run(m(), { strategy: 'random', pctDepth: 2 })).message).toMatch(/pctDepth applies to the strategy pct/);
-    expect(mmError(() => run(m(), { strategy: 'bounded', allViolations: true })).code).toBe('E_USAGE');
+  it('options that do not apply to the strategy are usage errors', async () => {
+    const seed = await mmRejection(run(m(), { strategy: 'bfs', seed: 1 }));
+    expect([seed.code, seed.message, seed.hint]).toEqual(['E_USAGE', 'seed does not apply to strategy bfs', 'it applies to random, pct and bounded']);
+    expect((await mmRejection(run(m(), { strategy: 'dfs', runs: 3 }))).code).toBe('E_USAGE');
+    const pctDepth = await mmRejection(run(m(), { strategy: 'random', pctDepth: 2 }));
+    expect([pctDepth.code, pctDepth.message, pctDepth.hint]).toEqual(['E_USAGE', 'pctDepth does not apply to strategy random', 'it applies to pct']);
+    expect((await mmRejection(run(m(), { strategy: 'bounded', allViolations: true }))).code).toBe('E_USAGE');
   });
 
-  it('the seed and the runs are in the result; pct adds its depth', () => {
-    const r = run(m(), { strategy: 'pct', seed: 42, runs: 5, pctDepth: 2 });
+  it('the seed and the runs are in the result; pct adds its depth', async () => {
+    const r = await run(m(), { strategy: 'pct', seed: 42, runs: 5, pctDepth: 2 });
     expect([r.seed, r.runs, r.pctDepth, r.strategy]).toEqual([42, 5, 2, 'pct']);
-    expect(run(m(), { strategy: 'random', runs: 5 }).pctDepth).toBeUndefined();
+    expect((await run(m(), { strategy: 'random', runs: 5 })).pctDepth).toBeUndefined();
   });
 });
 

@@ -7,9 +7,9 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
-import type { CompiledModel } from './compile.js';
+import type { CompiledModel } from '../model/compile.js';
 import { STRATEGIES, isWalk } from '../strategy/index.js';
-import { MAX_SEED } from '../strategy/walk.js';
+import { MAX_SEED } from '../strategy/chooser.js';
 
 const paramValue = z.union([z.number(), z.boolean(), z.string()]);
 

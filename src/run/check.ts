@@ -1,0 +1,152 @@
+/**
+ * The one entry of a check, for every caller (`mmrace check`, `mmrace ci`,
+ * `mmrace/testing`, and a program that embeds mmrace): load the model, merge the
+ * scenario, apply the option rules once, pick the search, shrink the counterexample,
+ * build the result. The same target and plan give the same result, whoever asks.
+ */
+import { writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MmraceError } from '../errors.js';
+import { verdictOf, type SearchOutcome } from '../engine/result.js';
+import { searchInThread, type SearchOptions } from '../engine/search.js';
+import { endProcess } from '../engine/watchdog.js';
+import { CompiledModel } from '../model/compile.js';
+import type { Model, ParamValue } from '../model/define.js';
+import { loadModel } from '../model/load.js';
+import { parallelSearch, type ParallelOptions } from '../parallel/explore.js';
+import { formatError } from '../report/error.js';
+import type { CheckResult } from '../report/verdict.js';
+import { shrinkCheckResult, type ShrinkReport } from '../trace/shrink.js';
+import { resolvePlan, type OptionNames, type Plan, type ResolvedPlan } from './plan.js';
+import { buildResult, expectationText, meetsExpectation } from './result.js';
+import { checkExpectedProperty, loadScenario, type Scenario } from './scenario.js';
+
+/** A model given as an object: the model, the file that defines it (workers load it from there), its parameters. */
+export interface ModelTarget {
+  readonly model: Model;
+  readonly file: string | URL;
+  readonly params?: Readonly<Record<string, ParamValue>> | undefined;
+}
+
+/** What to check: a scenario file (.json) or a model file, a loaded scenario, or a model object. */
+export type Target = string | Scenario | ModelTarget;
+
+/** A check done: its result, and what it ran on (for the reports of its counterexample). */
+export interface Checked {
+  readonly result: CheckResult;
+  /** The model compiled with the check's parameters. */
+  readonly model: CompiledModel;
+  readonly modelPath: string;
+  readonly scenario: Scenario | null;
+  readonly plan: ResolvedPlan;
+  /** The counterexample was shrunk: each trace's size before and after, the reported one first. */
+  readonly shrunk: readonly ShrinkReport[];
+}
+
+/** Checks `target` under `plan`; see the file comment. */
+export async function check(target: Target, plan: Plan = {}): Promise<CheckResult> {
+  return (await checkTarget(target, plan)).result;
+}
+
+/**
+ * `check`, with what the check ran on; `names` names the options in errors (the command
+ * line's flags).
+ */
+export async function checkTarget(target: Target, plan: Plan = {}, names: OptionNames = {}): Promise<Checked> {
+  const { scenario, model, modelPath, params } = await load(target);
+  const p = resolvePlan(params === undefined ? plan : { ...plan, params: { ...params, ...plan.params } }, scenario, names);
+  const m = new CompiledModel(model, p.params);
+  // A property the model cannot violate would never be met: say so before searching.
+  if (scenario !== null) checkExpectedProperty(scenario, m);
+  const onStuck = (o: SearchOutcome): void => {
+    // A fresh copy of the model for the trace: the stuck step left this one's store mid-step.
+    const r = withScenario(buildResult(new CompiledModel(model, p.params), modelPath, o), scenario);
+    (p.onStepTimeout ?? tellStepTimeout)(r);
+    endProcess(2);
+  };
+  const found = buildResult(m, modelPath, await search(m, modelPath, p, onStuck));
+  let result = found;
+  // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
+  if (p.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
+    const plain = await search(m, modelPath, { ...p, por: false, onProgress: undefined }, onStuck);
+    const without = verdictOf(plain);
+    if (without !== 'safe') throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: safe with it, ${without} without`);
+    result = { ...result, statesWithoutPor: plain.states };
+  }
+  // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
+  // reduced state graph) is shrunk: fewest preemptions, then steps. Only violations: an
+  // error trace may lead to a step that hangs or kills its worker.
+  let shrunk: Checked['shrunk'] = [];
+  const shortest = p.strategy === 'bfs' && !result.reductions.includes('por');
+  if (p.shrink !== false && result.verdict === 'violation' && result.trace !== undefined && !shortest) {
+    const s = shrinkCheckResult(result, m);
+    shrunk = s.reports;
+    const first = s.reports[0];
+    result = { ...s.result, ...(first && !first.error ? { shrunk: { before: first.before, after: first.after } } : {}) };
+  }
+  return { result: withScenario(result, scenario), model: m, modelPath, scenario, plan: p, shrunk };
+}
+
+/** The scenario's name and expectation, added to a result. */
+function withScenario(r: CheckResult, sc: Scenario | null): CheckResult {
+  if (sc === null) return r;
+  return { ...r, scenario: sc.name, expected: expectationText(sc), expectationMet: meetsExpectation(sc, r) };
+}
+
+/** Runs the search the plan picks. */
+function search(m: CompiledModel, modelPath: string, p: ResolvedPlan, onStuck: (o: SearchOutcome) => void): Promise<SearchOutcome> {
+  const opts: SearchOptions = {
+    strategy: p.strategy,
+    maxStates: p.maxStates,
+    maxDepth: p.maxDepth,
+    timeLimit: p.timeLimit,
+    memory: p.memory,
+    allViolations: p.allViolations,
+    por: p.por,
+    symmetry: p.symmetry,
+    sleep: p.sleep,
+    seed: p.seed,
+    runs: p.runs,
+    pctDepth: p.pctDepth,
+    onProgress: p.onProgress,
+    progressEvery: p.progressEvery,
+    stepTimeout: p.stepTimeout,
+    onStuck,
+  };
+  // Breadth-first search on the level explorer: on worker threads, or in this thread when
+  // it is to be saved, resumed or split.
+  const levels = p.workers > 0 || p.pool !== undefined || p.shard !== undefined || p.checkpoint !== undefined || p.resume !== undefined || p.tuning !== undefined;
+  if (p.strategy === 'bfs' && levels) {
+    const threads: Partial<ParallelOptions> = p.pool ? { pool: p.pool } : p.workers > 0 ? { workers: p.workers } : { workers: 1, inThreadBelow: Infinity };
+    return parallelSearch(m, modelPath, {
+      ...opts,
+      ...threads,
+      ...p.tuning,
+      ...(p.shard ? { shard: p.shard } : {}),
+      ...(p.signal ? { signal: p.signal } : {}),
+      ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}),
+      ...(p.resume !== undefined ? { resume: p.resume } : {}),
+    });
+  }
+  return Promise.resolve(searchInThread(m, opts));
+}
+
+/** The default report of a step timeout, just before the process ends: one line on stderr. */
+function tellStepTimeout(r: CheckResult): void {
+  writeSync(2, `${formatError(new MmraceError('E_STEP_TIMEOUT', r.message ?? 'a step ran too long', r.hint))}\n`);
+}
+
+/** The scenario, model and model file of a target. */
+async function load(target: Target): Promise<{ scenario: Scenario | null; model: Model; modelPath: string; params?: Readonly<Record<string, ParamValue>> | undefined }> {
+  if (typeof target === 'string') {
+    if (target.endsWith('.json')) return load(loadScenario(target));
+    const { model, path } = await loadModel(target);
+    return { scenario: null, model, modelPath: path };
+  }
+  if ('expect' in target) {
+    const { model, path } = await loadModel(target.modelPath);
+    return { scenario: target, model, modelPath: path };
+  }
+  const file = target.file instanceof URL ? fileURLToPath(target.file) : target.file;
+  return { scenario: null, model: target.model, modelPath: file, params: target.params };
+}

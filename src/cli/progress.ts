@@ -5,7 +5,7 @@
  * terminal, or with quiet, so logs and --json output stay clean.
  */
 import cliProgress from 'cli-progress';
-import type { Progress } from '../engine/explore.js';
+import type { Progress } from '../engine/result.js';
 import { num, secs } from '../report/text.js';
 
 export interface ProgressLine {
@@ -48,7 +48,8 @@ export function progressEnabled(stream: NodeJS.WriteStream, quiet: boolean, env:
 /** The text of the line; states per second over the whole search so far. */
 export function progressText(p: Progress, workers: number | undefined): string {
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
-  const threads = workers && workers > 0 ? `${workers} worker${workers > 1 ? 's' : ''}` : 'main thread';
+  const n = p.workers ?? workers;
+  const threads = n && n > 0 ? `${n} worker${n > 1 ? 's' : ''}` : 'main thread';
   return `  … states ${num(p.states)} · ${num(rate)} states/s · depth ${p.depth} · frontier ${num(p.queued)} · ${secs(p.seconds)} s · ${threads}`;
 }
 

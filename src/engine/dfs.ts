@@ -1,11 +1,26 @@
 /**
  * Depth-first search with an explicit stack. Expanding a frame's state stores its new
- * successors (seen-set, invariants, parent links: all in Exploration) as the frame's
+ * successors (seen-set, invariants, parent links: all in DfsStore) as the frame's
  * children; the search then enters the first child not yet entered, and pops a frame
  * when all its children were entered. The stack is always a path from an initial
  * state. Counterexamples are valid but not the shortest: use BFS for those.
  */
-import type { Exploration } from './explore.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import type { CompiledModel, Ctx } from '../model/compile.js';
+import { FingerprintSet } from '../state/fpset.js';
+import { fingerprint, fp } from '../state/fingerprint.js';
+import { Judge, faultViolation, foundError, invariantViolation, pathPlus } from './judge.js';
+import { defaultMemory, type Limits } from './limits.js';
+import { Links, NO_PARENT } from './links.js';
+import { reductionsOf, type FoundError, type FoundViolation, type LimitKind, type Path, type Progress, type SearchOutcome } from './result.js';
+import type { Watch } from './watchdog.js';
+import { Expander, StepError, type SuccessorSink } from './transitions.js';
+
+/** Where the depth-first search puts a newly stored state: the children of the frame being expanded. */
+interface Frontier {
+  add(state: Int32Array, id: number): void;
+}
+
 
 class Frame {
   readonly state: Int32Array;
@@ -38,7 +53,7 @@ class Frame {
   }
 }
 
-export function dfs(x: Exploration): void {
+function dfs(x: DfsStore): void {
   const size = x.m.size;
   const stack: Frame[] = [];
   const frameAt = (i: number): Frame => {
@@ -75,4 +90,269 @@ export function dfs(x: Exploration): void {
     x.queued = top + 1;
     x.expand(child.state);
   }
+}
+
+/** The depth-first search's store: the seen set, parent links, counters, limits, and what it found. */
+class DfsStore implements SuccessorSink {
+  readonly m: CompiledModel;
+  readonly ex: Expander;
+  readonly judge: Judge;
+  readonly seen: FingerprintSet;
+  private readonly links: Links;
+  private readonly nInst: number;
+  readonly limits: Limits;
+  private readonly started = performance.now();
+  private readonly deadline: number;
+  private readonly onProgress: ((p: Progress) => void) | undefined;
+  private readonly progressEvery: number;
+  private nextProgress: number;
+  private tick = 0;
+
+  states = 0;
+  transitions = 0;
+  /** Greatest depth of a stored state. */
+  depth = 0;
+  violation: FoundViolation | null = null;
+  /** With allViolations: the first violation of each property, in the order found. */
+  readonly allFound: FoundViolation[] = [];
+  private readonly foundProps = new Set<string>();
+  readonly all: boolean;
+  /** Partial-order reduction is on (and the model has a private actor for it to use). */
+  readonly por: boolean;
+  /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
+  readonly sym: boolean;
+  error: FoundError | null = null;
+  limitHit: LimitKind | null = null;
+  limitMessage: string | null = null;
+
+  /** The state being expanded: its id and depth (set by the strategy). */
+  currentId = -1;
+  currentDepth = 0;
+  frontier: Frontier | null = null;
+  /** Queued states, for progress reports (kept by the strategy). */
+  queued = 0;
+
+  constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
+    this.m = m;
+    this.ex = new Expander(m);
+    this.judge = new Judge(m, this.ex);
+    this.all = limits.allViolations === true;
+    this.por = limits.por === true && m.hasPrivate;
+    this.sym = limits.symmetry === true && m.symmetry !== null;
+    this.seen = new FingerprintSet(limits.maxStates !== undefined ? Math.min(limits.maxStates * 1.4 + 16, 1 << 20) : 1 << 16);
+    this.seen.maxBytes = limits.memory ?? defaultMemory();
+    this.nInst = m.instances.length;
+    this.links = new Links(this.nInst);
+    this.limits = limits;
+    this.deadline = limits.timeLimit !== undefined ? this.started + limits.timeLimit * 1000 : Infinity;
+    this.onProgress = onProgress;
+    this.progressEvery = progressEvery;
+    this.nextProgress = this.started + progressEvery * 1000;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** True when the search must stop: a violation, an error, or a limit. */
+  get stopped(): boolean {
+    return this.violation !== null || this.error !== null || this.limitHit !== null;
+  }
+
+  /** Stores the initial states; false if the search already stopped. */
+  addInitialStates(): boolean {
+    let ok = true;
+    try {
+      this.m.forEachInitialState((s, i) => (ok = this.addInitial(s, i)));
+    } catch (e) {
+      if (this.error === null) this.fail(e, null);
+      return false;
+    }
+    return ok;
+  }
+
+  private addInitial(s: Int32Array, i: number): boolean {
+    try {
+      return this.store(s, NO_PARENT, i, 0) >= 0;
+    } catch (e) {
+      this.fail(e, { init: i, moves: [] });
+      return false;
+    }
+  }
+
+  /**
+   * Stores state `s` if it is new: its parent link, its move, its depth; checks the
+   * invariants and hands it to the frontier. Returns 1 for a new state, 0 for one seen
+   * before, -1 when the search must stop (a limit or a violation). An invariant that
+   * throws propagates.
+   */
+  /** Records a violation: it stops the search, or with allViolations, is kept if its property is new. */
+  found(v: FoundViolation): void {
+    if (!this.all) {
+      this.violation = v;
+      return;
+    }
+    if (this.foundProps.has(v.property)) return;
+    this.foundProps.add(v.property);
+    this.allFound.push(v);
+  }
+
+  private store(s: Int32Array, parent: number, move: number, depth: number): number {
+    this.m.canonical(s, this.sym);
+    fingerprint(s, s.length);
+    // The memory limit counts the parent links next to the set.
+    this.seen.otherBytes = this.links.bytes;
+    let isNew: boolean;
+    try {
+      isNew = this.seen.put(fp.hi, fp.lo);
+    } catch (e) {
+      if (isMmraceError(e) && e.code === 'E_MEMORY') {
+        this.limitHit = 'memory';
+        this.limitMessage = e.message;
+        return -1;
+      }
+      throw e;
+    }
+    if (!isNew) return 0;
+    const max = this.limits.maxStates;
+    if (max !== undefined && this.states >= max) {
+      this.limitHit = 'max-states';
+      return -1;
+    }
+    const id = this.states++;
+    this.links.push(parent, move);
+    if (depth > this.depth) this.depth = depth;
+    const inv = this.judge.invariant(s);
+    if (inv !== null) {
+      this.found(invariantViolation(inv, this.pathTo(id)));
+      if (!this.all) return -1;
+    }
+    this.frontier!.add(s, id);
+    return 1;
+  }
+
+  /**
+   * Expands `src` (the state currentId at currentDepth): every successor goes through
+   * `successor`, new ones to the frontier. Checks deadlock, limits and time.
+   */
+  expand(src: Int32Array): void {
+    if ((++this.tick & 1023) === 0) this.checkClock();
+    if (this.limits.maxDepth !== undefined && this.currentDepth >= this.limits.maxDepth) {
+      this.atDepthLimit(src);
+      return;
+    }
+    let enabled: number;
+    try {
+      enabled = this.por ? this.ex.expandPor(src, this) : this.ex.expand(src, this);
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return;
+    }
+    if (enabled === 0 && !this.judge.allDone(src)) this.deadlock(src);
+  }
+
+  private atDepthLimit(src: Int32Array): void {
+    let any: boolean;
+    try {
+      any = this.judge.anyEnabled(src);
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return;
+    }
+    if (any) this.limitHit ??= 'max-depth';
+    else if (!this.judge.allDone(src)) this.deadlock(src);
+  }
+
+  /**
+   * True when `src` (state currentId) is a deadlock: no step enabled and some actor not
+   * finished. Records the violation.
+   */
+  checkDeadlock(src: Int32Array): boolean {
+    let deadlocked: boolean;
+    try {
+      deadlocked = this.judge.deadlocked(src);
+    } catch (e) {
+      this.fail(e, this.pathTo(this.currentId));
+      return false;
+    }
+    if (deadlocked) this.deadlock(src);
+    return deadlocked;
+  }
+
+  private deadlock(src: Int32Array): void {
+    this.found(this.judge.deadlock(src, this.pathTo(this.currentId)));
+  }
+
+  successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
+    this.transitions++;
+    if (ctx.faultMsg !== null) {
+      this.found(faultViolation(ctx.faultProp, ctx.faultMsg, pathPlus(this.pathTo(this.currentId), k, ordinal)));
+      return this.all;
+    }
+    try {
+      return this.store(work, this.currentId, k + this.nInst * ordinal, this.currentDepth + 1) >= 0;
+    } catch (e) {
+      throw new StepError(isMmraceError(e) ? e : new MmraceError('E_MODEL_THREW', String(e)), k, ordinal);
+    }
+  }
+
+  private checkClock(): void {
+    const now = performance.now();
+    if (now >= this.deadline) this.limitHit ??= 'time-limit';
+    if (this.onProgress && now >= this.nextProgress) {
+      this.nextProgress = now + this.progressEvery * 1000;
+      this.onProgress({
+        states: this.states,
+        transitions: this.transitions,
+        depth: this.depth,
+        queued: this.queued,
+        seconds: (now - this.started) / 1000,
+      });
+    }
+  }
+
+  /** Records a model error; `path` leads to the state where it happened. */
+  fail(e: unknown, path: Path | null): void {
+    this.error = foundError(e, path);
+  }
+
+  /** The path from an initial state to state `id`, from the parent links. */
+  pathTo(id: number): Path {
+    return this.links.pathTo(id);
+  }
+
+  /** Bytes used by the seen set and the parent links. */
+  get storeBytes(): number {
+    return this.seen.bytes + this.links.bytes;
+  }
+}
+
+/** A depth-first search of `m` in this thread; `watch`: the step watchdog's heart and report. */
+export function dfsSearch(m: CompiledModel, limits: Limits, onProgress: ((p: Progress) => void) | undefined, progressEvery: number | undefined, watch: Watch<SearchOutcome> | undefined): SearchOutcome {
+  const x = new DfsStore(m, limits, onProgress, progressEvery);
+  if (watch) {
+    x.ex.heart = watch.heart;
+    // The stuck step is one of the state being expanded (or of an initial state's invariants).
+    watch.found = (error) => ({ ...outcomeOf(x), error: { ...error, path: x.currentId >= 0 ? x.pathTo(x.currentId) : null } });
+  }
+  dfs(x);
+  return outcomeOf(x);
+}
+
+/** What a depth-first search has found so far. */
+function outcomeOf(x: DfsStore): SearchOutcome {
+  return {
+    strategy: 'dfs',
+    reductions: reductionsOf(x.por, false, x.sym),
+    states: x.states,
+    transitions: x.transitions,
+    depth: x.depth,
+    seconds: x.seconds,
+    storeBytes: x.storeBytes,
+    found: x.all ? x.allFound : x.violation ? [x.violation] : [],
+    allViolations: x.all,
+    error: x.error,
+    limitHit: x.limitHit,
+    limitMessage: x.limitMessage,
+  };
 }

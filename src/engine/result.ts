@@ -91,7 +91,7 @@ export interface SearchOutcome {
   readonly limitMessage: string | null;
   /** Reductions the search used: 'por', 'sleep-sets', 'symmetry'. */
   readonly reductions: readonly string[];
-  /** Worker threads that expanded levels (absent: every level ran in this thread). */
+  /** Breadth-first search: the worker threads that expanded levels (0: every level ran in this thread). */
   readonly workers?: number;
   /** Bytes of the fingerprint set at the end (breadth-first search). */
   readonly fingerprintBytes?: number;

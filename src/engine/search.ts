@@ -1,18 +1,20 @@
 /**
- * The searches that run in this thread, by strategy: the exhaustive orders (bfs, dfs)
- * over the explorer's store (explore.ts), and the bug-hunting walks (walks.ts). Each
+ * A search, by strategy: breadth-first level by level (levels.ts, in this thread or on
+ * worker threads), depth-first (dfs.ts), or the bug-hunting walks (walks.ts). Each
  * returns a SearchOutcome; results and traces are built above the engine.
  *
- * The step watchdog (watchdog.ts) watches the search: a step that runs longer than
- * `stepTimeout` makes it call `onStuck` with what it found so far, ending in
- * E_STEP_TIMEOUT at the state whose step hangs, in this thread, in the middle of that
- * step; `onStuck` must end the process (the step cannot be stopped).
+ * The step watchdog (watchdog.ts) watches every step run in this thread: a step that
+ * runs longer than `stepTimeout` makes the search call `onStuck` with what it found so
+ * far, ending in E_STEP_TIMEOUT at the state whose step hangs, in the middle of that
+ * step; `onStuck` must end the process (the step cannot be stopped). Steps on worker
+ * threads are stopped, and the search returns the error.
  */
 import type { CompiledModel } from '../model/compile.js';
 import { WALKS, isWalk, type StrategyName } from '../strategy/index.js';
-import { dfs } from './dfs.js';
-import { Exploration, bfs, type Limits } from './explore.js';
-import { reductionsOf, type Progress, type SearchOutcome } from './result.js';
+import { dfsSearch } from './dfs.js';
+import { levelSearch, type LevelOptions, type LevelPool } from './levels.js';
+import type { Limits } from './limits.js';
+import type { Progress, SearchOutcome } from './result.js';
 import { DEFAULT_STEP_TIMEOUT, stepTimeoutError, watchThisThread, type Watch } from './watchdog.js';
 import { walkSearch } from './walks.js';
 
@@ -37,14 +39,19 @@ export interface SearchOptions extends Limits {
   /**
    * Called with the outcome of a search whose step in this thread ran longer than
    * `stepTimeout`, in the middle of that step, which cannot be stopped: it must end the
-   * process. (Steps on worker threads are stopped, and that search returns the error.)
+   * process.
    */
   readonly onStuck?: ((o: SearchOutcome) => void) | undefined;
 }
 
-/** Runs the search of `opts.strategy` (default bfs) on `m` in this thread. */
-export function searchInThread(m: CompiledModel, opts: SearchOptions): SearchOutcome {
+/**
+ * Searches `m` (loaded from `modelPath`, where worker threads load it from) with
+ * `opts.strategy` (default bfs); a breadth-first search runs its large levels on `pool`
+ * when it takes them.
+ */
+export function search(m: CompiledModel, modelPath: string, opts: LevelOptions, pool: LevelPool | null = null): Promise<SearchOutcome> {
   const strategy = opts.strategy ?? 'bfs';
+  if (strategy === 'bfs') return levelSearch(m, modelPath, opts, pool);
   const seconds = opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
   // The search runs watched by the step watchdog; `watch.found` is set by the search
   // before any model code runs.
@@ -56,34 +63,9 @@ export function searchInThread(m: CompiledModel, opts: SearchOptions): SearchOut
   watch = thread ? { heart: thread.heart, found: null } : undefined;
   try {
     // The bug-hunting strategies: runs, never a proof of safety.
-    if (isWalk(strategy)) return walkSearch(m, strategy, WALKS[strategy], opts, watch);
-    const x = new Exploration(m, opts, opts.onProgress, opts.progressEvery);
-    if (watch) {
-      x.ex.heart = watch.heart;
-      // The stuck step is one of the state being expanded (or of an initial state's invariants).
-      watch.found = (error) => ({ ...exhaustiveOutcome(x, strategy), error: { ...error, path: x.currentId >= 0 ? x.pathTo(x.currentId) : null } });
-    }
-    (strategy === 'dfs' ? dfs : bfs)(x);
-    return exhaustiveOutcome(x, strategy);
+    if (isWalk(strategy)) return Promise.resolve(walkSearch(m, strategy, WALKS[strategy], opts, watch));
+    return Promise.resolve(dfsSearch(m, opts, opts.onProgress, opts.progressEvery, watch));
   } finally {
     thread?.stop();
   }
-}
-
-/** What an exhaustive search has found so far. */
-function exhaustiveOutcome(x: Exploration, strategy: string): SearchOutcome {
-  return {
-    strategy,
-    reductions: reductionsOf(x.por, x.useSleep, x.sym),
-    states: x.states,
-    transitions: x.transitions,
-    depth: x.depth,
-    seconds: x.seconds,
-    storeBytes: x.storeBytes,
-    found: x.all ? x.allFound : x.violation ? [x.violation] : [],
-    allViolations: x.all,
-    error: x.error,
-    limitHit: x.limitHit,
-    limitMessage: x.limitMessage,
-  };
 }

@@ -15,7 +15,7 @@ import type { CompiledModel, Ctx } from '../model/compile.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
 import { FingerprintSet } from '../state/fpset.js';
 import { FRESH, PRUNE, WALK_DEFAULTS, type Chooser, type ChooserOptions, type Enabled, type RunEnd, type RunView } from '../strategy/chooser.js';
-import { defaultMemory, type Limits } from './explore.js';
+import { defaultMemory, type Limits } from './limits.js';
 import { Judge, faultViolation, foundError, invariantViolation } from './judge.js';
 import type { FoundError, FoundViolation, Path, Progress, SearchOutcome, StopKind } from './result.js';
 import { Expander, type SuccessorSink } from './transitions.js';

@@ -33,7 +33,7 @@ import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
-import type { FoundError } from './explore.js';
+import type { FoundError } from './result.js';
 
 /** Seconds a step may run (CheckOptions.stepTimeout; --step-timeout). */
 export const DEFAULT_STEP_TIMEOUT = 60;

@@ -4,7 +4,7 @@
  * results, which come back shared, not copied; a level's states stay in the results of
  * the level before, where every worker reads them.
  */
-import type { BatchMode, BatchResult, StuckAt } from './batch.js';
+import type { BatchMode, BatchResult, Piece, StuckAt } from '../engine/batch.js';
 
 /** What a worker needs to rebuild the model: the file and the parameter values. */
 export interface ModelRef {
@@ -100,4 +100,10 @@ export interface WorkerFailure {
 
 export function isWorkerFailure(m: unknown): m is WorkerFailure {
   return typeof m === 'object' && m !== null && WORKER_FAILURE in m;
+}
+
+/** A piece as a worker receives it: its kept numbers, if any, copied from 0 (a view would send its whole buffer). */
+export function sharedPiece(p: Piece): SharedPiece {
+  if (p.kept === null) return { buf: p.records.buffer as SharedArrayBuffer, kept: null, from: p.from, count: p.count };
+  return { buf: p.records.buffer as SharedArrayBuffer, kept: p.kept.slice(p.from, p.from + p.count), from: 0, count: p.count };
 }

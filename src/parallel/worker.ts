@@ -9,7 +9,7 @@ import { BEAT, DONE, HEART_STRIDE, HEART_WORDS, WORKER } from '../engine/watchdo
 import { CompiledModel } from '../model/compile.js';
 import { loadModel } from '../model/load.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
-import { addSpares, expandBatch } from './batch.js';
+import { addSpares, expandBatch } from '../engine/batch.js';
 import { EXIT_OUTSIDE, WORKER_FAILURE, type ExpandResult, type ExpandTask, type LoadResult, type LoadTask, type ModelRef, type MoveResult, type MoveTask, type Task, type TaskResult, type WorkerFailure } from './protocol.js';
 
 interface Loaded {

@@ -44,7 +44,7 @@ export interface CheckResult {
    * partitioned (null: the search ended before it, so this part explored everything).
    */
   readonly shard?: ShardInfo;
-  /** Worker threads of a parallel search (absent: the sequential engine). */
+  /** Breadth-first search: the worker threads that expanded its levels (0: every level ran in this thread). */
   readonly workers?: number;
   /** With --compare-por on a safe result: the states of the same search without partial-order reduction. */
   readonly statesWithoutPor?: number;

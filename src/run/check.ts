@@ -8,12 +8,13 @@ import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MmraceError } from '../errors.js';
 import { verdictOf, type SearchOutcome } from '../engine/result.js';
-import { searchInThread, type SearchOptions } from '../engine/search.js';
+import type { LevelOptions } from '../engine/levels.js';
+import { search } from '../engine/search.js';
 import { endProcess } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import type { Model, ParamValue } from '../model/define.js';
 import { loadModel } from '../model/load.js';
-import { parallelSearch, type ParallelOptions } from '../parallel/explore.js';
+import { levelPool } from '../parallel/levels-pool.js';
 import { formatError } from '../report/error.js';
 import type { CheckResult } from '../report/verdict.js';
 import { shrinkCheckResult, type ShrinkReport } from '../trace/shrink.js';
@@ -64,11 +65,11 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
     (p.onStepTimeout ?? tellStepTimeout)(r);
     endProcess(2);
   };
-  const found = buildResult(m, modelPath, await search(m, modelPath, p, onStuck));
+  const found = buildResult(m, modelPath, await runSearch(m, modelPath, p, onStuck));
   let result = found;
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (p.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
-    const plain = await search(m, modelPath, { ...p, por: false, onProgress: undefined }, onStuck);
+    const plain = await runSearch(m, modelPath, { ...p, por: false, onProgress: undefined }, onStuck);
     const without = verdictOf(plain);
     if (without !== 'safe') throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: safe with it, ${without} without`);
     result = { ...result, statesWithoutPor: plain.states };
@@ -93,9 +94,9 @@ function withScenario(r: CheckResult, sc: Scenario | null): CheckResult {
   return { ...r, scenario: sc.name, expected: expectationText(sc), expectationMet: meetsExpectation(sc, r) };
 }
 
-/** Runs the search the plan picks. */
-function search(m: CompiledModel, modelPath: string, p: ResolvedPlan, onStuck: (o: SearchOutcome) => void): Promise<SearchOutcome> {
-  const opts: SearchOptions = {
+/** Runs the search the plan picks, with worker threads for a breadth-first search when the plan has them. */
+async function runSearch(m: CompiledModel, modelPath: string, p: ResolvedPlan, onStuck: (o: SearchOutcome) => void): Promise<SearchOutcome> {
+  const opts: LevelOptions = {
     strategy: p.strategy,
     maxStates: p.maxStates,
     maxDepth: p.maxDepth,
@@ -112,23 +113,15 @@ function search(m: CompiledModel, modelPath: string, p: ResolvedPlan, onStuck: (
     progressEvery: p.progressEvery,
     stepTimeout: p.stepTimeout,
     onStuck,
+    shard: p.shard,
+    signal: p.signal,
+    checkpoint: p.checkpoint,
+    resume: p.resume,
+    ...p.tuning,
   };
-  // Breadth-first search on the level explorer: on worker threads, or in this thread when
-  // it is to be saved, resumed or split.
-  const levels = p.workers > 0 || p.pool !== undefined || p.shard !== undefined || p.checkpoint !== undefined || p.resume !== undefined || p.tuning !== undefined;
-  if (p.strategy === 'bfs' && levels) {
-    const threads: Partial<ParallelOptions> = p.pool ? { pool: p.pool } : p.workers > 0 ? { workers: p.workers } : { workers: 1, inThreadBelow: Infinity };
-    return parallelSearch(m, modelPath, {
-      ...opts,
-      ...threads,
-      ...p.tuning,
-      ...(p.shard ? { shard: p.shard } : {}),
-      ...(p.signal ? { signal: p.signal } : {}),
-      ...(p.checkpoint ? { checkpoint: p.checkpoint } : {}),
-      ...(p.resume !== undefined ? { resume: p.resume } : {}),
-    });
-  }
-  return Promise.resolve(searchInThread(m, opts));
+  const threads = p.pool !== undefined || p.workers > 0;
+  const pool = p.strategy === 'bfs' && threads ? levelPool(m, modelPath, { workers: p.workers, auto: p.autoWorkers, pool: p.pool, inThreadBelow: p.tuning?.inThreadBelow, stepTimeout: p.stepTimeout }) : null;
+  return search(m, modelPath, opts, pool);
 }
 
 /** The default report of a step timeout, just before the process ends: one line on stderr. */

@@ -9,7 +9,8 @@ import { MmraceError } from '../errors.js';
 import type { Progress } from '../engine/result.js';
 import { DEFAULT_STEP_TIMEOUT } from '../engine/watchdog.js';
 import type { ParamValue } from '../model/define.js';
-import type { CheckpointOptions, LevelTuning, Pool, Shard } from '../parallel/explore.js';
+import type { CheckpointOptions, LevelTuning, Shard } from '../engine/levels.js';
+import type { Pool } from '../parallel/pool.js';
 import type { CheckResult } from '../report/verdict.js';
 import { MAX_SEED } from '../strategy/chooser.js';
 import { STRATEGIES, isWalk, type StrategyName } from '../strategy/index.js';
@@ -110,6 +111,8 @@ export interface ResolvedPlan extends Plan {
   readonly stepTimeout: number;
   /** Worker threads (0: the search runs in this thread only). */
   readonly workers: number;
+  /** The workers were not given (auto): the search starts them only when they pay (parallel/levels-pool.ts). */
+  readonly autoWorkers: boolean;
 }
 
 /**
@@ -144,6 +147,7 @@ export function resolvePlan(plan: Plan, sc: Scenario | null, names: OptionNames 
     symmetry: plan.symmetry !== false,
     stepTimeout: plan.stepTimeout ?? DEFAULT_STEP_TIMEOUT,
     workers: plan.workers === undefined || plan.workers === 'auto' ? autoWorkers() : plan.workers,
+    autoWorkers: plan.workers === undefined || plan.workers === 'auto',
   };
   checkPlan(merged, plan, names);
   return merged;

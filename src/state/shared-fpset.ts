@@ -212,15 +212,17 @@ export class SharedFingerprintSet {
 
   /**
    * Copies into this empty set every fingerprint of `old`, retired (with `drop`, not those
-   * of that round), as `grownFrom` does, into a set the caller has already allocated.
+   * of that round; with `skip`, not the entries it holds), as `grownFrom` does, into a set
+   * the caller has already allocated; returns how many it copied.
    * Single-threaded: no other thread may use either set meanwhile, so plain reads and
    * writes are enough (a third of the cost of `moveRange`).
    */
-  copyFrom(old: SharedFingerprintSet, drop = -1): void {
+  copyFrom(old: SharedFingerprintSet, drop = -1, skip: ReadonlySet<number> | null = null): number {
     const s = old.table;
     const so = old.owners;
+    const keep = (i: number): boolean => SharedFingerprintSet.kept(so[ownerLane(i)]!, drop) && (skip === null || !skip.has(i));
     let n = 0;
-    for (let i = 0; i < old.capacity; i++) if (s[hiAt(i)]! !== 0 && SharedFingerprintSet.kept(so[ownerLane(i)]!, drop)) n++;
+    for (let i = 0; i < old.capacity; i++) if (s[hiAt(i)]! !== 0 && keep(i)) n++;
     const capacity = this.capacity;
     if (!(capacity >= n)) {
       throw new MmraceError('E_INTERNAL', `shared fingerprint set: cannot move ${n} fingerprints into ${capacity} entries`);
@@ -230,7 +232,7 @@ export class SharedFingerprintSet {
     for (let i = 0; i < old.capacity; i++) {
       const j = hiAt(i);
       const h = s[j]!;
-      if (h === 0 || !SharedFingerprintSet.kept(so[ownerLane(i)]!, drop)) continue;
+      if (h === 0 || !keep(i)) continue;
       // Every fingerprint of `old` is distinct: the first empty entry from its home is its place.
       let e = home(h, capacity);
       while (t[hiAt(e)] !== 0) if (++e === capacity) e = 0;
@@ -239,6 +241,7 @@ export class SharedFingerprintSet {
       t[k + 1] = s[j + 1]!;
       to[ownerLane(e)] = RETIRED_LANE;
     }
+    return n;
   }
 
   /**
@@ -354,6 +357,33 @@ export class SharedFingerprintSet {
       `shared fingerprint set is full (${cap} entries)`,
       'bound the search with --max-states, or give the explorer more room between levels',
     );
+  }
+
+  /**
+   * Inserts fingerprint (`hi`, `lo`), retired, from a single thread: its entry when it is
+   * new, -1 when the set holds it already. No claim may run meanwhile (plain reads and
+   * writes), and the caller keeps the load below MAX_LOAD: a set with no room throws E_LIMIT.
+   */
+  insert(hi: number, lo: number): number {
+    hi |= 0;
+    lo |= 0;
+    if (hi === 0) hi = 1;
+    const t = this.table;
+    const cap = this.capacity;
+    let i = home(hi, cap);
+    for (let probes = 0; probes < cap; probes++) {
+      const j = hiAt(i);
+      const h = t[j]!;
+      if (h === 0) {
+        t[j] = hi;
+        t[j + 1] = lo;
+        this.owners[ownerLane(i)] = RETIRED_LANE;
+        return i;
+      }
+      if (h === hi && t[j + 1] === lo) return -1;
+      if (++i === cap) i = 0;
+    }
+    throw new MmraceError('E_LIMIT', `shared fingerprint set is full (${cap} entries)`, 'bound the search with --max-states');
   }
 
   /**

@@ -56,7 +56,7 @@
 import { MmraceError, isMmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import { Judge, deadlockMessage, invariantMessage } from '../engine/judge.js';
-import type { Path } from '../engine/explore.js';
+import type { Path } from '../engine/result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { replay } from './replay.js';

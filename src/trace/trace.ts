@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
-import type { Path } from '../engine/explore.js';
+import type { Path } from '../engine/result.js';
 import { Expander } from '../engine/transitions.js';
 import type { CompiledModel } from '../model/compile.js';
 import { fingerprintHex } from '../state/fingerprint.js';

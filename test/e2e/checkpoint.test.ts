@@ -20,9 +20,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledModel, loadModel, loadScenario } from '../../src/index.js';
-import { readCheckpointHeader } from '../../src/parallel/checkpoint.js';
+import { readCheckpointHeader } from '../../src/engine/checkpoint.js';
 import { checkOnLevels } from '../props/results.js';
-import { withHeader } from '../unit/parallel/checkpoint-files.js';
+import { withHeader } from '../unit/engine/checkpoint-files.js';
 import { bin, expectOneLineError, mmrace, root, tmp, type Run } from './run.js';
 
 const S16 = 'scenarios/contpte/s-n16.json';

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, scenarioFiles } from './scenario-files.js';
 import { CompiledModel, loadModel, loadScenario, type CheckResult } from '../../src/index.js';
-import { createPool, type Pool } from '../../src/parallel/explore.js';
+import { createPool, type Pool } from '../../src/parallel/pool.js';
 import { checkOnLevels } from '../props/results.js';
 import { checkIn } from '../unit/helpers.js';
 
@@ -55,13 +55,14 @@ describe('--workers on the command line', () => {
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? JSON.parse(last) : {} };
   };
 
-  it('1 and 2 workers: identical verdict, counts and trace', () => {
+  it('1 and 2 workers: identical verdict, counts and trace; a small search starts no thread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmrace-w-'));
     const one = run(['check', 'scenarios/contpte/b-nobbm.json', '--workers', '1', '--trace', join(dir, '1.json'), '--json']);
     const two = run(['check', 'scenarios/contpte/b-nobbm.json', '--workers', '2', '--trace', join(dir, '2.json'), '--json']);
     expect([one.code, two.code], `stderr of 1 worker: ${one.stderr} (signal ${one.signal}); of 2: ${two.stderr} (signal ${two.signal})`).toEqual([1, 1]);
     for (const k of ['verdict', 'property', 'states', 'transitions', 'depth']) expect(two.json[k], k).toEqual(one.json[k]);
-    expect([one.json.workers, two.json.workers]).toEqual([1, 2]);
+    // Every level of b-nobbm is below IN_THREAD_BELOW states: no thread ever expands one.
+    expect([one.json.workers, two.json.workers]).toEqual([0, 0]);
     const schedule = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).schedule;
     expect(schedule('2.json')).toEqual(schedule('1.json'));
   });
@@ -80,11 +81,11 @@ describe('--workers on the command line', () => {
     expect(r.stderr).toMatch(/^mmrace: error E_USAGE: .*--workers/);
   });
 
-  it('--workers 0 runs the sequential engine, with the same result', () => {
+  it('--workers 0 runs every level in this thread, with the same result', () => {
     const zero = run(['check', 'scenarios/contpte/s.json', '--workers', '0', '--json']);
     const two = run(['check', 'scenarios/contpte/s.json', '--workers', '2', '--json']);
     expect([zero.code, two.code]).toEqual([0, 0]);
-    expect(zero.json.workers).toBeUndefined();
+    expect(zero.json.workers).toBe(0);
     for (const k of ['verdict', 'states', 'transitions', 'depth']) expect(two.json[k], k).toEqual(zero.json[k]);
   });
 });

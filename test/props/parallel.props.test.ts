@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledModel, type CheckResult } from '../../src/index.js';
-import { createPool, type Pool } from '../../src/parallel/explore.js';
+import { createPool, type Pool } from '../../src/parallel/pool.js';
 import { checkIn } from '../unit/helpers.js';
 import { modelDesc, type ModelDesc } from './random-model.js';
 import { toModel } from './to-model.js';

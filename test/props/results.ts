@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, type CheckResult, type CompiledModel, type Plan } from '../../src/index.js';
-import type { LevelTuning } from '../../src/parallel/explore.js';
+import type { LevelTuning } from '../../src/engine/levels.js';
 import type { ModelDesc } from './random-model.js';
 
 /** What a result says, without timings. */

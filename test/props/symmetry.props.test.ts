@@ -63,7 +63,9 @@ describe('symmetry reduction', () => {
           const reduced = await run(d, { symmetry: true });
           const dfs = await run(d, { strategy: 'dfs', symmetry: true });
           expect(reduced.verdict).toBe(full.verdict);
-          expect(reduced.states).toBeLessThanOrEqual(full.states);
+          // Only whole searches: one stopped by a deadlock counts what it met before it, in
+          // an order that sorting the instances changes.
+          if (full.verdict === 'safe') expect(reduced.states).toBeLessThanOrEqual(full.states);
           const twins = d.actors.some((a) => a.instances > 1);
           expect(reduced.reductions).toEqual(twins ? ['symmetry'] : []);
           if (reduced.verdict === 'safe') expect(dfs.states, 'the sorted states do not depend on the search order').toBe(reduced.states);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actor, defineModel, int } from '../../../src/index.js';
-import { searchInThread } from '../../../src/engine/search.js';
+import { search } from '../../../src/engine/search.js';
 import { ANY_MODEL_PATH, checkIn, compileModel, mmRejection } from '../helpers.js';
 
 /** Two actors of two steps each; `shared`: both write x, else A writes x and B writes y. */
@@ -65,7 +65,7 @@ describe('sleep sets', () => {
     const m = grid(false);
     expect((await checkIn(m, ANY_MODEL_PATH, { por: true })).reductions).toEqual([]);
     // The search itself uses no sleep sets without por; the one entry refuses to be asked for them so.
-    expect(searchInThread(m, { sleep: true }).reductions).toEqual([]);
+    expect((await search(m, ANY_MODEL_PATH, { sleep: true })).reductions).toEqual([]);
     const e = await mmRejection(checkIn(m, ANY_MODEL_PATH, { sleep: true }));
     expect([e.code, e.message]).toEqual(['E_USAGE', 'sleep needs partial-order reduction (por, the default) and breadth-first search']);
   });

@@ -244,8 +244,8 @@ function int32s(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(n * 4));
 }
 
-/** A growable column of Int32 values. */
-class Column {
+/** A growable column of Int32 values, over a SharedArrayBuffer (reused from the spares when one is large enough). */
+export class Column {
   data: Int32Array;
   length = 0;
   constructor(initial: number) {
@@ -267,6 +267,10 @@ class Column {
     if (this.length + s.length > this.data.length) this.grow(s.length);
     this.data.set(s, this.length);
     this.length += s.length;
+  }
+  /** Bytes of the column's buffer. */
+  get bytes(): number {
+    return this.data.byteLength;
   }
   /** The values, in the column's own buffer (shared with the main thread, not copied). */
   take(): Int32Array {

@@ -1,10 +1,10 @@
 /**
- * The levels of the parallel explorer's BFS, as the main thread holds them: segments of
- * the batch results that claimed their states, cut into the pieces a batch reads
- * (batch.ts Piece); and the arithmetic of kept candidates that the walk needs.
+ * The levels of the breadth-first search, as this thread holds them: segments of the
+ * batch results (or of the level in this thread) that stored their states, cut into the
+ * pieces a batch reads (batch.ts Piece); and the arithmetic of kept candidates that the
+ * merge of a pooled level needs.
  */
 import type { Piece } from './batch.js';
-import type { SharedPiece } from './protocol.js';
 
 /**
  * A BFS level: `n` states with consecutive ids from `firstId`, all at `depth`. Its states
@@ -77,12 +77,6 @@ export function levelRecords(level: Level, size: number): Int32Array {
       }
   }
   return out;
-}
-
-/** A piece as a worker receives it: its kept numbers, if any, copied from 0 (a view would send its whole buffer). */
-export function sharedPiece(p: Piece): SharedPiece {
-  if (p.kept === null) return { buf: p.records.buffer as SharedArrayBuffer, kept: null, from: p.from, count: p.count };
-  return { buf: p.records.buffer as SharedArrayBuffer, kept: p.kept.slice(p.from, p.from + p.count), from: 0, count: p.count };
 }
 
 let ids = new Int32Array(0);

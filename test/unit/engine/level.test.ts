@@ -6,8 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Records, type Piece } from '../../../src/parallel/batch.js';
-import { levelOf, levelRecords, piecesOf, sharedPiece, type Segment } from '../../../src/parallel/level.js';
+import { Records, type Piece } from '../../../src/engine/batch.js';
+import { levelOf, levelRecords, piecesOf, type Segment } from '../../../src/engine/level.js';
+import { sharedPiece } from '../../../src/parallel/protocol.js';
 
 /** A segment: `records` records of `stride` ints, each record holding (segment, record, …); kept ones chosen by a mask, or all. */
 const segment = (stride: number) =>

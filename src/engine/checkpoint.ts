@@ -33,7 +33,7 @@ import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { MmraceError } from '../errors.js';
-import type { FoundViolation } from '../engine/explore.js';
+import type { FoundViolation } from './result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { ParamValue } from '../model/define.js';
 import { hashSource } from '../trace/trace.js';

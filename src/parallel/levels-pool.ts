@@ -1,0 +1,255 @@
+/**
+ * The worker threads of the breadth-first search (engine/levels.ts LevelPool): when they
+ * start, which levels they take, how a level's batches reach them (piscina, pool.ts),
+ * and what happens when one does not come back.
+ *
+ * When. With a number of workers given, the threads start with the first level of
+ * `inThreadBelow` states or more, and take levels once they have loaded the model (until
+ * then levels run in this thread, which would otherwise wait). With `auto` (the default),
+ * a search that ends within START_AFTER seconds never starts a thread: starting them
+ * costs more than they would save. Past that, the threads start when the cores are free
+ * (the load average leaves at least one core besides this thread's), and take large
+ * levels once ready.
+ *
+ * Lost batches. Each batch has a heart (engine/watchdog.ts) that its worker beats and this
+ * thread watches: a batch whose step hangs is stopped (its worker terminated) and the state
+ * recorded; a batch whose worker dies is recorded too. The search undoes the level and
+ * asks `afterLoss` whether to run it again: a batch whose worker died is run again
+ * RETRIES times, then the search ends with E_WORKER; a state whose step hung is recorded
+ * as E_STEP_TIMEOUT where the sequential search meets it (batch.ts StuckAt).
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { lowerStop, type BatchResult, type StuckAt } from '../engine/batch.js';
+import { BatchLost, type LevelPool, type PooledBatch } from '../engine/levels.js';
+import { piecesOf, type Level } from '../engine/level.js';
+import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, stepTimeoutError, stuckStep, watchSlots } from '../engine/watchdog.js';
+import type { CompiledModel } from '../model/compile.js';
+import type { SharedFingerprintSet } from '../state/shared-fpset.js';
+import { WORKER_HINT, WorkerLost, createPool, lostWhy, run, warmPool, type Pool } from './pool.js';
+import { sharedPiece, type ExpandResult, type ModelRef, type MoveResult } from './protocol.js';
+
+/** Levels smaller than this run in this thread. */
+export const IN_THREAD_BELOW = 4096;
+/**
+ * With `auto`, the threads start only once the search has run this long in this thread:
+ * a worker boots and loads the model in about 0.4 s (bench/RESULTS.md, "Scaling"), so a
+ * shorter search would end before they helped, and on a 2-core machine their start takes
+ * the other core from nothing else but costs the process's exit waiting for them.
+ */
+export const START_AFTER = 0.5;
+/** Times a batch whose worker died is run again before the search ends with E_WORKER. */
+const RETRIES = 1;
+/** Runs of a level that lost batches before the search ends. */
+const MAX_RERUNS = 4;
+
+export interface LevelPoolOptions {
+  /** Worker threads (at least 1). */
+  readonly workers: number;
+  /** Decide when to start them (see the file comment), rather than at the first large level. */
+  readonly auto?: boolean | undefined;
+  /** A pool to run on (kept open), instead of one made for the search. */
+  readonly pool?: Pool | undefined;
+  /** Levels smaller than this run in this thread (tests: 0 sends every level to the pool, which levels then wait for). */
+  readonly inThreadBelow?: number | undefined;
+  readonly stepTimeout?: number | undefined;
+}
+
+/**
+ * What a pooled level lost, over its runs: the batches whose worker died (each is run
+ * again RETRIES times; one more failure ends the search, E_WORKER), and the states on which
+ * a step hung (the next run records the step timeout there: batch.ts StuckAt).
+ */
+class LevelLosses {
+  /** Per batch: how often its worker died while it ran. */
+  private readonly failures = new Map<number, number>();
+  /** Per batch: the first state known on which a step hung. */
+  readonly stuck = new Map<number, StuckAt>();
+  /** Runs of the level that lost batches. */
+  runs = 0;
+  /** The worker threads the watchdog terminated in the run under way. */
+  private stopped = new Set<number>();
+  /** The batches lost in the run under way: whether they had started, on which thread, why. */
+  private now: { b: number; started: boolean; thread: number; why: string }[] = [];
+
+  constructor(readonly level: Level) {}
+
+  /** A step hung at state `i` of batch `b`, whose worker `thread` is then terminated. */
+  stuckAt(b: number, i: number, e: Omit<StuckAt, 'i'>, thread: number): void {
+    const old = this.stuck.get(b);
+    if (old === undefined || i < old.i) this.stuck.set(b, { i, ...e });
+    this.stopped.add(thread);
+  }
+
+  /** Batch `b` did not come back, for `why`; `started`: its heart says it had begun, on `thread`. */
+  lost(b: number, why: string, started: boolean, thread: number): void {
+    this.now.push({ b, started, thread, why });
+  }
+
+  /** The first batch with a hung step, or -1. */
+  firstStuck(): number {
+    let first = -1;
+    for (const b of this.stuck.keys()) if (first < 0 || b < first) first = b;
+    return first;
+  }
+
+  /**
+   * Ends a run that lost batches: a failure for each batch whose worker died while it ran,
+   * but for the workers the watchdog stopped. A batch that had not started died with the
+   * worker of another (each worker holds a next task), so it counts only when no batch had
+   * started and the watchdog stopped none (a worker that dies as it loads the model).
+   * Returns a batch that failed once too often, with why, or null.
+   */
+  endRun(): { b: number; why: string } | null {
+    this.runs++;
+    const died = this.now.filter((x) => !(x.started && this.stopped.has(x.thread)));
+    const running = died.filter((x) => x.started);
+    const blamed = running.length > 0 ? running : this.stopped.size > 0 ? [] : died;
+    this.now = [];
+    this.stopped = new Set();
+    for (const x of blamed) {
+      const n = (this.failures.get(x.b) ?? 0) + 1;
+      this.failures.set(x.b, n);
+      if (n > RETRIES) return x;
+    }
+    return null;
+  }
+}
+
+/** Whether the machine has a core free for the threads besides this one (the 1-minute load average). */
+function coresFree(workers: number): boolean {
+  const cores = availableParallelism();
+  return cores > 1 && cores - loadavg()[0]! >= Math.min(workers, cores - 1);
+}
+
+class PiscinaLevels implements LevelPool {
+  private pool: Pool | null;
+  private readonly own: boolean;
+  private warming: Promise<void> | null = null;
+  private ready = false;
+  private losses: LevelLosses | null = null;
+  private readonly ref: ModelRef;
+  readonly workers: number;
+
+  constructor(
+    private readonly m: CompiledModel,
+    modelPath: string,
+    private readonly o: LevelPoolOptions,
+  ) {
+    this.pool = o.pool ?? null;
+    this.own = o.pool === undefined;
+    this.workers = o.pool ? o.pool.options.maxThreads : o.workers;
+    this.ref = { path: modelPath, params: { ...m.params } };
+  }
+
+  get starting(): boolean {
+    return this.warming !== null && !this.ready;
+  }
+
+  private get stepTimeout(): number {
+    return this.o.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
+  }
+
+  takes(level: Level, seconds: number): boolean {
+    if (level.n < (this.o.inThreadBelow ?? IN_THREAD_BELOW)) return false;
+    if (this.pool === null) {
+      if (this.o.auto && !(seconds >= START_AFTER && coresFree(this.workers))) return false;
+      this.pool = createPool(this.workers);
+    }
+    if (this.warming === null) this.warming = warmPool(this.pool, this.ref.path).then(() => void (this.ready = true));
+    return this.ready || this.o.inThreadBelow !== undefined;
+  }
+
+  expand(level: Level, batches: readonly PooledBatch[], table: SharedFingerprintSet, control: Int32Array, spare: readonly (readonly SharedArrayBuffer[])[]): Promise<BatchResult>[] {
+    const pool = this.pool!;
+    if (this.losses?.level !== level) this.losses = new LevelLosses(level);
+    const losses = this.losses;
+    const firstBatch = batches[0]?.batch ?? 0;
+    // The batches after the first whose step hung only drain: that batch has an event.
+    const firstStuck = losses.firstStuck();
+    if (firstStuck >= 0) lowerStop(control, firstBatch + firstStuck);
+    const hearts = new Int32Array(new SharedArrayBuffer(Math.max(1, batches.length) * HEART_STRIDE * 4));
+    const word = (b: number, w: number): number => Atomics.load(hearts, b * HEART_STRIDE + w);
+    const watch = watchSlots(hearts, batches.length, this.stepTimeout, (b) => {
+      const thread = word(b, WORKER);
+      losses.stuckAt(b, word(b, STATE) - batches[b]!.offset, this.stuckError(word(b, BEAT)), thread);
+      // The level runs again: the younger batches only drain now, and the stuck one's
+      // worker is terminated (piscina starts another).
+      lowerStop(control, firstBatch + b);
+      void pool.threads.find((t) => t.threadId === thread)?.terminate();
+    });
+    const all = batches.map((input, b) => {
+      const task = {
+        kind: 'expand',
+        model: this.ref,
+        table: table.buffer,
+        control: control.buffer as SharedArrayBuffer,
+        pieces: piecesOf(level, input.offset, input.count).map(sharedPiece),
+        ...input,
+        spare: [...(spare[b] ?? [])] as SharedArrayBuffer[],
+        heart: hearts.buffer as SharedArrayBuffer,
+        slot: b,
+        stuck: losses.stuck.get(b) ?? null,
+      } as const;
+      return run<ExpandResult>(pool, task).catch((e: unknown): never => {
+        if (e instanceof WorkerLost) {
+          losses.lost(b, lostWhy(pool, e), word(b, BEAT) !== 0, word(b, WORKER));
+          // The level runs again: the younger batches need only drain.
+          lowerStop(control, firstBatch + b);
+          throw new BatchLost(e.message);
+        }
+        throw e;
+      });
+    });
+    void Promise.allSettled(all).then(() => watch.stop());
+    // The merge awaits them in order; a failure of a later one is seen when it gets there.
+    for (const p of all) p.catch(() => {});
+    return all;
+  }
+
+  /** The step timeout of the step that beat word `word` names, for a batch to record (StuckAt). */
+  private stuckError(word: number): Omit<StuckAt, 'i'> {
+    const e = stepTimeoutError(this.m, word, this.stepTimeout);
+    return { guard: stuckStep(this.m, word).guard, code: e.code, message: e.message, hint: e.hint };
+  }
+
+  afterLoss(level: Level, batches: readonly PooledBatch[]) {
+    const losses = this.losses!;
+    const failed = losses.endRun();
+    if (failed !== null) {
+      const { offset, count } = batches[failed.b]!;
+      return {
+        code: 'E_WORKER',
+        message: `a worker thread of the parallel explorer failed: ${failed.why}; the batch of ${count} states at depth ${level.depth} (from state ${level.firstId + offset}) failed again when run a second time`,
+        hint: WORKER_HINT,
+        at: null,
+      };
+    }
+    if (losses.runs > MAX_RERUNS) {
+      const b = losses.firstStuck();
+      const st = b >= 0 ? losses.stuck.get(b)! : null;
+      return st
+        ? { code: st.code, message: st.message, hint: st.hint, at: batches[b]!.offset + st.i }
+        : { code: 'E_WORKER', message: `a worker thread of the parallel explorer failed: the level at depth ${level.depth} lost batches in ${losses.runs} runs`, hint: WORKER_HINT, at: null };
+    }
+    return null;
+  }
+
+  async move(from: SharedFingerprintSet, to: SharedFingerprintSet, drop: number): Promise<void> {
+    const parts = this.workers * 4;
+    const step = Math.ceil(from.capacity / parts);
+    const tasks: Promise<MoveResult>[] = [];
+    for (let start = 0; start < from.capacity; start += step) {
+      tasks.push(run<MoveResult>(this.pool!, { kind: 'move', from: from.buffer, to: to.buffer, start, end: Math.min(from.capacity, start + step), drop }));
+    }
+    await Promise.all(tasks);
+  }
+
+  async close(): Promise<void> {
+    if (this.own && this.pool !== null) await this.pool.destroy();
+  }
+}
+
+/** The worker threads of a breadth-first search of `m`, which they load from `modelPath`. */
+export function levelPool(m: CompiledModel, modelPath: string, o: LevelPoolOptions): LevelPool {
+  return new PiscinaLevels(m, modelPath, o);
+}

@@ -36,7 +36,7 @@ import { MmraceError } from '../errors.js';
 import type { FoundViolation } from './result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { ParamValue } from '../model/define.js';
-import { hashSource } from '../trace/trace.js';
+import { hashSource } from '../model/load.js';
 import { VERSION } from '../version.js';
 
 export const CHECKPOINT_FORMAT = 'mmrace-checkpoint';

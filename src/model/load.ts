@@ -1,5 +1,6 @@
 /** Loading user models (`.ts` with no build step, or `.js`/`.mjs`) by path. */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
@@ -36,4 +37,13 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     );
   }
   return { model, path: abs };
+}
+
+/** The hash of a model file's source (traces and checkpoints record it, to tell an edited model). */
+export function hashSource(path: string): string {
+  try {
+    return 'sha256:' + createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (e) {
+    throw new MmraceError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
+  }
 }

@@ -17,9 +17,8 @@ import { loadModel } from '../model/load.js';
 import { levelPool } from '../parallel/levels-pool.js';
 import { formatError } from '../report/error.js';
 import type { CheckResult } from '../report/verdict.js';
-import { shrinkCheckResult, type ShrinkReport } from '../trace/shrink.js';
 import { resolvePlan, type OptionNames, type Plan, type ResolvedPlan } from './plan.js';
-import { buildResult, expectationText, meetsExpectation } from './result.js';
+import { buildResult, expectationText, meetsExpectation, shrinkCheckResult, type ShrinkReport } from './result.js';
 import { checkExpectedProperty, loadScenario, type Scenario } from './scenario.js';
 
 /** A model given as an object: the model, the file that defines it (workers load it from there), its parameters. */

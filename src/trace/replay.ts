@@ -18,7 +18,8 @@ import { DEADLOCK, Judge, deadlockMessage, invariantMessage } from '../engine/ju
 import type { CompiledModel } from '../model/compile.js';
 import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
-import { hashSource, type Trace, type TraceStep } from './trace.js';
+import { hashSource } from '../model/load.js';
+import type { Trace, TraceStep } from './trace.js';
 
 export interface SlotChange {
   readonly slot: string;

@@ -58,7 +58,6 @@ import { Expander } from '../engine/transitions.js';
 import { Judge, deadlockMessage, invariantMessage } from '../engine/judge.js';
 import type { Path } from '../engine/result.js';
 import type { CompiledModel } from '../model/compile.js';
-import type { CheckResult } from '../report/verdict.js';
 import { replay } from './replay.js';
 import { buildTrace, type Trace } from './trace.js';
 
@@ -712,82 +711,4 @@ function toTrace(input: Trace, m: CompiledModel, run: Run): Trace {
       : { verdict: 'violation', violation: { ...input.violation!, message: run.message ?? input.violation!.message } };
   const built = buildTrace(m, input.model.path, path, outcome);
   return { ...built, params: { ...input.params }, ...(input.scenario !== undefined ? { scenario: input.scenario } : {}) };
-}
-
-/** What `shrinkCheckResult` did to one trace. */
-export interface ShrinkReport {
-  /** The violated property, or the error code. */
-  readonly property: string;
-  readonly before: ShrinkSize;
-  readonly after: ShrinkSize;
-  readonly runs: number;
-  readonly limitHit: boolean;
-  /** Why the trace was kept as it was, when shrinking failed (the message of the error). */
-  readonly error?: string;
-}
-
-/**
- * Automatic shrinking for `check`, to call after a search that does not give shortest
- * counterexamples (any strategy but BFS; after BFS the length is already the shortest,
- * and only preemptions can still go down).
- *
- * Contract:
- * - `r` is a result of `check` or `parallelCheck` for `m`, and `m` is that search's
- *   compiled model (or one compiled from the same file with the same parameters); each
- *   trace's `model.path` names the model file, as `buildTrace` leaves it (absolute).
- * - Returns a new result; `r` is not modified. `trace` (and, with --all-violations,
- *   each `violations[i].trace`) is replaced by its shrunk version, and `message` (and
- *   `violations[i].message`) by the shrunk trace's message (a fault's message can name
- *   other values). Verdict, property, kind and every count are `r`'s: they describe the
- *   search, not the trace. A result without a trace comes back as it is.
- * - Never throws because of a trace: a trace that cannot be shrunk is kept as it is and
- *   its report says why (`error`). Throws only for bad options (E_USAGE).
- * - Synchronous and deterministic: the same result and model give the same traces. Each
- *   trace costs at most `opts.maxRuns` re-executions (default DEFAULT_MAX_RUNS).
- * - Writes no file and prints nothing: the caller writes the traces as before and should
- *   say that they were shrunk (steps and preemptions before → after, from the reports,
- *   one per shrunk trace in the order trace, then violations[1..]).
- */
-export function shrinkCheckResult(
-  r: CheckResult,
-  m: CompiledModel,
-  opts: ShrinkOptions = {},
-): { readonly result: CheckResult; readonly reports: readonly ShrinkReport[] } {
-  if (opts.maxRuns !== undefined && !(Number.isSafeInteger(opts.maxRuns) && opts.maxRuns >= 1)) {
-    throw new MmraceError('E_USAGE', `maxRuns = ${String(opts.maxRuns)}: must be a positive integer`);
-  }
-  if (!r.trace) return { result: r, reports: [] };
-  const reports: ShrinkReport[] = [];
-  const one = (t: Trace): Trace => {
-    const property = t.verdict === 'error' ? (t.error?.code ?? 'error') : (t.violation?.property ?? 'violation');
-    try {
-      const s = shrink(t, m, opts);
-      reports.push({ property, before: s.before, after: s.after, runs: s.runs, limitHit: s.limitHit });
-      return s.trace;
-    } catch (e) {
-      const size = { steps: t.schedule.length, preemptions: safeCount(t, m) };
-      reports.push({ property, before: size, after: size, runs: 0, limitHit: false, error: e instanceof Error ? e.message : String(e) });
-      return t;
-    }
-  };
-  const messageOf = (t: Trace, fallback: string | undefined) => (t.verdict === 'error' ? t.error?.message : t.violation?.message) ?? fallback;
-  const trace = one(r.trace);
-  const violations = r.violations?.map((v, i) => {
-    // The first of the violations is the reported one: its trace was just shrunk.
-    const t = i === 0 && v.property === r.property ? trace : one(v.trace);
-    return { ...v, trace: t, message: messageOf(t, v.message)! };
-  });
-  const message = messageOf(trace, r.message);
-  return {
-    result: { ...r, trace, ...(message !== undefined ? { message } : {}), ...(violations ? { violations } : {}) },
-    reports,
-  };
-}
-
-function safeCount(t: Trace, m: CompiledModel): number {
-  try {
-    return countPreemptions(t, m);
-  } catch {
-    return 0;
-  }
 }

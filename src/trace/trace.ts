@@ -2,7 +2,6 @@
  * Counterexamples as data: the `mmrace-trace/1` format, built from a search path,
  * validated on load, written next to the model it came from.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import type { Path } from '../engine/result.js';
 import { Expander } from '../engine/transitions.js';
 import type { CompiledModel } from '../model/compile.js';
 import { fingerprintHex } from '../state/fingerprint.js';
+import { hashSource } from '../model/load.js';
 import { VERSION } from '../version.js';
 
 export const TRACE_FORMAT = 'mmrace-trace/1';
@@ -56,13 +56,6 @@ export const traceSchema = z.strictObject({
 export type Trace = z.infer<typeof traceSchema>;
 export type TraceStep = z.infer<typeof stepSchema>;
 
-export function hashSource(path: string): string {
-  try {
-    return 'sha256:' + createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch (e) {
-    throw new MmraceError('E_IO', `cannot read ${path}: ${(e as Error).message}`);
-  }
-}
 
 /**
  * Re-executes `path` on the model to name each step (actor, instance, label, choice)

@@ -10,7 +10,8 @@ import type { CompiledModel, Trace } from '../../../src/index.js';
 import { Expander } from '../../../src/engine/transitions.js';
 import type { Path } from '../../../src/engine/result.js';
 import { buildTrace } from '../../../src/trace/trace.js';
-import { countPreemptions, shrink, shrinkCheckResult, shrinkTrace } from '../../../src/trace/shrink.js';
+import { countPreemptions, shrink, shrinkTrace } from '../../../src/trace/shrink.js';
+import { shrinkCheckResult } from '../../../src/run/result.js';
 import { ANY_MODEL_PATH, abbaModel, checkIn, compileModel, faulty, mmError, preemptionsByReplay, removeTempDirs } from '../helpers.js';
 
 afterAll(removeTempDirs);

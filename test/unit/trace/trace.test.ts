@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRACE_FORMAT, actor, defineModel, int, readTrace, writeTrace } from '../../../src/index.js';
 import type { Trace } from '../../../src/index.js';
-import { hashSource } from '../../../src/trace/trace.js';
+import { hashSource } from '../../../src/model/load.js';
 import { ANY_MODEL_PATH, checkIn, compileModel, mmError, removeTempDirs, tempDir } from '../helpers.js';
 
 afterAll(removeTempDirs);

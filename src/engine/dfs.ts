@@ -12,7 +12,8 @@ import { fingerprint, fp } from '../state/fingerprint.js';
 import { Judge, faultViolation, foundError, invariantViolation, pathPlus } from './judge.js';
 import { defaultMemory, type Limits } from './limits.js';
 import { Links, NO_PARENT } from './links.js';
-import { reductionsOf, type FoundError, type FoundViolation, type LimitKind, type Path, type Progress, type SearchOutcome } from './result.js';
+import type { Clock } from './clock.js';
+import { reductionsOf, type FoundError, type FoundViolation, type Path, type SearchOutcome, type StopKind } from './result.js';
 import type { Watch } from './watchdog.js';
 import { Expander, StepError, type SuccessorSink } from './transitions.js';
 
@@ -53,7 +54,7 @@ class Frame {
   }
 }
 
-function dfs(x: DfsStore): void {
+async function dfs(x: DfsStore): Promise<void> {
   const size = x.m.size;
   const stack: Frame[] = [];
   const frameAt = (i: number): Frame => {
@@ -89,6 +90,11 @@ function dfs(x: DfsStore): void {
     x.currentDepth = child.depth;
     x.queued = top + 1;
     x.expand(child.state);
+    if (x.clock.due()) {
+      x.look();
+      // A signal's handler runs only when this thread is free.
+      if (x.clock.turnDue) await x.clock.turn();
+    }
   }
 }
 
@@ -101,12 +107,7 @@ class DfsStore implements SuccessorSink {
   private readonly links: Links;
   private readonly nInst: number;
   readonly limits: Limits;
-  private readonly started = performance.now();
-  private readonly deadline: number;
-  private readonly onProgress: ((p: Progress) => void) | undefined;
-  private readonly progressEvery: number;
-  private nextProgress: number;
-  private tick = 0;
+  readonly clock: Clock;
 
   states = 0;
   transitions = 0;
@@ -122,7 +123,7 @@ class DfsStore implements SuccessorSink {
   /** Symmetry reduction is on (and the model has a symmetric actor with two instances or more). */
   readonly sym: boolean;
   error: FoundError | null = null;
-  limitHit: LimitKind | null = null;
+  limitHit: StopKind | null = null;
   limitMessage: string | null = null;
 
   /** The state being expanded: its id and depth (set by the strategy). */
@@ -132,7 +133,7 @@ class DfsStore implements SuccessorSink {
   /** Queued states, for progress reports (kept by the strategy). */
   queued = 0;
 
-  constructor(m: CompiledModel, limits: Limits, onProgress?: (p: Progress) => void, progressEvery = 2) {
+  constructor(m: CompiledModel, limits: Limits, clock: Clock) {
     this.m = m;
     this.ex = new Expander(m);
     this.judge = new Judge(m, this.ex);
@@ -144,14 +145,11 @@ class DfsStore implements SuccessorSink {
     this.nInst = m.instances.length;
     this.links = new Links(this.nInst);
     this.limits = limits;
-    this.deadline = limits.timeLimit !== undefined ? this.started + limits.timeLimit * 1000 : Infinity;
-    this.onProgress = onProgress;
-    this.progressEvery = progressEvery;
-    this.nextProgress = this.started + progressEvery * 1000;
+    this.clock = clock;
   }
 
   get seconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return this.clock.seconds;
   }
 
   /** True when the search must stop: a violation, an error, or a limit. */
@@ -236,7 +234,6 @@ class DfsStore implements SuccessorSink {
    * `successor`, new ones to the frontier. Checks deadlock, limits and time.
    */
   expand(src: Int32Array): void {
-    if ((++this.tick & 1023) === 0) this.checkClock();
     if (this.limits.maxDepth !== undefined && this.currentDepth >= this.limits.maxDepth) {
       this.atDepthLimit(src);
       return;
@@ -263,22 +260,6 @@ class DfsStore implements SuccessorSink {
     else if (!this.judge.allDone(src)) this.deadlock(src);
   }
 
-  /**
-   * True when `src` (state currentId) is a deadlock: no step enabled and some actor not
-   * finished. Records the violation.
-   */
-  checkDeadlock(src: Int32Array): boolean {
-    let deadlocked: boolean;
-    try {
-      deadlocked = this.judge.deadlocked(src);
-    } catch (e) {
-      this.fail(e, this.pathTo(this.currentId));
-      return false;
-    }
-    if (deadlocked) this.deadlock(src);
-    return deadlocked;
-  }
-
   private deadlock(src: Int32Array): void {
     this.found(this.judge.deadlock(src, this.pathTo(this.currentId)));
   }
@@ -296,19 +277,10 @@ class DfsStore implements SuccessorSink {
     }
   }
 
-  private checkClock(): void {
-    const now = performance.now();
-    if (now >= this.deadline) this.limitHit ??= 'time-limit';
-    if (this.onProgress && now >= this.nextProgress) {
-      this.nextProgress = now + this.progressEvery * 1000;
-      this.onProgress({
-        states: this.states,
-        transitions: this.transitions,
-        depth: this.depth,
-        queued: this.queued,
-        seconds: (now - this.started) / 1000,
-      });
-    }
+  /** Looks at the clock: the time limit, the signal, progress. */
+  look(): void {
+    const stop = this.clock.look(() => ({ states: this.states, transitions: this.transitions, depth: this.depth, queued: this.queued }));
+    if (stop !== null) this.limitHit ??= stop;
   }
 
   /** Records a model error; `path` leads to the state where it happened. */
@@ -328,14 +300,14 @@ class DfsStore implements SuccessorSink {
 }
 
 /** A depth-first search of `m` in this thread; `watch`: the step watchdog's heart and report. */
-export function dfsSearch(m: CompiledModel, limits: Limits, onProgress: ((p: Progress) => void) | undefined, progressEvery: number | undefined, watch: Watch<SearchOutcome> | undefined): SearchOutcome {
-  const x = new DfsStore(m, limits, onProgress, progressEvery);
+export async function dfsSearch(m: CompiledModel, limits: Limits, clock: Clock, watch: Watch<SearchOutcome> | undefined): Promise<SearchOutcome> {
+  const x = new DfsStore(m, limits, clock);
   if (watch) {
     x.ex.heart = watch.heart;
     // The stuck step is one of the state being expanded (or of an initial state's invariants).
     watch.found = (error) => ({ ...outcomeOf(x), error: { ...error, path: x.currentId >= 0 ? x.pathTo(x.currentId) : null } });
   }
-  dfs(x);
+  await dfs(x);
   return outcomeOf(x);
 }
 

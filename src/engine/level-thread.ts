@@ -22,8 +22,6 @@ import { StepError, type SuccessorSink } from './transitions.js';
 import { stepTimeoutError, STATE, watchThisThread } from './watchdog.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 
-/** States between two looks at the clock (deadline, progress). */
-const CLOCK_EVERY = 1024;
 /**
  * States per segment of the next level: the level grows a segment at a time, so no
  * state is ever copied to make room, and a pooled level's batches read the segments
@@ -186,13 +184,12 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
   let i = 0;
   try {
     for (; i < level.n && !x.stopped; i++) {
-      if ((i & (CLOCK_EVERY - 1)) === CLOCK_EVERY - 1) {
-        const now = performance.now();
-        if (x.deadline !== Infinity && Date.now() >= x.deadline) {
-          x.limitHit = 'time-limit';
+      if (x.clock.due()) {
+        const stop = x.look(level.n - i);
+        if (stop !== null) {
+          x.limitHit = stop;
           break;
         }
-        x.progressDue(level.n - i, now);
       }
       ex.heart[STATE] = i;
       const base = records.next();
@@ -251,15 +248,15 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
     watch?.stop();
     ex.heart = own;
   }
-  if (sink.full || (x.limitHit === 'time-limit' && x.opts.checkpoint !== undefined)) {
-    // The memory limit, or the time limit with a checkpoint to write: the level is undone,
-    // its states taken out of the set, and the search stops before it, where a
-    // checkpoint holds it (and the resumed search runs it again).
-    const timeUp = !sink.full;
+  const clockStop = x.limitHit === 'time-limit' || x.limitHit === 'interrupted' ? x.limitHit : null;
+  if (sink.full || (clockStop !== null && x.opts.checkpoint !== undefined)) {
+    // The memory limit, or the clock with a checkpoint to write: the level is undone, its
+    // states taken out of the set, and the search stops before it, where a checkpoint
+    // holds it (and the resumed search runs it again).
     const entries = out.entries();
     x.undo(before);
     x.dropEntries(entries);
-    if (timeUp) return x.stopBefore(level, 'time-limit');
+    if (!sink.full) return x.stopBefore(level, clockStop);
     x.memoryLimit(`at depth ${level.depth + 1}, after ${x.states} states`);
     return x.stopBefore(level, null);
   }

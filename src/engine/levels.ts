@@ -38,6 +38,7 @@ import {
   type SaveReason,
   type Written,
 } from './checkpoint.js';
+import { Clock, type ClockStop } from './clock.js';
 import { Judge, foundError, invariantViolation } from './judge.js';
 import { expandInThread } from './level-thread.js';
 import { mergeLevel } from './level-merge.js';
@@ -254,8 +255,8 @@ export class LevelSearch {
   private lastLevel = 0;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
   stash: SharedArrayBuffer[][] = [];
-  /** When the search started (for a step timeout's report). */
-  readonly born = performance.now();
+  /** Time, the time limit in this thread, progress. */
+  readonly clock: Clock;
   nextBatch = 1;
   /** First violation (or, with allViolations, the first of each property). */
   readonly found = new Map<string, Found>();
@@ -284,7 +285,6 @@ export class LevelSearch {
   private keyOf: CheckpointKey | null = null;
   /** Worker threads of levels that ran on the pool (0: every level ran in this thread). */
   workersUsed = 0;
-  private nextProgress: number;
 
   constructor(
     readonly m: CompiledModel,
@@ -305,7 +305,7 @@ export class LevelSearch {
     this.shardDepth = opts.shard?.depth ?? null;
     this.memory = opts.memory ?? defaultMemory();
     this.deadline = opts.timeLimit !== undefined ? Date.now() + opts.timeLimit * 1000 : Infinity;
-    this.nextProgress = this.born + (opts.progressEvery ?? 2) * 1000;
+    this.clock = new Clock(opts);
     const first = opts.tableCapacity ?? (opts.maxStates !== undefined ? Math.min(SharedFingerprintSet.capacityFor(opts.maxStates + 16), FIRST_CAPACITY) : FIRST_CAPACITY);
     // At most a quarter of the memory limit to start with.
     const fit = Math.max(1024, Math.floor(this.memory / 4 / SharedFingerprintSet.bytesFor(1)));
@@ -321,7 +321,7 @@ export class LevelSearch {
 
   /** Seconds since the search began. */
   get seconds(): number {
-    return (performance.now() - this.born) / 1000;
+    return this.clock.seconds;
   }
 
   /** What a checkpoint of this search must match (hashes the model's source once). */
@@ -435,16 +435,12 @@ export class LevelSearch {
     return ck !== undefined && performance.now() - this.lastSave >= (ck.every ?? DEFAULT_EVERY) * 1000;
   }
 
-  /** Reports progress (a level boundary, or every so often within a level in this thread). */
-  progress(queued: number, now = performance.now()): void {
-    if (this.opts.onProgress === undefined) return;
-    this.nextProgress = now + (this.opts.progressEvery ?? 2) * 1000;
-    this.opts.onProgress({ states: this.states, transitions: this.transitions, depth: this.depth, queued, seconds: (now - this.born) / 1000, workers: this.workersUsed });
-  }
-
-  /** Within a level in this thread: progress when due. */
-  progressDue(queued: number, now: number): void {
-    if (now >= this.nextProgress) this.progress(queued, now);
+  /**
+   * Looks at the clock (a level boundary, or every so often within a level in this
+   * thread): progress when due, `queued` states still to expand; why to stop, or null.
+   */
+  look(queued: number): ClockStop | null {
+    return this.clock.look(() => ({ states: this.states, transitions: this.transitions, depth: this.depth, queued, workers: this.workersUsed }));
   }
 
   /**
@@ -841,7 +837,7 @@ export async function levelSearch(m: CompiledModel, modelPath: string, opts: Lev
         // A signal while the file was written: stop here, where the file is.
         if (x.stopsAt(level)) break;
       }
-      x.progress(level.n);
+      x.look(level.n);
       level = await x.step(level);
     }
     if (x.redo !== null) await x.save(x.redo, reasonOf(x.limitHit), seconds());

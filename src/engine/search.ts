@@ -11,6 +11,7 @@
  */
 import type { CompiledModel } from '../model/compile.js';
 import { WALKS, isWalk, type StrategyName } from '../strategy/index.js';
+import { Clock } from './clock.js';
 import { dfsSearch } from './dfs.js';
 import { levelSearch, type LevelOptions, type LevelPool } from './levels.js';
 import type { Limits } from './limits.js';
@@ -49,9 +50,12 @@ export interface SearchOptions extends Limits {
  * `opts.strategy` (default bfs); a breadth-first search runs its large levels on `pool`
  * when it takes them.
  */
-export function search(m: CompiledModel, modelPath: string, opts: LevelOptions, pool: LevelPool | null = null): Promise<SearchOutcome> {
+export async function search(m: CompiledModel, modelPath: string, opts: LevelOptions, pool: LevelPool | null = null): Promise<SearchOutcome> {
   const strategy = opts.strategy ?? 'bfs';
   if (strategy === 'bfs') return levelSearch(m, modelPath, opts, pool);
+  // Depth-first and the walks look at the clock every so often: the time limit, progress,
+  // and the signal (they give the event loop a turn now and then for its handler).
+  const clock = new Clock(opts);
   const seconds = opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
   // The search runs watched by the step watchdog; `watch.found` is set by the search
   // before any model code runs.
@@ -63,8 +67,8 @@ export function search(m: CompiledModel, modelPath: string, opts: LevelOptions, 
   watch = thread ? { heart: thread.heart, found: null } : undefined;
   try {
     // The bug-hunting strategies: runs, never a proof of safety.
-    if (isWalk(strategy)) return Promise.resolve(walkSearch(m, strategy, WALKS[strategy], opts, watch));
-    return Promise.resolve(dfsSearch(m, opts, opts.onProgress, opts.progressEvery, watch));
+    if (isWalk(strategy)) return await walkSearch(m, strategy, WALKS[strategy], opts, clock, watch);
+    return await dfsSearch(m, opts, clock, watch);
   } finally {
     thread?.stop();
   }

@@ -17,9 +17,10 @@ import { FingerprintSet } from '../state/fpset.js';
 import { FRESH, PRUNE, WALK_DEFAULTS, type Chooser, type ChooserOptions, type Enabled, type RunEnd, type RunView } from '../strategy/chooser.js';
 import { defaultMemory, type Limits } from './limits.js';
 import { Judge, faultViolation, foundError, invariantViolation } from './judge.js';
-import type { FoundError, FoundViolation, Path, Progress, SearchOutcome, StopKind } from './result.js';
+import type { FoundError, FoundViolation, Path, SearchOutcome, StopKind } from './result.js';
 import { Expander, type SuccessorSink } from './transitions.js';
 import type { Watch } from './watchdog.js';
+import { Clock } from './clock.js';
 
 /**
  * The successors of the current state, collected by one enumeration: their states
@@ -151,24 +152,11 @@ export interface WalkLimits extends Pick<Limits, 'maxStates' | 'timeLimit' | 'me
   readonly runs: number;
 }
 
-/** How often (in steps) the clock is read. */
-const CLOCK_EVERY = 1024;
-
 /**
  * Runs `strategy` on `m` until a violation, an error, a limit, the runs, or the
  * strategy's end. Deterministic for a deterministic strategy (time limit aside).
  */
-export function runWalks(
-  m: CompiledModel,
-  limits: WalkLimits,
-  strategy: Chooser,
-  onProgress?: (p: Progress) => void,
-  progressEvery = 2,
-  watch?: Watch<WalkOutcome>,
-): WalkOutcome {
-  const started = performance.now();
-  const deadline = limits.timeLimit !== undefined ? started + limits.timeLimit * 1000 : Infinity;
-  let nextProgress = started + progressEvery * 1000;
+export async function runWalks(m: CompiledModel, limits: WalkLimits, strategy: Chooser, clock: Clock = new Clock(limits), watch?: Watch<WalkOutcome>): Promise<WalkOutcome> {
   const memory = limits.memory ?? defaultMemory();
   const ex = new Expander(m);
   const judge = new Judge(m, ex);
@@ -196,7 +184,6 @@ export function runWalks(
   let init = 0;
   let depth = 0;
   let last = -1;
-  let tick = 0;
 
   const view: RunView = {
     get run() {
@@ -270,7 +257,7 @@ export function runWalks(
     transitions,
     depth: longest,
     runs,
-    seconds: (performance.now() - started) / 1000,
+    seconds: clock.seconds,
     storeBytes: seen.bytes + stack.bytes + levelBytes + strategy.bytes,
     violation,
     error,
@@ -298,19 +285,17 @@ export function runWalks(
       limitHit = 'runs';
       break;
     }
-    const now = performance.now();
-    if (now >= deadline) {
-      limitHit = 'time-limit';
+    const timeUp = clock.look(() => ({ states, transitions, depth: longest, queued: 0 }));
+    if (timeUp !== null) {
+      limitHit = timeUp;
       break;
     }
+    // A signal's handler runs only when this thread is free.
+    if (clock.turnDue) await clock.turn();
     if (seen.bytes + stack.bytes + levelBytes + strategy.bytes > memory) {
       limitHit = 'memory';
       limitMessage = `the memory limit (${Math.round(memory / 2 ** 20)} MiB) was reached after ${runs} runs`;
       break;
-    }
-    if (onProgress && now >= nextProgress) {
-      nextProgress = now + progressEvery * 1000;
-      onProgress({ states, transitions, depth: longest, queued: 0, seconds: (now - started) / 1000 });
     }
     const keep = strategy.startRun();
     if (keep === null) {
@@ -341,10 +326,14 @@ export function runWalks(
     // One run: step until it ends.
     let stop = false;
     for (;;) {
-      if ((++tick & (CLOCK_EVERY - 1)) === 0 && performance.now() >= deadline) {
-        limitHit = 'time-limit';
-        stop = true;
-        break;
+      if (clock.due()) {
+        const timeUp = clock.look(() => ({ states, transitions, depth: longest, queued: 0 }));
+        if (timeUp !== null) {
+          limitHit = timeUp;
+          stop = true;
+          break;
+        }
+        if (clock.turnDue) await clock.turn();
       }
       const src = stack.view(depth);
       if (depth >= limits.maxDepth) {
@@ -440,14 +429,11 @@ export function runWalks(
   return outcome();
 }
 
-/** The options of a bug-hunting search (CheckOptions' fields that it reads). */
+/** The options of a bug-hunting search (the search options it reads). */
 export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory'> {
   readonly seed?: number | undefined;
   readonly runs?: number | undefined;
   readonly pctDepth?: number | undefined;
-  readonly onProgress?: ((p: Progress) => void) | undefined;
-  /** Seconds between progress reports (default 2). */
-  readonly progressEvery?: number | undefined;
 }
 
 /**
@@ -455,13 +441,14 @@ export interface WalkSearchOptions extends Pick<Limits, 'maxStates' | 'maxDepth'
  * what `buildResult` turns into the result, with the seed, the runs and the strategy's
  * own fields.
  */
-export function walkSearch(
+export async function walkSearch(
   m: CompiledModel,
   name: string,
   make: (o: ChooserOptions) => Chooser,
   o: WalkSearchOptions,
+  clock: Clock,
   watch?: Watch<SearchOutcome>,
-): SearchOutcome {
+): Promise<SearchOutcome> {
   const seed = o.seed ?? WALK_DEFAULTS.seed;
   const exhaustive = name === 'bounded';
   const maxDepth = o.maxDepth ?? (exhaustive ? Infinity : WALK_DEFAULTS.walkDepth);
@@ -489,5 +476,5 @@ export function walkSearch(
     watch.found = (e) => searchOutcome(inner.found!(e));
   }
   const limits = { maxStates: o.maxStates, timeLimit: o.timeLimit, memory: o.memory, maxDepth, runs };
-  return searchOutcome(runWalks(m, limits, strategy, o.onProgress, o.progressEvery, walkWatch));
+  return searchOutcome(await runWalks(m, limits, strategy, clock, walkWatch));
 }

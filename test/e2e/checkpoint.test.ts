@@ -279,3 +279,33 @@ describe('a checkpoint that cannot be resumed: exit 2, one line, E_CHECKPOINT', 
     expectOneLineError(cli(['check', 'scenarios/contpte/s.json', '--checkpoint-every', '5']), 'E_USAGE', /--checkpoint-every needs --checkpoint FILE/);
   });
 });
+
+describe('a signal stops every strategy, with what it explored', () => {
+  /** Waits until `child` has printed a progress line (the search is under way), then sends SIGINT. */
+  async function interruptRunning(child: Child): Promise<Ended> {
+    while (!child.stderr().includes('states ·')) {
+      if (child.exited()) {
+        const r = await child.done;
+        throw new Error(`the run ended (exit ${r.code}) before its first progress line: ${r.stderr}`);
+      }
+      await sleep(20);
+    }
+    child.signal('SIGINT');
+    return child.done;
+  }
+
+  // Each run would take minutes: the signal, not the search's end, stops it.
+  for (const [what, args] of [
+    ['DFS', ['bench/scenarios/1-contpte-n8-cpus3.json', '--strategy', 'dfs']],
+    ['random walks', ['scenarios/contpte/s.json', '--strategy', 'random', '--runs', '1000000000']],
+    ['pct', ['scenarios/contpte/s.json', '--strategy', 'pct', '--runs', '1000000000']],
+  ] as const) {
+    it(`${what}: SIGINT ends the search as incomplete (interrupted), exit 3, with its counts`, async () => {
+      const r = await interruptRunning(start(['check', ...args, '--progress', '--json']));
+      expect([r.code, r.signal], r.stderr).toEqual([3, null]);
+      expect(r.json).toMatchObject({ verdict: 'incomplete', limit: 'interrupted', signal: 'SIGINT' });
+      expect(r.json['states']).toBeGreaterThan(0);
+      expect(r.stderr).toContain('mmrace: SIGINT: stopping the search');
+    });
+  }
+});

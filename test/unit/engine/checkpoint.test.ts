@@ -39,10 +39,13 @@ afterAll(async () => {
 let serial = 0;
 const freshFile = (name = 'c'): string => join(dir, `${name}${serial++}.ck`);
 
-/** A signal aborted at the first level boundary at depth `depth` or deeper: a SIGINT that lands there, every time. */
-function interruptAt(depth: number): { signal: AbortSignal; onProgress: (p: Progress) => void } {
+/**
+ * A signal aborted at the first level boundary at depth `depth` or deeper: a SIGINT that
+ * lands there, every time (progress is reported at every level boundary, `progressEvery` 0).
+ */
+function interruptAt(depth: number): { signal: AbortSignal; onProgress: (p: Progress) => void; progressEvery: number } {
   const ctl = new AbortController();
-  return { signal: ctl.signal, onProgress: (p) => void (p.depth >= depth && ctl.abort('SIGINT')) };
+  return { signal: ctl.signal, onProgress: (p) => void (p.depth >= depth && ctl.abort('SIGINT')), progressEvery: 0 };
 }
 
 /**

@@ -7,7 +7,7 @@ import { actor, defineModel, int, replay } from '../../../src/index.js';
 import type { CheckResult, CompiledModel, Plan } from '../../../src/index.js';
 import { FRESH, PRUNE, Rng, type Chooser, type Enabled, type RunEnd, type RunView } from '../../../src/strategy/chooser.js';
 import { runWalks } from '../../../src/engine/walks.js';
-import { ANY_MODEL_PATH, checkIn, compileModel, faulty, mmError, mmRejection } from '../helpers.js';
+import { ANY_MODEL_PATH, checkIn, compileModel, faulty, mmRejection } from '../helpers.js';
 import { abba, quiet, spinner, threeByThree, thrower } from '../strategy/models.js';
 
 const WALKS = ['random', 'pct', 'bounded'] as const;
@@ -53,11 +53,11 @@ class Scripted implements Chooser {
 const limits = { maxDepth: Infinity, runs: 1 };
 
 describe('the enabled transitions a strategy sees', () => {
-  it('are grouped by instance, ascending, with the step choices as ordinals', () => {
+  it('are grouped by instance, ascending, with the step choices as ordinals', async () => {
     const m = compileModel(threeByThree);
     // Always the last transition: instance 2 first, then its choices.
     const s = new Scripted((e) => e.length - 1);
-    const o = runWalks(m, limits, s);
+    const o = await runWalks(m, limits, s);
     expect(s.seen[0]).toEqual({ width: 3, instances: [0, 1, 2], firsts: [0, 1, 2, 3], moves: [[0, 0], [1, 0], [2, 0]] });
     // Instance 2 at step b: three choices (ordinals 0..2) after instances 0 and 1.
     expect(s.seen[1]!.moves).toEqual([[0, 0], [1, 0], [2, 0], [2, 1], [2, 2]]);
@@ -67,28 +67,28 @@ describe('the enabled transitions a strategy sees', () => {
     expect(s.ends).toEqual([['finished', 9]]);
   });
 
-  it('indexOf finds an enabled instance and says -1 for a finished one', () => {
+  it('indexOf finds an enabled instance and says -1 for a finished one', async () => {
     const m = compileModel(quiet);
     const found: number[][] = [];
     const s = new Scripted((e) => {
       found.push([e.indexOf(0), e.indexOf(1)]);
       return 0;
     });
-    runWalks(m, limits, s);
+    await runWalks(m, limits, s);
     // A (instance 0) takes its three steps, then only B is enabled.
     expect(found).toEqual([[0, 1], [0, 1], [0, 1], [-1, 0], [-1, 0], [-1, 0]]);
   });
 });
 
 describe('the driver', () => {
-  it('PRUNE ends the run, and a kept prefix is restored, not executed again', () => {
+  it('PRUNE ends the run, and a kept prefix is restored, not executed again', async () => {
     const m = compileModel(quiet);
     let runs = 0;
     const s = new Scripted(
       (_e, r) => (r.run === 1 && r.depth === 2 ? PRUNE : 0),
       () => (runs++ === 0 ? FRESH : runs === 2 ? 1 : null),
     );
-    const o = runWalks(m, { maxDepth: Infinity, runs: Infinity }, s);
+    const o = await runWalks(m, { maxDepth: Infinity, runs: Infinity }, s);
     // Run 1: 2 moves then PRUNE; run 2 keeps 1 move and makes the remaining 5.
     expect(s.ends).toEqual([
       ['pruned', 2],
@@ -99,14 +99,14 @@ describe('the driver', () => {
     expect(o.limitHit).toBe('exhausted');
   });
 
-  it('the run view gives the depth, the last instance and the fingerprint of the state', () => {
+  it('the run view gives the depth, the last instance and the fingerprint of the state', async () => {
     const m = compileModel(quiet);
     const views: [number, number, string][] = [];
     const s = new Scripted((e, r) => {
       views.push([r.depth, r.last, `${r.fpHi}:${r.fpLo}`]);
       return e.length - 1;
     });
-    runWalks(m, limits, s);
+    await runWalks(m, limits, s);
     expect(views.map((v) => [v[0], v[1]])).toEqual([
       [0, -1],
       [1, 1],
@@ -118,15 +118,15 @@ describe('the driver', () => {
     expect(new Set(views.map((v) => v[2])).size).toBe(6);
   });
 
-  it('a strategy that picks a transition out of range is an internal error', () => {
+  it('a strategy that picks a transition out of range is an internal error', async () => {
     const m = compileModel(quiet);
-    expect(mmError(() => runWalks(m, limits, new Scripted((e) => e.length))).code).toBe('E_INTERNAL');
+    expect((await mmRejection(runWalks(m, limits, new Scripted((e) => e.length)))).code).toBe('E_INTERNAL');
   });
 
-  it('counts distinct states across runs', () => {
+  it('counts distinct states across runs', async () => {
     const m = compileModel(quiet);
     // Always the first transition: the same 7 states every run.
-    const o = runWalks(m, { maxDepth: Infinity, runs: 5 }, new Scripted(() => 0));
+    const o = await runWalks(m, { maxDepth: Infinity, runs: 5 }, new Scripted(() => 0));
     expect([o.states, o.transitions, o.runs, o.depth, o.limitHit]).toEqual([7, 30, 5, 6, 'runs']);
   });
 });

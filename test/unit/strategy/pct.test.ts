@@ -10,7 +10,7 @@ import { ANY_MODEL_PATH, checkIn, compileModel } from '../helpers.js';
 import { oneWindow, preemptionsOf, quiet, twoWindows } from './models.js';
 
 /** Runs PCT with depth d and records each run's moves (instances) and preemptions. */
-function record(m: CompiledModel, d: number, runs: number, seed = 1) {
+async function record(m: CompiledModel, d: number, runs: number, seed = 1) {
   const pct = new Pct({ seed, pctDepth: d, instances: m.instances.length, maxDepth: Infinity });
   const schedules: { ks: number[]; preemptions: number }[] = [];
   const bounds: number[] = [];
@@ -38,13 +38,13 @@ function record(m: CompiledModel, d: number, runs: number, seed = 1) {
     },
     summary: () => pct.summary(),
   };
-  runWalks(m, { maxDepth: Infinity, runs }, spy);
+  await runWalks(m, { maxDepth: Infinity, runs }, spy);
   return { schedules, bounds };
 }
 
 describe('pct', () => {
-  it('depth 1: no change point, each run is the instances one after the other, in a random priority order', () => {
-    const { schedules } = record(compileModel(quiet), 1, 200);
+  it('depth 1: no change point, each run is the instances one after the other, in a random priority order', async () => {
+    const { schedules } = await record(compileModel(quiet), 1, 200);
     const orders = new Map<string, number>();
     for (const s of schedules) {
       expect(s.preemptions).toBe(0);
@@ -56,16 +56,16 @@ describe('pct', () => {
   });
 
   for (const d of [2, 3]) {
-    it(`depth ${d}: at most ${d - 1} preemptions per run (a model without awaits), and some run has ${d - 1}`, () => {
-      const { schedules } = record(compileModel(quiet), d, 300);
+    it(`depth ${d}: at most ${d - 1} preemptions per run (a model without awaits), and some run has ${d - 1}`, async () => {
+      const { schedules } = await record(compileModel(quiet), d, 300);
       const most = Math.max(...schedules.map((s) => s.preemptions));
       expect(most).toBe(d - 1);
       expect(new Set(schedules.map((s) => s.ks.join(''))).size).toBeGreaterThan(2);
     });
   }
 
-  it('the step bound starts at the default, then is the longest run so far', () => {
-    const { bounds } = record(compileModel(quiet), 3, 4);
+  it('the step bound starts at the default, then is the longest run so far', async () => {
+    const { bounds } = await record(compileModel(quiet), 3, 4);
     expect(bounds).toEqual([DEFAULT_STEPS, 6, 6, 6]);
   });
 

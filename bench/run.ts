@@ -85,8 +85,10 @@ interface Row {
   verdict: string;
   /** mmrace on a scenario: whether the verdict is the expected one. */
   expectationMet?: boolean | undefined;
-  /** mmrace's parallel explorer: bytes of its fingerprint set. */
+  /** mmrace's breadth-first search: bytes of its fingerprint set. */
   fingerprintBytes?: number | undefined;
+  /** mmrace's breadth-first search: the worker threads that expanded levels. */
+  workers?: number | undefined;
 }
 
 /** States per second of search; null when the search was too short for the tool's clock. */
@@ -100,6 +102,7 @@ interface MmraceJson {
   seconds: number;
   expectationMet?: boolean;
   fingerprintBytes?: number;
+  workers?: number;
 }
 
 async function mmrace(args: string[], tool = 'mmrace (BFS)'): Promise<Row> {
@@ -114,8 +117,8 @@ async function mmrace(args: string[], tool = 'mmrace (BFS)'): Promise<Row> {
   for (const k of ['states', 'transitions', 'depth', 'seconds'] as const) {
     if (typeof json[k] !== 'number') throw new BenchError(`mmrace's JSON lacks ${k}: ${last}`);
   }
-  const { verdict, states, transitions, depth, seconds, expectationMet, fingerprintBytes } = json;
-  return { tool, verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet, fingerprintBytes };
+  const { verdict, states, transitions, depth, seconds, expectationMet, fingerprintBytes, workers } = json;
+  return { tool, verdict, states, transitions, depth, seconds, wall: r.wall, build: null, expectationMet, fingerprintBytes, workers };
 }
 
 /** The run with the shortest search of RUNS runs, reported as it goes. */
@@ -288,36 +291,85 @@ function contpteTable(row: Row | null): string[] {
   ];
 }
 
-/** The reference scenario of the parallel benchmark: the first file of bench/scenarios/. */
+/** The reference scenario of the workers benchmark: the first file of bench/scenarios/. */
 const PARALLEL = `bench/scenarios/${readdirSync(join(ROOT, 'bench', 'scenarios')).filter((f) => f.endsWith('.json')).sort()[0]}`;
 /** A second one, memory-bound (trivial steps): the hard case for scaling. */
 const PARALLEL_COUNTER = 'bench/scenarios/counter-4x5.json';
+/** Every bench scenario, and three seed scenarios of a second or more (safe, safe, a late violation). */
+const WORKER_SCENARIOS = QUICK
+  ? ['bench/scenarios/contpte-n16.json', 'scenarios/contpte/s-n16.json']
+  : [
+      ...readdirSync(join(ROOT, 'bench', 'scenarios'))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => `bench/scenarios/${f}`),
+      'scenarios/contpte/s-n16.json',
+      'scenarios/trans_pgd/v0-n6.json',
+      'scenarios/trans_pgd/vf-hibernate-inv-other-n6.json',
+    ];
 const CONFIGS = [
-  ['sequential engine (--workers 0)', ['--workers', '0']],
-  ['parallel, 1 worker', ['--workers', '1']],
-  ['parallel, 2 workers', ['--workers', '2']],
+  ['--workers 0', ['--workers', '0']],
+  ['default (auto)', []],
+  ['--workers 1', ['--workers', '1']],
+  ['--workers 2', ['--workers', '2']],
 ] as const;
 
-/**
- * The same scenario on the sequential engine and on the parallel explorer with 1 and 2
- * workers, side by side: the three runs alternate, RUNS rounds, and each row is the
- * round with the shortest search.
- */
-async function parallelRows(file: string): Promise<Row[]> {
+/** One scenario under each of CONFIGS, side by side: the runs alternate, RUNS rounds; a row is a config's run of the shortest wall time. */
+interface WorkerRows {
+  readonly file: string;
+  readonly rows: readonly Row[];
+}
+
+async function workerRows(file: string): Promise<WorkerRows> {
   const runs: Row[][] = CONFIGS.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [c, [label, extra]] of CONFIGS.entries()) {
       const r = await mmrace([file, ...extra], label);
-      console.log(`    ${label}: ${fmtSec(r.seconds)} s search, ${fmtSec(r.wall)} s wall`);
+      console.log(`    ${label}: ${fmtSec(r.seconds)} s search, ${fmtSec(r.wall)} s wall${r.workers ? ` (${r.workers} workers)` : ''}`);
       runs[c]!.push(r);
     }
   }
-  return runs.map((rs) => rs.reduce((a, b) => (b.seconds < a.seconds ? b : a)));
+  return { file, rows: runs.map((rs) => rs.reduce((a, b) => (b.wall < a.wall ? b : a))) };
 }
 
-function parallelTable(file: string, rows: Row[], title: string): string[] {
-  const [seq, one, two] = rows as [Row, Row, Row];
-  const same = one.states === two.states && one.transitions === two.transitions && one.depth === two.depth && seq.states === one.states && seq.transitions === one.transitions;
+/** Every scenario of `scenarios/` (--deep too) through `mmrace ci`, at --workers 0 and by default, side by side. */
+async function ciRows(): Promise<{ zero: number; auto: number }> {
+  const best = { zero: Infinity, auto: Infinity };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, extra] of [['zero', ['--workers', '0']], ['auto', []]] as const) {
+      const r = await exec(process.execPath, ['bin/mmrace.js', 'ci', 'scenarios', '--deep', '--quiet', ...extra], ROOT);
+      if (r.code !== 0) throw new BenchError(`mmrace ci scenarios --deep ${extra.join(' ')} exited ${r.code}:\n${r.stdout}`);
+      console.log(`    ci --deep ${extra.join(' ') || '(default)'}: ${fmtSec(r.wall)} s wall`);
+      best[k] = Math.min(best[k], r.wall);
+    }
+  }
+  return best;
+}
+
+const same = (a: Row, b: Row): boolean => a.verdict === b.verdict && a.states === b.states && a.transitions === b.transitions && a.depth === b.depth;
+
+function workersTable(all: readonly WorkerRows[], ci: { zero: number; auto: number }): string[] {
+  const ratio = (x: number, y: number): string => (y > 0 ? (x / y).toFixed(2) : '–');
+  return [
+    '## Workers: the default against --workers 0, 1 and 2',
+    '',
+    `Every file of \`bench/scenarios/\` and three seed scenarios, each under the four settings in turn (${RUNS} round${RUNS > 1 ? 's' : ''}; each figure is the run of the shortest wall time). The default is \`--workers auto\`: breadth-first levels in the main thread, and worker threads (one per idle core) only once the search has run half a second with cores idle (src/parallel/levels-pool.ts). The goals: the default's wall time at most 1.05× that of \`--workers 0\` everywhere, and on the reference scenario, 2 workers at least 1.8× the states per second of \`--workers 0\`.`,
+    '',
+    '| scenario | verdict | states | same result in all four | wall s: --workers 0 / default / 1 / 2 | workers the default used | default ÷ --workers 0 (wall) | 2 workers ÷ --workers 0 (states/s) | 2 workers ÷ 1 (states/s) |',
+    '|---|---|--:|---|--:|--:|--:|--:|--:|',
+    ...all.map(({ file, rows }) => {
+      const [zero, auto, one, two] = rows as [Row, Row, Row, Row];
+      const ok = same(zero, auto) && same(zero, one) && same(zero, two);
+      return `| \`${file}\` | ${zero.verdict} | ${fmtInt(zero.states)} | ${ok ? 'yes' : '**NO**'} | ${[zero, auto, one, two].map((r) => fmtSec(r.wall)).join(' / ')} | ${auto.workers ?? 0} | ${ratio(auto.wall, zero.wall)} | ${fmtRatio(two, zero)} | ${fmtRatio(two, one)} |`;
+    }),
+    '',
+    `- Every scenario of \`scenarios/\` (\`mmrace ci scenarios --deep\`, 75 searches in one process): ${fmtSec(ci.zero)} s wall at \`--workers 0\`, ${fmtSec(ci.auto)} s by default: **${ratio(ci.auto, ci.zero)}×**.`,
+  ];
+}
+
+function parallelTable(file: string, rows: readonly Row[], title: string): string[] {
+  const [seq, auto, one, two] = rows as [Row, Row, Row, Row];
+  const all = same(seq, auto) && same(seq, one) && same(seq, two);
   const s = one.seconds / two.seconds;
   // Amdahl: the serial fraction that this speedup on 2 workers implies, and what it gives on 16.
   const f = Math.min(1, Math.max(0, 2 / s - 1));
@@ -325,15 +377,16 @@ function parallelTable(file: string, rows: Row[], title: string): string[] {
   return [
     `## ${title}`,
     '',
-    `\`${file}\`, side by side (the three runs alternate, ${RUNS} round${RUNS > 1 ? 's' : ''}; each row is its fastest search). Same verdict, states, transitions and depth in all three: ${same && seq.verdict === two.verdict ? 'yes' : '**NO**'}.`,
+    `\`${file}\`, side by side (the four runs alternate, ${RUNS} round${RUNS > 1 ? 's' : ''}; each row is its run of the shortest wall time). Same verdict, states, transitions and depth in all four: ${all ? 'yes' : '**NO**'}.`,
     '',
-    '| run | verdict | states | transitions | depth | search s | wall s | states/s | states/s per worker |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
-    ...rows.map((r, i) => `| ${r.tool} | ${r.verdict} | ${fmtInt(r.states)} | ${fmtInt(r.transitions)} | ${r.depth} | ${fmtSec(r.seconds)} | ${fmtSec(r.wall)} | ${fmtRate(r)} | ${i === 0 ? '–' : fmtInt(r.states / r.seconds / i)} |`),
+    '| run | verdict | states | transitions | depth | workers used | search s | wall s | states/s | states/s per worker |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.tool} | ${r.verdict} | ${fmtInt(r.states)} | ${fmtInt(r.transitions)} | ${r.depth} | ${r.workers ?? 0} | ${fmtSec(r.seconds)} | ${fmtSec(r.wall)} | ${fmtRate(r)} | ${r.workers ? fmtInt(r.states / r.seconds / r.workers) : '–'} |`),
     '',
-    `- 2 workers over 1: **${s.toFixed(2)}×** in search time, **${(one.wall / two.wall).toFixed(2)}×** in wall time (process start and model loading included).`,
-    `- 2 workers over the sequential engine: ${(seq.seconds / two.seconds).toFixed(2)}× (search); 1 worker costs ${(one.seconds / seq.seconds).toFixed(2)}× the sequential engine's time.`,
-    `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into that speedup, which would give ${at16.toFixed(1)}× on 16 workers if that fraction stayed the same (see "Scaling" below).`,
+    `- 2 workers over --workers 0: **${(seq.seconds / two.seconds).toFixed(2)}×** in search time, ${(seq.wall / two.wall).toFixed(2)}× in wall time; 1 worker costs ${(one.seconds / seq.seconds).toFixed(2)}× the time of --workers 0.`,
+    `- 2 workers over 1: ${s.toFixed(2)}× in search time, ${(one.wall / two.wall).toFixed(2)}× in wall time (process start and model loading included).`,
+    `- The default over --workers 0: ${(seq.wall / auto.wall).toFixed(2)}× in wall time.`,
+    `- Amdahl's law reads a serial fraction of ${(f * 100).toFixed(0)}% into the speedup of 2 workers over 1, which would give ${at16.toFixed(1)}× on 16 workers if that fraction stayed the same (see "Scaling" below).`,
     ...(two.fingerprintBytes
       ? [
           `- Shared fingerprint set: ${(two.fingerprintBytes / 2 ** 20).toFixed(0)} MiB for ${fmtInt(two.states)} states, **${(two.fingerprintBytes / two.states).toFixed(1)} bytes per state** (10-byte entries at load ${((10 * two.states) / two.fingerprintBytes).toFixed(2)}).`,
@@ -415,10 +468,12 @@ function porTable(rows: PorRow[], counters: SizeResult[]): string[] {
 
 const SCALING = `## Scaling: what stays serial, and 16 cores
 
-The parallel explorer is level-synchronous BFS (src/parallel/explore.ts). Per level, the
-workers expand batches and claim successors in the shared fingerprint set (lock-free, one
-CAS per new state); the main thread walks the batch results in order as they arrive,
-while later batches still run. Every buffer the threads exchange is a SharedArrayBuffer
+Breadth-first search is level-synchronous (src/engine/levels.ts). A level runs in the
+main thread as the sequential search itself (src/engine/level-thread.ts), or on the
+workers: they expand batches and claim successors in the shared fingerprint set
+(lock-free, one CAS per new state; src/engine/batch.ts), and the main thread walks the
+batch results in order as they arrive, while later batches still run
+(src/engine/level-merge.ts). Every buffer the threads exchange is a SharedArrayBuffer
 that is reused: a result's columns reach the main thread shared, not moved, and a level's
 states stay in the results of the batches that claimed them (the walk copies no state;
 a batch reads its states from the segments it spans). What does not run on the workers:
@@ -447,9 +502,15 @@ a batch reads its states from the segments it spans). What does not run on the w
    levels run while the workers start, and their claims would otherwise fault in a page
    of a large fresh buffer each.
 4. **Start-up**: worker threads boot and load the model through tsx (about 0.4 s each,
-   measured alone: node's worker, tsx's loader, the engine and the model). They start
-   with the first level of 4096 states, and levels run in the main thread until the
-   workers are ready; a worker's first batches also run before its JIT has warmed up.
+   measured alone: node's worker, tsx's loader, the engine and the model). With a number
+   of workers given they start with the first level of 4096 states; by default only after
+   two seconds of search, at a level of 65,536 states or more, with cores idle
+   (src/parallel/levels-pool.ts). Levels run in the main thread until the workers are
+   ready; a worker's first batches also run before its JIT has warmed up. On a 2-core
+   machine the boot takes the core the main thread does not use, and the main thread's
+   levels slow down meanwhile (memory and caches are shared): this, not the search on the
+   workers, is what the default loses on models whose levels do not run faster on two
+   workers (the counter).
 5. **Memory**: the fingerprint set is read and written at random; every worker shares the
    same memory system, so a memory-bound model (the counter, whose steps are trivial)
    scales worse than a model whose steps do real work (contpte).
@@ -517,10 +578,14 @@ async function main(): Promise<number> {
   console.log('bug hunting: mmrace pct and random vs fast-check');
   const hunt = await huntSection();
 
-  console.log(`parallel: ${PARALLEL}`);
-  const par = await parallelRows(PARALLEL);
-  console.log(`parallel: ${PARALLEL_COUNTER}`);
-  const parCounter = await parallelRows(PARALLEL_COUNTER);
+  const workers: WorkerRows[] = [];
+  for (const file of WORKER_SCENARIOS) {
+    console.log(`workers: ${file}`);
+    workers.push(await workerRows(file));
+  }
+  console.log('workers: every scenario through mmrace ci --deep');
+  const ci = await ciRows();
+  const rowsOf = (file: string): readonly Row[] => workers.find((w) => w.file === file)!.rows;
 
   const doc = [
     '# Benchmark results: mmrace vs SPIN',
@@ -537,9 +602,9 @@ async function main(): Promise<number> {
     '',
     ...hunt,
     '',
-    ...parallelTable(PARALLEL, par, 'Parallel explorer: 1 worker vs 2, on the reference scenario'),
+    ...workersTable(workers, ci),
     '',
-    ...parallelTable(PARALLEL_COUNTER, parCounter, 'Parallel explorer: 1 worker vs 2, on a memory-bound model'),
+    ...(QUICK ? [] : [...parallelTable(PARALLEL, rowsOf(PARALLEL), 'Workers on the reference scenario'), '', ...parallelTable(PARALLEL_COUNTER, rowsOf(PARALLEL_COUNTER), 'Workers on a memory-bound model')]),
     '',
     SCALING,
     '',

@@ -53,6 +53,8 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
     if (r.aborted) x.levelAborted = true;
     if (r.full) return 'full';
     results[b] = r;
+    // Every claim is an entry of the set, but those that took a state over from a younger batch.
+    x.claimed(r.candCount - r.stolenCount);
     const firstBatch = r.batch - b;
     for (let j = 0; j < r.stolenCount; j++) {
       const v = r.stolen[2 * j]! - firstBatch;

@@ -165,6 +165,11 @@ export interface LevelPool {
   /** While the threads start: true, and this thread yields between levels to let their messages in. */
   readonly starting: boolean;
   /**
+   * Told of each level run: on the threads or here, with its transitions and seconds (the
+   * pool may stop taking levels that run faster here).
+   */
+  observe(pooled: boolean, transitions: number, seconds: number): void;
+  /**
    * Runs the batches of `level` on the threads; each result arrives on its own (in any
    * order). A batch that does not come back (its worker died, or its step hung and the
    * watchdog stopped it) rejects with BatchLost.
@@ -604,6 +609,11 @@ export class LevelSearch {
     return this.pool!.move(old, next, drop).then(() => (this.use(next, -1), true));
   }
 
+  /** `entries` more entries in the set (the claims of a level merged), when its count is known. */
+  claimed(entries: number): void {
+    if (this.stored >= 0) this.stored += entries;
+  }
+
   /** Rebuilds the set without the entries `entries` (a level in this thread undone). */
   dropEntries(entries: ReadonlySet<number>): void {
     const next = new SharedFingerprintSet(this.table.capacity);
@@ -683,7 +693,15 @@ export class LevelSearch {
     // While the pool starts, let its messages in between levels run in this thread.
     if (this.pool?.starting) await nextTurn();
     const pooled = mode === 'full' && this.pool !== null && this.pool.takes(level, this.seconds);
-    if (!pooled) return expandInThread(this, level, mode);
+    const t0 = performance.now();
+    const tx0 = this.transitions;
+    const next = pooled ? await this.onPool(level, mode, levelBytes) : expandInThread(this, level, mode);
+    if (next !== null) this.pool?.observe(pooled, this.transitions - tx0, (performance.now() - t0) / 1000);
+    return next;
+  }
+
+  /** Runs a level on the pool, after growing the set for the level's claims. */
+  private async onPool(level: Level, mode: BatchMode, levelBytes: number): Promise<Level | null> {
     this.workersUsed = this.pool!.workers;
     // Room for a next level twice as large as this one, at load 3/4 at most: the
     // batches claim at once, and cannot grow the set as they go.
@@ -696,14 +714,12 @@ export class LevelSearch {
       for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, -1, levelBytes)) break;
     }
     this.prepare(level, levelBytes);
-    return this.onPool(level, mode, levelBytes);
+    return this.batchesOnPool(level, mode, levelBytes);
   }
 
   /** Runs a level on the pool: batches, then the merge of their results; again after an overflow or a lost batch. */
-  private async onPool(level: Level, mode: BatchMode, levelBytes: number): Promise<Level | null> {
+  private async batchesOnPool(level: Level, mode: BatchMode, levelBytes: number): Promise<Level | null> {
     const pool = this.pool!;
-    // The batches' claims are not counted one by one.
-    this.use(this.table, -1);
     const cuts = this.plan(level, pool.workers);
     const firstBatch = this.nextBatch;
     this.nextBatch += cuts.length;

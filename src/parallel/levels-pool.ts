@@ -6,10 +6,18 @@
  * When. With a number of workers given, the threads start with the first level of
  * `inThreadBelow` states or more, and take levels once they have loaded the model (until
  * then levels run in this thread, which would otherwise wait). With `auto` (the default),
- * a search that ends within START_AFTER seconds never starts a thread: starting them
- * costs more than they would save. Past that, the threads start when the cores are free
- * (the load average leaves at least one core besides this thread's), and take large
- * levels once ready.
+ * the threads must pay for themselves, so that the default is never slower than
+ * `--workers 0`:
+ * - a search that ends within START_AFTER seconds never starts a thread (booting one and
+ *   loading the model in it take about 0.4 s), nor does one whose levels stay below
+ *   AUTO_LEVEL states (too few batches to keep the threads busy between barriers);
+ * - they start only when cores are idle (the machine's CPU times since the search began,
+ *   or since the last look: at least MIN_IDLE of a core besides this thread's), one per
+ *   idle core and one for the core this thread leaves while the workers expand a level;
+ * - the levels they run are timed against the large levels this thread ran (transitions
+ *   per second, over all such levels: one level's rate varies with its shape): when the
+ *   threads have run JUDGE_AFTER seconds of levels, after their first, at less than
+ *   MIN_GAIN times this thread's rate, the search goes on in this thread and they end.
  *
  * Lost batches. Each batch has a heart (engine/watchdog.ts) that its worker beats and this
  * thread watches: a batch whose step hangs is stopped (its worker terminated) and the state
@@ -18,7 +26,7 @@
  * RETRIES times, then the search ends with E_WORKER; a state whose step hung is recorded
  * as E_STEP_TIMEOUT where the sequential search meets it (batch.ts StuckAt).
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { lowerStop, type BatchResult, type StuckAt } from '../engine/batch.js';
 import { BatchLost, type LevelPool, type PooledBatch } from '../engine/levels.js';
 import { piecesOf, type Level } from '../engine/level.js';
@@ -36,7 +44,13 @@ export const IN_THREAD_BELOW = 4096;
  * shorter search would end before they helped, and on a 2-core machine their start takes
  * the other core from nothing else but costs the process's exit waiting for them.
  */
-export const START_AFTER = 0.5;
+export const START_AFTER = 2;
+/** With `auto`: levels of fewer states than this run in this thread (4 batches for each of 2 workers). */
+export const AUTO_LEVEL = 8 * 8192;
+/** With `auto`: seconds of levels on the threads, their first level aside, before they are judged. */
+const JUDGE_AFTER = 0.5;
+/** With `auto`: the threads are kept when they run levels at least this many times faster than this thread. */
+const MIN_GAIN = 1.2;
 /** Times a batch whose worker died is run again before the search ends with E_WORKER. */
 const RETRIES = 1;
 /** Runs of a level that lost batches before the search ends. */
@@ -115,10 +129,35 @@ class LevelLosses {
   }
 }
 
-/** Whether the machine has a core free for the threads besides this one (the 1-minute load average). */
-function coresFree(workers: number): boolean {
-  const cores = availableParallelism();
-  return cores > 1 && cores - loadavg()[0]! >= Math.min(workers, cores - 1);
+/** Adds a level's transitions and seconds to a tally. */
+function add(t: { transitions: number; seconds: number }, transitions: number, seconds: number): void {
+  t.transitions += transitions;
+  t.seconds += seconds;
+}
+
+/** Idle cores, at least, below which `auto` starts no thread: most of a core must be free. */
+const MIN_IDLE = 0.75;
+
+/** The machine's idle and total CPU time, per core (milliseconds, as the kernel counts them). */
+function cpuTimes(): { idle: number; total: number }[] {
+  return cpus().map(({ times: t }) => ({ idle: t.idle, total: t.user + t.nice + t.sys + t.idle + t.irq }));
+}
+
+/** Cores idle on average between two readings of the machine's CPU times. */
+class IdleMeter {
+  private last = cpuTimes();
+  /** Idle cores since the last reading (0 up to the number of cores); the next reading starts from now. */
+  read(): number {
+    const now = cpuTimes();
+    let idle = 0;
+    now.forEach((c, i) => {
+      const before = this.last[i];
+      const total = before ? c.total - before.total : 0;
+      if (before && total > 0) idle += Math.min(1, Math.max(0, (c.idle - before.idle) / total));
+    });
+    this.last = now;
+    return idle;
+  }
 }
 
 class PiscinaLevels implements LevelPool {
@@ -128,7 +167,16 @@ class PiscinaLevels implements LevelPool {
   private ready = false;
   private losses: LevelLosses | null = null;
   private readonly ref: ModelRef;
-  readonly workers: number;
+  private readonly idle = new IdleMeter();
+  /** Transitions and seconds of the large levels run here, and of the levels on the threads but their first. */
+  private here = { transitions: 0, seconds: 0 };
+  private there = { transitions: 0, seconds: 0 };
+  /** Levels run on the threads. */
+  private pooledLevels = 0;
+  /** `auto` gave the threads up: they did not pay. */
+  private given = false;
+  /** Threads: the given number, or with `auto`, as many as idle cores allowed when they started. */
+  workers: number;
 
   constructor(
     private readonly m: CompiledModel,
@@ -150,9 +198,15 @@ class PiscinaLevels implements LevelPool {
   }
 
   takes(level: Level, seconds: number): boolean {
-    if (level.n < (this.o.inThreadBelow ?? IN_THREAD_BELOW)) return false;
+    if (level.n < (this.o.inThreadBelow ?? (this.o.auto ? AUTO_LEVEL : IN_THREAD_BELOW))) return false;
+    if (this.given) return false;
     if (this.pool === null) {
-      if (this.o.auto && !(seconds >= START_AFTER && coresFree(this.workers))) return false;
+      if (this.o.auto) {
+        if (seconds < START_AFTER) return false;
+        const idle = this.idle.read();
+        if (idle < MIN_IDLE) return false;
+        this.workers = Math.max(1, Math.min(this.workers, Math.round(idle) + 1));
+      }
       this.pool = createPool(this.workers);
     }
     if (this.warming === null) this.warming = warmPool(this.pool, this.ref.path).then(() => void (this.ready = true));
@@ -206,6 +260,23 @@ class PiscinaLevels implements LevelPool {
     return all;
   }
 
+  observe(pooled: boolean, transitions: number, seconds: number): void {
+    if (!this.o.auto || seconds <= 0) return;
+    if (!pooled) {
+      // Only levels as large as those the threads take compare (small ones fit in caches).
+      if (transitions >= AUTO_LEVEL) add(this.here, transitions, seconds);
+      return;
+    }
+    // The first level on the threads runs while their compiler warms up: it is not judged.
+    if (this.pooledLevels++ === 0) return;
+    add(this.there, transitions, seconds);
+    if (this.there.seconds < JUDGE_AFTER || this.here.seconds === 0) return;
+    if (this.there.transitions / this.there.seconds < MIN_GAIN * (this.here.transitions / this.here.seconds)) {
+      this.given = true;
+      void this.close();
+    }
+  }
+
   /** The step timeout of the step that beat word `word` names, for a batch to record (StuckAt). */
   private stuckError(word: number): Omit<StuckAt, 'i'> {
     const e = stepTimeoutError(this.m, word, this.stepTimeout);
@@ -245,8 +316,12 @@ class PiscinaLevels implements LevelPool {
   }
 
   async close(): Promise<void> {
-    if (this.own && this.pool !== null) await this.pool.destroy();
+    const pool = this.pool;
+    if (!this.own || pool === null || this.closing !== null) return this.closing ?? undefined;
+    this.closing = pool.destroy();
+    return this.closing;
   }
+  private closing: Promise<void> | null = null;
 }
 
 /** The worker threads of a breadth-first search of `m`, which they load from `modelPath`. */

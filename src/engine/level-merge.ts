@@ -54,7 +54,7 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
     if (r.full) return 'full';
     results[b] = r;
     // Every claim is an entry of the set, but those that took a state over from a younger batch.
-    x.claimed(r.candCount - r.stolenCount);
+    x.table.claimed(r.candCount - r.stolenCount);
     const firstBatch = r.batch - b;
     for (let j = 0; j < r.stolenCount; j++) {
       const v = r.stolen[2 * j]! - firstBatch;
@@ -70,7 +70,7 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
   for (let b = 0; b < pending.length && stopAt === null; b++) {
     const r = await arrive(b);
     if (r === 'full') return 'full';
-    x.touch(pending.length);
+    x.table.touch(pending.length);
     const stolen = lost[b];
     // Kept candidates, in order.
     let kept: Int32Array;
@@ -93,7 +93,7 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
         else {
           other.add(c);
           // Never expanded here, so never retired by a batch: retire it now.
-          x.table.retire(r.entries[c]!);
+          x.table.set.retire(r.entries[c]!);
         }
       }
       kept = Int32Array.from(mine);

@@ -106,14 +106,14 @@ class LevelSink implements SuccessorSink {
   private store(work: Int32Array, k: number, ordinal: number): boolean {
     const x = this.x;
     if (x.sym) x.m.canonical(work);
-    if (x.stored >= x.growAt && !x.roomForOne(this.levelBytes + this.out.bytes)) {
+    if (x.table.stored >= x.table.growAt && !x.table.roomForOne(this.levelBytes + this.out.bytes)) {
       this.full = true;
       return false;
     }
     fingerprint(work, this.size);
-    const entry = x.table.insert(fp.hi, fp.lo);
+    const entry = x.table.set.insert(fp.hi, fp.lo);
     if (entry < 0) return true;
-    x.stored++;
+    x.table.stored++;
     // --shard: a state of the partition depth that belongs to another shard stays in the
     // set (it is explored there), and nowhere else.
     if (this.shard !== null && shardOf(fp.hi, fp.lo, this.shard.count) !== this.shard.index) return true;
@@ -159,13 +159,13 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
   const pieces = piecesOf(level, 0, level.n);
   // The entries of a level claimed on the pool end now (nothing of a level stored in this
   // thread is left in a round's lanes).
-  if (x.retire) {
+  if (x.table.retire) {
     const rs = new Records(pieces, stride);
     for (let i = 0; i < level.n; i++) {
       const base = rs.next();
-      x.table.retire(rs.arr[base + stride - 1]!);
+      x.table.set.retire(rs.arr[base + stride - 1]!);
     }
-    x.retire = false;
+    x.table.retire = false;
   }
   // The step watchdog: a step that hangs ends the search with E_STEP_TIMEOUT, the path to
   // the state whose expansion hangs, and the counts of the completed levels.
@@ -255,7 +255,7 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
     // holds it (and the resumed search runs it again).
     const entries = out.entries();
     x.undo(before);
-    x.dropEntries(entries);
+    x.table.dropEntries(entries);
     if (!sink.full) return x.stopBefore(level, clockStop);
     x.memoryLimit(`at depth ${level.depth + 1}, after ${x.states} states`);
     return x.stopBefore(level, null);

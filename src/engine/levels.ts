@@ -20,10 +20,9 @@
  * goes from one way to the other between any two levels.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
-import { MAX_BATCH, MAX_CAPACITY, SharedFingerprintSet } from '../state/shared-fpset.js';
+import { MAX_BATCH, SharedFingerprintSet } from '../state/shared-fpset.js';
 import { VERSION } from '../version.js';
 import { ABORT, CONTROL_WORDS, recordSize, type BatchMode, type BatchResult, type BatchInput } from './batch.js';
 import {
@@ -43,6 +42,7 @@ import { Judge, foundError, invariantViolation } from './judge.js';
 import { expandInThread } from './level-thread.js';
 import { mergeLevel } from './level-merge.js';
 import { levelOf, levelRecords, type Level } from './level.js';
+import { GROWTH, LARGE_TABLE, LevelTable, mib } from './level-table.js';
 import { Links, NO_PARENT } from './links.js';
 import { defaultMemory, sleepApplies } from './limits.js';
 import { reductionsOf, type FoundError, type FoundViolation, type LimitKind, type Path, type SearchOutcome, type ShardInfo } from './result.js';
@@ -69,23 +69,6 @@ const MOVE_IN_THREAD_BELOW = Infinity;
  * growths cost little.
  */
 const FIRST_CAPACITY = 1 << 16;
-/**
- * The set grows 4 times while it is small (each growth moves every entry, so grow seldom),
- * then 2 times from LARGE_TABLE bytes on, so that a large set is never below load 3/8
- * (10-byte entries: at most 26.7 bytes per state right after a growth, 16 from load 5/8,
- * 13.3 at load 3/4).
- */
-const GROWTH = 4;
-const LARGE_TABLE = 64 * 2 ** 20;
-/** Highest load of the set: a level in this thread grows it when one more state would pass it. */
-export const MAX_LOAD = 0.75;
-/**
- * Pages (4 KiB) of a prepared set (LevelSearch.prepared) touched each time the walk takes a
- * batch result: 2 MiB, about a millisecond, so that the workers' next tasks, which this
- * thread hands out, are not held up.
- */
-const TOUCH_PAGES = 512;
-
 /** One part of a search split N ways (`--shard i/N`). */
 export interface Shard {
   readonly index: number;
@@ -224,40 +207,11 @@ export class LevelSearch {
   readonly sleep: boolean;
   readonly memory: number;
   readonly deadline: number;
-  table!: SharedFingerprintSet;
+  /** The fingerprint set, as it grows. */
+  readonly table: LevelTable;
   states = 0;
   transitions = 0;
   depth = 0;
-  /**
-   * The entry numbers the current level holds are of the current set, in the lanes of a
-   * round (claimed on the pool): its expansion retires them (batch.ts). False after a
-   * level run in this thread (whose states are stored retired) and after the set was
-   * rebuilt (every entry of a rebuilt set is retired).
-   */
-  retire = false;
-  /** Entries of the set, when known (this thread stores them one by one); -1: count them when needed. */
-  stored = 0;
-  /**
-   * `stored` from which a state stored in this thread calls `roomForOne` (which grows the
-   * set at load 3/4): a bound that is cheap to test per state; -1 when `stored` is unknown.
-   */
-  growAt = 0;
-
-  /** The set now in use (`table`), after a growth or a rebuild; `stored` entries (-1: not known). */
-  private use(table: SharedFingerprintSet, stored: number): void {
-    this.table = table;
-    this.stored = stored;
-    this.growAt = stored < 0 ? -1 : Math.floor(table.capacity * MAX_LOAD);
-  }
-  /**
-   * The set the next growth moves into, allocated a level ahead (`prepare`) and its pages
-   * touched a few at a time while the walk waits for results: the first write to a page
-   * of a fresh buffer faults, and a growth with the workers waiting would otherwise take
-   * every fault of the new set, in random order.
-   */
-  private prepared: { readonly set: SharedFingerprintSet; readonly view: Int32Array; at: number } | null = null;
-  /** The size of the level before the one `prepare` last saw. */
-  private lastLevel = 0;
   /** The buffers of the last level's results, per batch, to reuse (batch.ts addSpares). */
   stash: SharedArrayBuffer[][] = [];
   /** Time, the time limit in this thread, progress. */
@@ -314,7 +268,7 @@ export class LevelSearch {
     const first = opts.tableCapacity ?? (opts.maxStates !== undefined ? Math.min(SharedFingerprintSet.capacityFor(opts.maxStates + 16), FIRST_CAPACITY) : FIRST_CAPACITY);
     // At most a quarter of the memory limit to start with.
     const fit = Math.max(1024, Math.floor(this.memory / 4 / SharedFingerprintSet.bytesFor(1)));
-    this.use(this.allocate(Math.min(first, fit)) ?? this.tooBig(Math.min(first, fit)), 0);
+    this.table = new LevelTable(this.memory, Math.min(first, fit), () => this.links.bytes, () => (this.workersUsed > 0 ? this.pool : null), opts.moveInThreadBelow ?? MOVE_IN_THREAD_BELOW);
     this.signal = opts.signal ?? null;
     // Batches running on the workers see the word and return early.
     this.signal?.addEventListener('abort', this.abortLevel);
@@ -344,69 +298,6 @@ export class LevelSearch {
 
   get stopped(): boolean {
     return this.error !== null || this.limitHit !== null || (!this.all && this.found.size > 0);
-  }
-
-  private tooBig(capacity: number): never {
-    throw new MmraceError(
-      'E_LIMIT',
-      `the memory limit (${mib(this.memory)}) cannot hold a fingerprint set of ${capacity} entries`,
-      'raise --memory',
-    );
-  }
-
-  /** Bytes in use besides the fingerprint set: parent links, the current level, and a set prepared for the next growth. */
-  otherBytes(levelBytes: number): number {
-    return this.links.bytes + levelBytes + (this.prepared?.set.bytes ?? 0);
-  }
-
-  /** A new set of `capacity` entries, or null when the memory limit forbids it. */
-  private allocate(capacity: number, levelBytes = 0): SharedFingerprintSet | null {
-    const keep = this.table === undefined ? 0 : this.table.bytes;
-    const ready = this.prepared?.set;
-    this.prepared = null;
-    // The prepared set, if it is large enough and the memory limit still allows it.
-    if (ready !== undefined && ready.capacity >= capacity && ready.bytes + keep + this.otherBytes(levelBytes) <= this.memory) return ready;
-    if (SharedFingerprintSet.bytesFor(capacity) + keep + this.otherBytes(levelBytes) > this.memory) return null;
-    try {
-      return new SharedFingerprintSet(capacity);
-    } catch (e) {
-      if (e instanceof MmraceError && e.code === 'E_LIMIT') return null;
-      throw e;
-    }
-  }
-
-  /**
-   * Allocates the set of the next growth when the level after `level` is likely to need
-   * it (a next level twice as large again), within the memory limit; `touch` then faults
-   * its pages in while the level runs.
-   */
-  private prepare(level: Level, levelBytes: number): void {
-    // The next level's size, guessed from this level's growth (between half and twice
-    // this one): the next step grows the set when the states stored by then (`this.states
-    // + next`) and room for twice the next level exceed load 3/4. A set prepared and never
-    // used costs its page faults for nothing (the last levels of the reference scenario
-    // would prepare 320 MiB with a guess of twice).
-    const next = level.n * Math.min(2, Math.max(0.5, this.lastLevel > 0 ? level.n / this.lastLevel : 2));
-    this.lastLevel = level.n;
-    if (this.prepared !== null || this.states + 3 * next + 1024 <= this.table.capacity * MAX_LOAD) return;
-    const cap = this.table.capacity;
-    const set = this.allocate(cap * (this.table.bytes < LARGE_TABLE ? GROWTH : 2), levelBytes);
-    if (set !== null) this.prepared = { set, view: new Int32Array(set.buffer), at: 0 };
-  }
-
-  /**
-   * Touches the next pages of the prepared set (plain writes of 0: no other thread has it
-   * yet): TOUCH_PAGES, or more when a level of `batches` batches would not touch it all.
-   */
-  touch(batches: number): void {
-    const p = this.prepared;
-    if (p === null || p.at >= p.view.length) return;
-    const pages = Math.max(TOUCH_PAGES, Math.ceil(p.view.length / 1024 / batches));
-    const end = Math.min(p.view.length, p.at + pages * 1024);
-    const v = p.view;
-    let i = p.at;
-    for (; i < end; i += 1024) v[i] = 0;
-    p.at = i;
   }
 
   /** Records a violation: the first of its property (with allViolations; else the search stops). */
@@ -485,7 +376,7 @@ export class LevelSearch {
           level: { firstId: level.firstId, n: level.n, depth: level.depth },
           recordSize: this.size,
           nextBatch: this.nextBatch,
-          retire: this.retire,
+          retire: this.table.retire,
           dropRound: level === this.redo ? this.dropRound : -1,
           shardDepth: this.shardDepth,
           found: [...this.found.values()].map(({ violation: v, seq }) => ({ violation: { ...v, path: { init: v.path.init, moves: v.path.moves.map(([k, o]) => [k, o]) } }, seq })),
@@ -493,7 +384,7 @@ export class LevelSearch {
         run: { workers: this.pool?.workers ?? 0, memory: this.memory, timeLimit: this.opts.timeLimit ?? null },
       },
       [
-        { name: 'table', parts: [new Uint8Array(this.table.buffer)] },
+        { name: 'table', parts: [new Uint8Array(this.table.set.buffer)] },
         { name: 'parents', parts: links.parents },
         { name: 'moves', parts: links.moves },
         { name: 'level', parts: [levelRecords(level, this.size)] },
@@ -510,8 +401,8 @@ export class LevelSearch {
     const s = ck.header.search;
     let table = SharedFingerprintSet.fromBuffer(ck.sections.table);
     if (s.dropRound >= 0) table = SharedFingerprintSet.grownFrom(table, table.capacity, s.dropRound);
-    this.use(table, -1);
-    this.retire = s.retire && s.dropRound < 0;
+    this.table.use(table, -1);
+    this.table.retire = s.retire && s.dropRound < 0;
     this.links.adopt(new Int32Array(ck.sections.parents), new Int32Array(ck.sections.moves));
     this.states = s.states;
     this.transitions = s.transitions;
@@ -539,14 +430,14 @@ export class LevelSearch {
           this.fail(e, { init: i, moves: [] });
           return false;
         }
-        if (!this.roomForOne(0)) {
+        if (!this.table.roomForOne(0)) {
           this.memoryLimit(`while storing the initial states`);
           return false;
         }
         fingerprint(s, this.m.size);
-        const entry = this.table.insert(fp.hi, fp.lo);
+        const entry = this.table.set.insert(fp.hi, fp.lo);
         if (entry < 0) return true;
-        this.stored++;
+        this.table.stored++;
         if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
           this.limitHit = 'max-states';
           return false;
@@ -579,57 +470,6 @@ export class LevelSearch {
   }
 
   /**
-   * In this thread, before storing one more state: grows the set if that state would pass
-   * load 3/4 (`levelBytes`: the memory the level under way holds besides). False at the
-   * memory limit.
-   */
-  roomForOne(levelBytes: number): boolean {
-    if (this.stored < 0) this.use(this.table, this.table.count());
-    if (this.stored + 1 <= this.table.capacity * MAX_LOAD) return true;
-    const cap = this.table.capacity;
-    return this.grow(cap * (this.table.bytes < LARGE_TABLE ? GROWTH : 2), -1, levelBytes, false) || this.grow(cap * 2, -1, levelBytes, false);
-  }
-
-  /**
-   * Replaces the set by one with room for `capacity` entries, without the entries of round
-   * `drop` (-1: none), copied here or (`parallel`) by the pool; false at the memory limit.
-   */
-  private async grow(capacity: number, drop: number, levelBytes: number, parallel: boolean): Promise<boolean>;
-  private grow(capacity: number, drop: number, levelBytes: number, parallel: false): boolean;
-  private grow(capacity: number, drop: number, levelBytes: number, parallel: boolean): boolean | Promise<boolean> {
-    const old = this.table;
-    const next = this.allocate(Math.min(capacity, MAX_CAPACITY), levelBytes);
-    if (next === null) return false;
-    // Every entry of the new set is retired: the entry numbers levels hold are of the old one.
-    this.retire = false;
-    if (!parallel) {
-      this.use(next, next.copyFrom(old, drop));
-      return true;
-    }
-    return this.pool!.move(old, next, drop).then(() => (this.use(next, -1), true));
-  }
-
-  /** `entries` more entries in the set (the claims of a level merged), when its count is known. */
-  claimed(entries: number): void {
-    if (this.stored >= 0) this.stored += entries;
-  }
-
-  /** Rebuilds the set without the entries `entries` (a level in this thread undone). */
-  dropEntries(entries: ReadonlySet<number>): void {
-    const next = new SharedFingerprintSet(this.table.capacity);
-    this.use(next, next.copyFrom(this.table, -1, entries));
-  }
-
-  /**
-   * Replaces the set by one of at least `capacity` entries, without the entries of round
-   * `drop` (-1: none); false at the memory limit.
-   */
-  resize(capacity: number, drop: number, levelBytes: number): Promise<boolean> {
-    const parallel = this.pool !== null && this.workersUsed > 0 && this.table.capacity >= (this.opts.moveInThreadBelow ?? MOVE_IN_THREAD_BELOW);
-    return Promise.resolve(this.grow(capacity, drop, levelBytes, parallel));
-  }
-
-  /**
    * Cuts a level into batches. Each batch is a share of what remains (guided scheduling):
    * large batches first, then smaller ones, so that the workers finish a level close together.
    */
@@ -653,7 +493,7 @@ export class LevelSearch {
       batch: firstBatch + b,
       index: b,
       round: (level.depth + 1) & 1,
-      retire: this.retire,
+      retire: this.table.retire,
       offset: cut[0],
       count: cut[1],
       mode,
@@ -683,8 +523,7 @@ export class LevelSearch {
     const mode: BatchMode = this.opts.maxDepth !== undefined && level.depth >= this.opts.maxDepth ? 'depth' : 'full';
     const levelBytes = level.n * this.size * 4 * 3;
     // A set prepared for the next growth is the first thing to give up at the limit.
-    if (this.prepared !== null && this.table.bytes + this.otherBytes(levelBytes) > this.memory) this.prepared = null;
-    if (this.table.bytes + this.otherBytes(levelBytes) > this.memory) {
+    if (!this.table.room(levelBytes)) {
       this.memoryLimit(`at depth ${level.depth}, after ${this.states} states`);
       return this.stopBefore(level, null);
     }
@@ -706,14 +545,14 @@ export class LevelSearch {
     // Room for a next level twice as large as this one, at load 3/4 at most: the
     // batches claim at once, and cannot grow the set as they go.
     const want = SharedFingerprintSet.capacityFor(this.states + 2 * level.n + 1024);
-    if (want > this.table.capacity) {
+    if (want > this.table.set.capacity) {
       // The largest growth the memory limit allows; at the limit, go on at a higher load
       // (the level runs again if it overflows).
-      const cap = this.table.capacity;
-      const factor = this.table.bytes < LARGE_TABLE ? GROWTH : 2;
-      for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.resize(c, -1, levelBytes)) break;
+      const cap = this.table.set.capacity;
+      const factor = this.table.set.bytes < LARGE_TABLE ? GROWTH : 2;
+      for (const c of [Math.max(want, cap * factor), Math.max(want, cap * 2), want]) if (await this.table.resize(c, -1, levelBytes)) break;
     }
-    this.prepare(level, levelBytes);
+    this.table.prepare(level, levelBytes, this.states);
     return this.batchesOnPool(level, mode, levelBytes);
   }
 
@@ -731,7 +570,7 @@ export class LevelSearch {
       // The buffers of the last level's results go back to the threads that fill the next ones.
       const stash = this.stash;
       this.stash = [];
-      const pending = pool.expand(level, batches, this.table, this.control, stash);
+      const pending = pool.expand(level, batches, this.table.set, this.control, stash);
       // A signal that came while the level was being started: clear the word it set.
       if (this.signal?.aborted) this.abortLevel();
       // The merge starts as soon as the first batch is done, while later ones still run.
@@ -747,7 +586,7 @@ export class LevelSearch {
       if (next !== 'full' && next !== 'lost' && !cut) {
         // Every batch of this level is done: the results that hold its states are free.
         this.free(level);
-        this.retire = true;
+        this.table.retire = true;
         // A step timeout reports the counts of the completed levels, as in this thread.
         if (this.error?.code === 'E_STEP_TIMEOUT') this.keepError(before);
         return next;
@@ -764,12 +603,12 @@ export class LevelSearch {
         }
         // Run it again on a set rebuilt without the level's claims (a lost batch's claims
         // are unknown, and its takeovers unrecorded).
-        if (await this.resize(this.table.capacity, round, levelBytes)) continue;
+        if (await this.table.resize(this.table.set.capacity, round, levelBytes)) continue;
         this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
         return this.stopBefore(level, null, round);
       }
       // The set overflowed: keep only the claims of older levels, grow, run the level again.
-      if (!(await this.resize(this.table.capacity * 2, round, levelBytes))) {
+      if (!(await this.table.resize(this.table.set.capacity * 2, round, levelBytes))) {
         this.memoryLimit(`at depth ${level.depth + 1}, after ${this.states} states`);
         return this.stopBefore(level, null, round);
       }
@@ -798,7 +637,7 @@ export class LevelSearch {
       transitions: this.transitions,
       depth: this.depth,
       seconds,
-      storeBytes: this.table.bytes + this.links.bytes,
+      storeBytes: this.table.set.bytes + this.links.bytes,
       found: [...this.found.values()].sort((a, b) => a.seq - b.seq).map((f) => f.violation),
       allViolations: this.all,
       error: this.error,
@@ -806,7 +645,7 @@ export class LevelSearch {
       limitMessage: this.limitMessage,
       reductions: reductionsOf(this.por, this.sleep, this.sym),
       workers: this.workersUsed,
-      fingerprintBytes: this.table.bytes,
+      fingerprintBytes: this.table.set.bytes,
       ...(shard ? { shard } : {}),
     };
   }
@@ -815,10 +654,6 @@ export class LevelSearch {
     this.signal?.removeEventListener('abort', this.abortLevel);
     await this.pool?.close();
   }
-}
-
-function mib(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 /** Why the final checkpoint of a search that stopped short is written. */

@@ -226,7 +226,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     untrap();
   }
   live?.stop();
-  const { result: r, model: m, modelPath, scenario: sc, shrunk } = checked;
+  const { result: r, model: m, modelPath, scenario: sc } = checked;
   const shownTarget = relative(process.cwd(), sc?.file ?? modelPath);
   // The signal that stopped the search (with --all-violations, it may have found violations first).
   const interrupted = isInterrupted(r) ? String(ctl.signal.reason) : null;
@@ -310,8 +310,8 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
       for (const line of wrapPairs(rep.initial.slice(0, m.sharedSize).map((x) => `${x.slot}=${x.value}`), 88)) out(`    ${line}`);
     }
     out(`  ${how}, ${rep.steps.length} steps:`);
-    const sh = shrunk[0];
-    if (sh && !sh.error && (sh.before.steps !== sh.after.steps || sh.before.preemptions !== sh.after.preemptions)) {
+    const sh = r.shrunk;
+    if (sh && (sh.before.steps !== sh.after.steps || sh.before.preemptions !== sh.after.preemptions)) {
       out(`  (shrunk from ${sh.before.steps} steps and ${sh.before.preemptions} preemptions to ${sh.after.steps} and ${sh.after.preemptions})`);
     }
     for (const line of formatSteps(rep, '  ')) out(line);

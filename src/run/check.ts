@@ -18,7 +18,7 @@ import { levelPool } from '../parallel/levels-pool.js';
 import { formatError } from '../report/error.js';
 import type { CheckResult } from '../report/verdict.js';
 import { resolvePlan, type OptionNames, type Plan, type ResolvedPlan } from './plan.js';
-import { buildResult, expectationText, meetsExpectation, shrinkCheckResult, type ShrinkReport } from './result.js';
+import { buildResult, expectationText, meetsExpectation, shrinkCheckResult } from './result.js';
 import { checkExpectedProperty, loadScenario, type Scenario } from './scenario.js';
 
 /** A model given as an object: the model, the file that defines it (workers load it from there), its parameters. */
@@ -39,8 +39,6 @@ export interface Checked {
   readonly modelPath: string;
   readonly scenario: Scenario | null;
   readonly plan: ResolvedPlan;
-  /** The counterexample was shrunk: each trace's size before and after, the reported one first. */
-  readonly shrunk: readonly ShrinkReport[];
 }
 
 /** Checks `target` under `plan`; see the file comment. */
@@ -68,7 +66,8 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
   let result = found;
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (p.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
-    const plain = await runSearch(m, modelPath, { ...p, por: false, onProgress: undefined }, onStuck);
+    // (Not saved, nor resumed: the checkpoint is the first search's.)
+    const plain = await runSearch(m, modelPath, { ...p, por: false, onProgress: undefined, checkpoint: undefined, resume: undefined }, onStuck);
     const without = verdictOf(plain);
     if (without !== 'safe') throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: safe with it, ${without} without`);
     result = { ...result, statesWithoutPor: plain.states };
@@ -76,15 +75,13 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
   // A counterexample that need not be the shortest (any strategy but BFS, or BFS over the
   // reduced state graph) is shrunk: fewest preemptions, then steps. Only violations: an
   // error trace may lead to a step that hangs or kills its worker.
-  let shrunk: Checked['shrunk'] = [];
   const shortest = p.strategy === 'bfs' && !result.reductions.includes('por');
   if (p.shrink !== false && result.verdict === 'violation' && result.trace !== undefined && !shortest) {
     const s = shrinkCheckResult(result, m);
-    shrunk = s.reports;
     const first = s.reports[0];
     result = { ...s.result, ...(first && !first.error ? { shrunk: { before: first.before, after: first.after } } : {}) };
   }
-  return { result: withScenario(result, scenario), model: m, modelPath, scenario, plan: p, shrunk };
+  return { result: withScenario(result, scenario), model: m, modelPath, scenario, plan: p };
 }
 
 /** The scenario's name and expectation, added to a result. */

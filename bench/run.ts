@@ -353,7 +353,7 @@ function workersTable(all: readonly WorkerRows[], ci: { zero: number; auto: numb
   return [
     '## Workers: the default against --workers 0, 1 and 2',
     '',
-    `Every file of \`bench/scenarios/\` and three seed scenarios, each under the four settings in turn (${RUNS} round${RUNS > 1 ? 's' : ''}; each figure is the run of the shortest wall time). The default is \`--workers auto\`: breadth-first levels in the main thread, and worker threads (one per idle core) only once the search has run half a second with cores idle (src/parallel/levels-pool.ts). The goals: the default's wall time at most 1.05× that of \`--workers 0\` everywhere, and on the reference scenario, 2 workers at least 1.8× the states per second of \`--workers 0\`.`,
+    `Every file of \`bench/scenarios/\` and three seed scenarios, each under the four settings in turn (${RUNS} round${RUNS > 1 ? 's' : ''}; each figure is the run of the shortest wall time). The default is \`--workers auto\`: breadth-first levels in the main thread, and worker threads (one per idle core) only once the search has run three seconds, with levels of 65,536 states or more that still grow and cores idle, kept only while they run levels 1.2 times faster than the main thread (src/parallel/levels-pool.ts). The goals: the default's wall time at most 1.05× that of \`--workers 0\` everywhere, and on the reference scenario, 2 workers at least 1.8× the states per second of \`--workers 0\`.`,
     '',
     '| scenario | verdict | states | same result in all four | wall s: --workers 0 / default / 1 / 2 | workers the default used | default ÷ --workers 0 (wall) | 2 workers ÷ --workers 0 (states/s) | 2 workers ÷ 1 (states/s) |',
     '|---|---|--:|---|--:|--:|--:|--:|--:|',
@@ -504,8 +504,8 @@ a batch reads its states from the segments it spans). What does not run on the w
 4. **Start-up**: worker threads boot and load the model through tsx (about 0.4 s each,
    measured alone: node's worker, tsx's loader, the engine and the model). With a number
    of workers given they start with the first level of 4096 states; by default only after
-   two seconds of search, at a level of 65,536 states or more, with cores idle
-   (src/parallel/levels-pool.ts). Levels run in the main thread until the workers are
+   three seconds of search, at a level of 65,536 states or more while the levels still
+   grow, with cores idle (src/parallel/levels-pool.ts). Levels run in the main thread until the workers are
    ready; a worker's first batches also run before its JIT has warmed up. On a 2-core
    machine the boot takes the core the main thread does not use, and the main thread's
    levels slow down meanwhile (memory and caches are shared): this, not the search on the

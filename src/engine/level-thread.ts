@@ -19,7 +19,7 @@ import { faultViolation, invariantViolation, pathPlus } from './judge.js';
 import { levelOf, piecesOf, type Level, type Segment } from './level.js';
 import { shardOf, type LevelSearch, type Shard } from './levels.js';
 import { StepError, type SuccessorSink } from './transitions.js';
-import { stepTimeoutError, STATE, watchThisThread } from './watchdog.js';
+import { DEFAULT_STEP_TIMEOUT, STATE, stepTimeoutError, watchThisThread } from './watchdog.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 
 /**
@@ -169,7 +169,7 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
   }
   // The step watchdog: a step that hangs ends the search with E_STEP_TIMEOUT, the path to
   // the state whose expansion hangs, and the counts of the completed levels.
-  const seconds = x.opts.stepTimeout ?? 60;
+  const seconds = x.opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
   const watch = watchThisThread(seconds, (word) => {
     const e = stepTimeoutError(m, word, seconds);
     const at = Atomics.load(ex.heart, STATE);

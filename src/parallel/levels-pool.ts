@@ -9,8 +9,11 @@
  * the threads must pay for themselves, so that the default is never slower than
  * `--workers 0`:
  * - a search that ends within START_AFTER seconds never starts a thread (booting one and
- *   loading the model in it take about 0.4 s), nor does one whose levels stay below
- *   AUTO_LEVEL states (too few batches to keep the threads busy between barriers);
+ *   loading the model in it take about 0.4 s, and the levels in this thread slow down
+ *   meanwhile), nor does one whose levels stay below AUTO_LEVEL states (too few batches to
+ *   keep the threads busy between barriers), nor one whose levels have begun to shrink
+ *   (the last TREND levels hold fewer states than the TREND before them: the search is
+ *   past its widest, and what is left would not pay for the threads' start);
  * - they start only when cores are idle (the machine's CPU times since the search began,
  *   or since the last look: at least MIN_IDLE of a core besides this thread's), one per
  *   idle core and one for the core this thread leaves while the workers expand a level;
@@ -44,7 +47,9 @@ export const IN_THREAD_BELOW = 4096;
  * shorter search would end before they helped, and on a 2-core machine their start takes
  * the other core from nothing else but costs the process's exit waiting for them.
  */
-export const START_AFTER = 2;
+export const START_AFTER = 3;
+/** With `auto`: levels compared to tell a search that grows from one that shrinks (the counter's levels come in fours). */
+const TREND = 4;
 /** With `auto`: levels of fewer states than this run in this thread (4 batches for each of 2 workers). */
 export const AUTO_LEVEL = 8 * 8192;
 /** With `auto`: seconds of levels on the threads, their first level aside, before they are judged. */
@@ -173,6 +178,21 @@ class PiscinaLevels implements LevelPool {
   private there = { transitions: 0, seconds: 0 };
   /** Levels run on the threads. */
   private pooledLevels = 0;
+  /** The size of every level the search asked about. */
+  private readonly sizes: number[] = [];
+
+  /** Whether the last TREND levels hold fewer states than the TREND before them. */
+  private shrinking(): boolean {
+    const n = this.sizes.length;
+    if (n < 2 * TREND) return false;
+    let last = 0;
+    let before = 0;
+    for (let i = 0; i < TREND; i++) {
+      last += this.sizes[n - 1 - i]!;
+      before += this.sizes[n - 1 - TREND - i]!;
+    }
+    return last < before;
+  }
   /** `auto` gave the threads up: they did not pay. */
   private given = false;
   /** Threads: the given number, or with `auto`, as many as idle cores allowed when they started. */
@@ -198,11 +218,12 @@ class PiscinaLevels implements LevelPool {
   }
 
   takes(level: Level, seconds: number): boolean {
+    this.sizes.push(level.n);
     if (level.n < (this.o.inThreadBelow ?? (this.o.auto ? AUTO_LEVEL : IN_THREAD_BELOW))) return false;
     if (this.given) return false;
     if (this.pool === null) {
       if (this.o.auto) {
-        if (seconds < START_AFTER) return false;
+        if (seconds < START_AFTER || this.shrinking()) return false;
         const idle = this.idle.read();
         if (idle < MIN_IDLE) return false;
         this.workers = Math.max(1, Math.min(this.workers, Math.round(idle) + 1));

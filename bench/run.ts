@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { huntSection } from './hunt.js';
+import { startupSection } from './startup.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work');
@@ -501,8 +502,9 @@ a batch reads its states from the segments it spans). What does not run on the w
    levels grow, so that no set is prepared for a growth that never comes. The set starts at 64K entries (640 KiB): the first
    levels run while the workers start, and their claims would otherwise fault in a page
    of a large fresh buffer each.
-4. **Start-up**: worker threads boot and load the model through tsx (about 0.4 s each,
-   measured alone: node's worker, tsx's loader, the engine and the model). With a number
+4. **Start-up**: worker threads boot and import the model's bundle (see "Start-up" above:
+   node's worker, the compiled search code and the model, no TypeScript compiled in the
+   thread). With a number
    of workers given they start with the first level of 4096 states; by default only after
    three seconds of search, at a level of 65,536 states or more while the levels still
    grow, with cores idle (src/parallel/levels-pool.ts). Levels run in the main thread until the workers are
@@ -539,7 +541,7 @@ const HOW_TO_READ = `## How to read
   fewer states; on this model it cannot reduce (every step touches a shared variable).
 - **Rate** is states stored per second of the search alone: mmrace's \`seconds\` (after its
   model is loaded), pan's "elapsed time". *wall s* is the whole process: for mmrace it adds
-  node's start and loading the model through tsx; *build s* (\`spin -a\` plus \`gcc -O2\`)
+  node's start and loading the model (bundled by esbuild); *build s* (\`spin -a\` plus \`gcc -O2\`)
   is paid by SPIN before any search and is not in its rate.
 - **Ratio** = mmrace's rate ÷ SPIN's rate on the same size: 1.00 is parity, 0.50 means
   mmrace stores states half as fast as SPIN.
@@ -586,6 +588,8 @@ async function main(): Promise<number> {
   console.log('workers: every scenario through mmrace ci --deep');
   const ci = await ciRows();
   const rowsOf = (file: string): readonly Row[] => workers.find((w) => w.file === file)!.rows;
+  console.log('start-up: --version, a seed violation, a worker boot');
+  const startup = startupSection();
 
   const doc = [
     '# Benchmark results: mmrace vs SPIN',
@@ -603,6 +607,8 @@ async function main(): Promise<number> {
     ...hunt,
     '',
     ...workersTable(workers, ci),
+    '',
+    ...startup,
     '',
     ...(QUICK ? [] : [...parallelTable(PARALLEL, rowsOf(PARALLEL), 'Workers on the reference scenario'), '', ...parallelTable(PARALLEL_COUNTER, rowsOf(PARALLEL_COUNTER), 'Workers on a memory-bound model')]),
     '',

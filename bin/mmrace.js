@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The mmrace command. Registers tsx so that mmrace itself and users' .ts models load
-// with no build step, then runs the CLI. Nothing here may end in Node's stack trace:
+// The mmrace command: runs the compiled CLI (dist/, built by `npm run build`, which npm
+// runs itself on `npm ci` and `npm pack`). Nothing here may end in Node's stack trace:
 // a module that cannot be imported (a broken install) and an exception that escapes
 // the CLI each end the program with one line on stderr and exit 2, the exit code of an
 // error (the stack only with MMRACE_DEBUG=1).
@@ -17,25 +17,25 @@ function fail(what, e, hint) {
   }
 }
 
-const BROKEN = 'the installation looks broken: run npm ci in the mmrace folder, or set MMRACE_DEBUG=1 for the stack';
+const BROKEN = 'the installation looks broken: run npm ci in the mmrace folder (in a checkout, npm run build), or set MMRACE_DEBUG=1 for the stack';
 const BUG = 'this is a bug in mmrace; set MMRACE_DEBUG=1 for a stack trace and report it';
 
 process.on('uncaughtException', (e) => fail('uncaught exception', e, BUG));
 process.on('unhandledRejection', (e) => fail('unhandled rejection', e, BUG));
 
-// A reader that goes away (`mmrace check ... | head`) ends the output, not the program.
+// A reader that goes away (`mmrace check ... | head`) ends the output, not the program:
+// the stream is closed, what follows is not written, and the command runs on to its verdict,
+// whose exit code mmrace ends with (`set -o pipefail` sees 1 for a violation, not 0).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (e.code === 'EPIPE') return;
     fail('cannot write the output', e, 'stdout or stderr failed');
   });
 }
 
 let main;
 try {
-  const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../src/cli/main.ts'));
+  ({ main } = await import('../dist/cli/main.js'));
 } catch (e) {
   fail('cannot load mmrace', e, BROKEN);
 }

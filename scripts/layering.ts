@@ -2,7 +2,8 @@
  * The layering of `src/`, checked against the arrows that docs/architecture.md writes
  * down: every import (at run time or for types) between two folders must be one the table
  * allows, no folder may take part in a cycle of run-time imports, and a model (models/,
- * or src/model/index.ts) must load nothing outside the modelling language.
+ * or src/model/index.ts) must load nothing outside the modelling language and the kernel
+ * primitives.
  *
  *   node --import tsx scripts/layering.ts     prints each violation; exit 1 if any
  *
@@ -13,6 +14,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { exportTarget, sourceOf } from '../src/package.js';
 
 /** One import: from file to file (both relative to the root), and whether it is for types only. */
 export interface Import {
@@ -22,8 +24,10 @@ export interface Import {
 }
 
 /** Files every folder may import (the shared leaves), and the file that may import anything (the package). */
-const LEAVES = ['src/errors.ts', 'src/version.ts'];
+const LEAVES = ['src/errors.ts', 'src/package.ts', 'src/version.ts'];
 const FACE = 'src/index.ts';
+/** What a model may load: the modelling language (`mmrace/model`) and the kernel primitives (`mmrace/kernel`). */
+const MODEL_FOLDERS = ['model', 'kernel'];
 
 /** The files under `dir` (relative to `root`) with a TypeScript or JavaScript extension. */
 function sources(root: string, dir: string): string[] {
@@ -40,8 +44,17 @@ function sources(root: string, dir: string): string[] {
   return out;
 }
 
-/** The file a relative specifier names from `from`, as the module loader finds it (`./x.js` may be `./x.ts`), or null. */
+/**
+ * The file a specifier names from `from`, or null for another package: a relative one
+ * as the module loader finds it (`./x.js` may be `./x.ts`), and the package's own names
+ * (`mmrace/model`) as the source of what package.json exports for them.
+ */
 function resolveSpec(root: string, from: string, spec: string): string | null {
+  if (spec === 'mmrace' || spec.startsWith('mmrace/')) {
+    const target = exportTarget(spec);
+    return target === null ? null : sourceOf(target);
+  }
+  if (!spec.startsWith('.')) return null;
   const base = resolve(root, dirname(from), spec);
   for (const c of [base, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), base.replace(/\.cjs$/, '.cts'), `${base}.ts`, join(base, 'index.ts')]) {
     if (existsSync(c) && statSync(c).isFile()) return relative(root, c).split(sep).join('/');
@@ -49,14 +62,14 @@ function resolveSpec(root: string, from: string, spec: string): string | null {
   return null;
 }
 
-/** Every relative import of the files under `dirs` of `root`. */
+/** Every import of the files under `dirs` of `root` of a file of this package. */
 export function importsOf(root: string, dirs: readonly string[]): Import[] {
   const out: Import[] = [];
   for (const file of dirs.flatMap((d) => sources(root, d))) {
     const text = readFileSync(join(root, file), 'utf8');
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const add = (spec: string, typeOnly: boolean): void => {
-      if (!spec.startsWith('.')) return;
+      if (!spec.startsWith('.') && spec !== 'mmrace' && !spec.startsWith('mmrace/')) return;
       const to = resolveSpec(root, file, spec);
       if (to !== null) out.push({ from: file, to, typeOnly });
     };
@@ -161,7 +174,7 @@ export function violations(root: string, architecture: string): string[] {
   // A model loads the modelling language only.
   const next = new Map<string, string[]>();
   for (const { from, to, typeOnly } of imports) if (!typeOnly) (next.get(from) ?? next.set(from, []).get(from)!).push(to);
-  const starts = [...sources(root, 'models'), 'src/model/index.ts'];
+  const starts = [...sources(root, 'models'), 'src/model/index.ts', 'src/kernel/index.ts'];
   for (const start of starts) {
     const seen = new Set<string>([start]);
     const todo = [start];
@@ -170,8 +183,8 @@ export function violations(root: string, architecture: string): string[] {
       for (const t of next.get(f) ?? []) {
         if (seen.has(t)) continue;
         seen.add(t);
-        if (t.startsWith('src/') && folderOf(t) !== 'model' && !LEAVES.includes(t)) {
-          bad.push(`${start} loads ${t} (through ${f}): a model loads the modelling language, not the checker`);
+        if (t.startsWith('src/') && !MODEL_FOLDERS.includes(folderOf(t) ?? '') && !LEAVES.includes(t)) {
+          bad.push(`${start} loads ${t} (through ${f}): a model loads the modelling language and the kernel primitives, not the checker`);
           continue;
         }
         todo.push(t);

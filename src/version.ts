@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MANIFEST } from './package.js';
 
 /** The version in package.json. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = MANIFEST.version;

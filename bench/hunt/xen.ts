@@ -17,7 +17,7 @@
  * xen_alloc_pte_init:pin_pagetable_pfn, pmd_populate_kernel:set_pmd; then
  * phys_pud_init:unmap_low_page, xen_alloc_pmd_init:make_lowmem_page_readonly,
  * pud_populate:set_pud). H, the hypervisor, is a synchronous oracle inside G's steps, as
- * in the model: a compact copy of models/lib/xen.ts's get_page_type / mod_l1_entry /
+ * in the model: a compact copy of src/kernel/xen.ts's get_page_type / mod_l1_entry /
  * alloc_l1_table / pin rules (type, type count, pin bit per frame). The same state
  * (lm, fixmap, M, P_r, pmd, pud, the pgt_buf cursors, Xen's frames) and properties: the
  * fault INV-X, the invariant INV-R. Only mask=end without the reserve hook is rendered.
@@ -58,7 +58,7 @@ const FRAMES = BOOT + RANGES * PAGES;
 const rangeOf = (f: number) => (f < BOOT ? -1 : Math.floor((f - BOOT) / PAGES));
 const first = (r: number) => BOOT + r * PAGES;
 
-// ---- Xen's type rules (xen/arch/x86/mm.c; models/lib/xen.ts) --------------------------
+// ---- Xen's type rules (xen/arch/x86/mm.c; src/kernel/xen.ts) --------------------------
 
 type Result = string | null;
 

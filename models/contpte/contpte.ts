@@ -61,10 +61,18 @@
  * Expected state counts (BFS, no reduction): S n=2 cpus=1 accesses=2: 187 states;
  * S n=4 cpus=2 accesses=1: see scenarios/contpte/s.json (checked by `mmrace ci`).
  */
-import { actor, array, bool, defineModel, int, lock, param, record, type StepDef } from '../../src/model/index.js';
-import { takeFault, type FaultPolicy } from '../lib/fault.js';
-import { spinLock, spinUnlock } from '../lib/lock.js';
-import { tlbConflict, tlbFlushAll, tlbHit, tlbInsert, tlbType } from '../lib/tlb.js';
+import { actor, array, bool, defineModel, int, lock, param, record, type StepDef } from 'mmrace/model';
+import {
+  takeFault,
+  type FaultPolicy,
+  spinLock,
+  spinUnlock,
+  tlbConflict,
+  tlbFlushAll,
+  tlbHit,
+  tlbInsert,
+  tlbType,
+} from 'mmrace/kernel';
 
 const pte = record({ valid: bool(), cont: bool(), young: bool(), dirty: bool(), fresh: bool() });
 

@@ -17,7 +17,7 @@
  * bench/promela/counter.pml): T=2 L=1 locked: 17 states, 16 transitions; T=3 L=3: 4,627;
  * T=4 L=4: 1,291,193; T=4 L=5: 5,965,761; T=5 L=3: 9,883,801 (bench/RESULTS.md).
  */
-import { actor, defineModel, int, lock, param } from '../../src/model/index.js';
+import { actor, defineModel, int, lock, param } from 'mmrace/model';
 
 export default defineModel({
   id: 'counter',

@@ -115,8 +115,8 @@
  *   F-fail 51 (6) · B0-unconstrained 121 (5) · F-unconstrained 122 (5)
  *   vpages=3 (deep): F 1,320 · B0-x86 2,581 (SAFE)
  */
-import { actor, array, bool, defineModel, enumOf, int, MmraceError, param, type StepCtx, type StepDef } from '../../src/model/index.js';
-import { takeFault, type FaultPolicy } from '../lib/fault.js';
+import { actor, array, bool, defineModel, enumOf, int, MmraceError, param, type StepCtx, type StepDef } from 'mmrace/model';
+import { takeFault, type FaultPolicy } from 'mmrace/kernel';
 
 export const CODES = ['v5.9', 'v5.9-dpa-gate', 'v1', 'v1-full', 'v5.10'] as const;
 export type Code = (typeof CODES)[number];

@@ -37,7 +37,7 @@
  *   spin_lock(&pgd_lock); pgd_list_add(N)
  *   spin_unlock(&pgd_lock)                    ... N runs reboot(KEXEC): Oops
  *
- * State: one pool of page tables (models/lib/pgtable.ts), Sv39-like with three levels
+ * State: one pool of page tables (src/kernel/pgtable.ts), Sv39-like with three levels
  * (pgd, pmd, pte) and two entries per table: the roots init_mm.pgd, mmT (the loader's),
  * mmO (an older task's) and mmN (allocated by F); the kernel half of a pgd is
  * [vmalloc, linear map] in address order; the vmalloc PGD entry is a table pre-allocated
@@ -114,10 +114,11 @@
  *   A split forked 152 safe; A flush=false 22 (6); linear=pgd split 34 (9);
  *   X forked 268 safe; X′ forked 361 (18); scope=all: B forkAfter 17 (5).
  */
-import { actor, array, bool, defineModel, enumOf, int, lock, param, type StepDef } from '../../src/model/index.js';
-import { takeFault } from '../lib/fault.js';
-import { spinLock, spinUnlock } from '../lib/lock.js';
+import { actor, array, bool, defineModel, enumOf, int, lock, param, type StepDef } from 'mmrace/model';
 import {
+  takeFault,
+  spinLock,
+  spinUnlock,
   PAGE_KERNEL,
   ptAllows,
   ptClear,
@@ -133,7 +134,7 @@ import {
   ptTablesType,
   ptWalk,
   type PtTables,
-} from '../lib/pgtable.js';
+} from 'mmrace/kernel';
 
 // ---- the page-table pool -------------------------------------------------------------
 

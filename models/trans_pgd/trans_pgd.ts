@@ -102,7 +102,7 @@
  * safe (without symmetry: 1,262,144 initial states, refused by the engine's limit of a
  * million); the violations 8,437 to 2,779,205 states.
  */
-import { actor, array, bool, defineModel, enumOf, param, int, type StepDef } from '../../src/model/index.js';
+import { actor, array, bool, defineModel, enumOf, param, int, type StepDef } from 'mmrace/model';
 
 /** The boot kernel's linear-map pte, reduced to its kind. */
 export const SRC_KINDS = ['NONE', 'V_RW', 'V_RO', 'INV_DPA', 'INV_OTHER', 'INV_BAD'] as const;

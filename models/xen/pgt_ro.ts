@@ -12,7 +12,7 @@
  * hook), arch/x86/xen/mmu.c (mask_rw_pte, xen_set_pte_init, xen_alloc_pte_init,
  * xen_alloc_pmd_init, pin_pagetable_pfn, make_lowmem_page_readonly/readwrite,
  * xen_mapping_pagetable_reserve); Xen: xen/arch/x86/mm.c (get_page_type,
- * get_page_from_l1e, do_mmuext_op MMUEXT_PIN_L1_TABLE), see models/lib/xen.ts.
+ * get_page_from_l1e, do_mmuext_op MMUEXT_PIN_L1_TABLE), see src/kernel/xen.ts.
  *
  * The bad sequence (V-pre with high tables; P2 == X, the frame P1 maps RW):
  *
@@ -29,7 +29,7 @@
  *
  * Actors. G, the boot CPU running init_memory_mapping, single-threaded: the steps G1..G7
  * of models.md. H, the hypervisor, is not an actor: it is the synchronous oracle of
- * models/lib/xen.ts (X1, X2, X3), whose checks run inside the G step that makes the
+ * src/kernel/xen.ts (X1, X2, X3), whose checks run inside the G step that makes the
  * hypercall (or whose write Xen traps and emulates). There is no concurrency: the
  * checker explores the layouts (where the page-table buffer lies, which free frame the
  * 3.9 allocator returns), not interleavings.
@@ -92,7 +92,7 @@
  *     init_mm.page_table_lock change nothing Xen checks and are left out. So are the
  *     kernel's own mappings of the page-table pages outside the linear map (the
  *     __START_KERNEL_map alias covers the kernel image, not the buffer).
- *   - Xen keeps no plain page reference counts (see models/lib/xen.ts); pfn == mfn.
+ *   - Xen keeps no plain page reference counts (see src/kernel/xen.ts); pfn == mfn.
  *
  * Expected state counts (measured with `mmrace check`, BFS; ranges=2 pages=4 spare=1):
  *   V-pre low                safe, 21 states
@@ -105,7 +105,7 @@
  * Deep (ranges=3 pages=6 spare=2): V-pre high violation after 196 states (16 steps),
  * V-39 full safe 378 states, V-3.9 safe 3,277 states.
  */
-import { actor, array, bool, defineModel, enumOf, int, param, type StepCtx, type StepDef } from '../../src/model/index.js';
+import { actor, array, bool, defineModel, enumOf, int, param, type StepCtx, type StepDef } from 'mmrace/model';
 import {
   allocL1Table,
   allocTable,
@@ -116,7 +116,7 @@ import {
   xenFramesType,
   type L1e,
   type XenResult,
-} from '../lib/xen.js';
+} from 'mmrace/kernel';
 
 type Prot = 'ABSENT' | 'RO' | 'RW';
 
@@ -179,7 +179,7 @@ export default defineModel({
       pgt_buf_start: int(0, g.frames),
       pgt_buf_end: int(0, g.frames),
       pgt_buf_top: int(0, g.frames),
-      /** Xen's type information per frame (models/lib/xen.ts). */
+      /** Xen's type information per frame (src/kernel/xen.ts). */
       xen: xenFramesType(g.frames),
     };
   },

@@ -5,7 +5,10 @@
  * thread, in a test.
  */
 export { bool, int, enumOf, lock, record, array, describeType } from './schema.js';
-export type { Type, ViewOf, LockView, ScalarArrayView, RecordView } from './schema.js';
 export { defineModel, actor, param, isModel } from './define.js';
-export type { Model, ModelDef, ActorDef, StepCtx, StepDef, World, InitCtx, ParamSpecs, ParamValues } from './define.js';
 export { MmraceError } from '../errors.js';
+// Every type of the language (Model, StepCtx, Type, ViewOf, …): also every type a
+// model's inferred type can mention, so that a project that emits
+// declarations (`tsc --init`'s defaults) can name the type of `defineModel(...)`.
+export type * from './schema.js';
+export type * from './define.js';

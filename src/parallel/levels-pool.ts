@@ -37,7 +37,7 @@ import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, stepTimeoutErr
 import type { CompiledModel } from '../model/compile.js';
 import type { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { WORKER_HINT, WorkerLost, createPool, lostWhy, run, warmPool, type Pool } from './pool.js';
-import { sharedPiece, type ExpandResult, type ModelRef, type MoveResult } from './protocol.js';
+import { sharedPiece, type ExpandResult, type ModelFile, type ModelRef, type MoveResult } from './protocol.js';
 
 /** Levels smaller than this run in this thread. */
 export const IN_THREAD_BELOW = 4096;
@@ -200,13 +200,13 @@ class PiscinaLevels implements LevelPool {
 
   constructor(
     private readonly m: CompiledModel,
-    modelPath: string,
+    file: ModelFile,
     private readonly o: LevelPoolOptions,
   ) {
     this.pool = o.pool ?? null;
     this.own = o.pool === undefined;
     this.workers = o.pool ? o.pool.options.maxThreads : o.workers;
-    this.ref = { path: modelPath, params: { ...m.params } };
+    this.ref = { path: file.path, url: file.url, params: { ...m.params } };
   }
 
   get starting(): boolean {
@@ -230,7 +230,7 @@ class PiscinaLevels implements LevelPool {
       }
       this.pool = createPool(this.workers);
     }
-    if (this.warming === null) this.warming = warmPool(this.pool, this.ref.path).then(() => void (this.ready = true));
+    if (this.warming === null) this.warming = warmPool(this.pool, this.ref).then(() => void (this.ready = true));
     return this.ready || this.o.inThreadBelow !== undefined;
   }
 
@@ -345,7 +345,7 @@ class PiscinaLevels implements LevelPool {
   private closing: Promise<void> | null = null;
 }
 
-/** The worker threads of a breadth-first search of `m`, which they load from `modelPath`. */
-export function levelPool(m: CompiledModel, modelPath: string, o: LevelPoolOptions): LevelPool {
-  return new PiscinaLevels(m, modelPath, o);
+/** The worker threads of a breadth-first search of `m`, which they import from `file`. */
+export function levelPool(m: CompiledModel, file: ModelFile, o: LevelPoolOptions): LevelPool {
+  return new PiscinaLevels(m, file, o);
 }

@@ -4,7 +4,7 @@
  */
 import { Piscina } from 'piscina';
 import { MmraceError } from '../errors.js';
-import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type Task, type TaskResult } from './protocol.js';
+import { EXIT_OUTSIDE, WORKER_FAILURE, isWorkerFailure, type ModelFile, type Task, type TaskResult } from './protocol.js';
 
 export type Pool = Piscina<Task, TaskResult>;
 
@@ -48,13 +48,13 @@ export function lostWhy(pool: Pool, e: WorkerLost): string {
 }
 
 /**
- * Starts `pool`'s threads importing the model at `modelPath` without waiting for them:
+ * Starts `pool`'s threads importing the model of `model` without waiting for them:
  * booting a worker and loading a model take a few hundred milliseconds, which then overlap
  * the main thread's own loading instead of delaying the first pooled level.
  */
-export function warmPool(pool: Pool, modelPath: string): Promise<void> {
+export function warmPool(pool: Pool, model: ModelFile): Promise<void> {
   const loads: Promise<unknown>[] = [];
-  for (let i = 0; i < pool.options.maxThreads; i++) loads.push(pool.run({ kind: 'load', path: modelPath }).catch(() => {}));
+  for (let i = 0; i < pool.options.maxThreads; i++) loads.push(pool.run({ kind: 'load', model }).catch(() => {}));
   return Promise.all(loads).then(() => {});
 }
 

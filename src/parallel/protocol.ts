@@ -6,9 +6,14 @@
  */
 import type { BatchMode, BatchResult, Piece, StuckAt } from '../engine/batch.js';
 
-/** What a worker needs to rebuild the model: the file and the parameter values. */
-export interface ModelRef {
+/** Where a worker imports the model from: the model file (for messages) and its bundle (model/load.ts). */
+export interface ModelFile {
   readonly path: string;
+  readonly url: string;
+}
+
+/** What a worker needs to rebuild the model: its file and the parameter values. */
+export interface ModelRef extends ModelFile {
   readonly params: Readonly<Record<string, number | boolean | string>>;
 }
 
@@ -77,7 +82,7 @@ export interface MoveResult {
 /** Import a model file ahead of the first batch (a pool warming up while the main thread loads it too). */
 export interface LoadTask {
   readonly kind: 'load';
-  readonly path: string;
+  readonly model: ModelFile;
 }
 
 export interface LoadResult {

@@ -1,5 +1,7 @@
-// Entry of a parallel-explorer worker thread: registers tsx so that the engine and the
-// user's .ts model load with no build step, then serves tasks with worker.ts.
+// Entry of a worker thread of the breadth-first search: serves tasks with worker.js.
+// In the package (dist/) that is plain JavaScript, and the model is a bundle of plain
+// JavaScript too (model/load.ts): nothing is compiled in a worker. In a checkout run
+// from its sources (tests, bench/), worker.ts is loaded through tsx.
 //
 // CommonJS on purpose. piscina loads a worker's file with require() first; on Node
 // versions where require() can load an ES module, a module with top-level await is
@@ -9,11 +11,14 @@
 // ES modules are imported once, by the promise below.
 'use strict';
 
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
 const ready = (async () => {
+  if (existsSync(join(__dirname, 'worker.js'))) return (await import('./worker.js')).default;
   const { register } = await import('tsx/esm/api');
   register();
-  const mod = await import('./worker.ts');
-  return mod.default;
+  return (await import('./worker.ts')).default;
 })();
 
 module.exports = async function run(task) {

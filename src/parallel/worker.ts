@@ -7,7 +7,7 @@ import { describeThrown } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import { BEAT, DONE, HEART_STRIDE, HEART_WORDS, WORKER } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
-import { loadModel } from '../model/load.js';
+import { importModel } from '../model/load.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { addSpares, expandBatch } from '../engine/batch.js';
 import { EXIT_OUTSIDE, WORKER_FAILURE, type ExpandResult, type ExpandTask, type LoadResult, type LoadTask, type ModelRef, type MoveResult, type MoveTask, type Task, type TaskResult, type WorkerFailure } from './protocol.js';
@@ -23,10 +23,9 @@ const attached = new WeakMap<SharedArrayBuffer, SharedFingerprintSet>();
 const views = new WeakMap<SharedArrayBuffer, Int32Array>();
 
 async function modelFor(ref: ModelRef): Promise<Loaded> {
-  const key = JSON.stringify([ref.path, ref.params]);
+  const key = JSON.stringify([ref.url, ref.params]);
   if (loaded?.key !== key) {
-    const { model } = await loadModel(ref.path);
-    const m = new CompiledModel(model, ref.params);
+    const m = new CompiledModel(await importModel(ref.url, ref.path), ref.params);
     loaded = { key, m, ex: new Expander(m) };
   }
   return loaded;
@@ -93,9 +92,9 @@ function moveRange(task: MoveTask): MoveResult {
   return { kind: 'move', moved };
 }
 
-/** Imports the model file; a failure is the main thread's to report (it loads the file too). */
+/** Imports the model; a failure is the main thread's to report (it loads the file too). */
 async function preload(task: LoadTask): Promise<LoadResult> {
-  await loadModel(task.path).catch(() => {});
+  await importModel(task.model.url, task.model.path).catch(() => {});
   return { kind: 'load' };
 }
 

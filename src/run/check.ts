@@ -13,7 +13,7 @@ import { search } from '../engine/search.js';
 import { endProcess } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import type { Model, ParamValue } from '../model/define.js';
-import { loadModel } from '../model/load.js';
+import { bundleModel, loadModel } from '../model/load.js';
 import { levelPool } from '../parallel/levels-pool.js';
 import { formatError } from '../report/error.js';
 import type { CheckResult } from '../report/verdict.js';
@@ -51,7 +51,8 @@ export async function check(target: Target, plan: Plan = {}): Promise<CheckResul
  * line's flags).
  */
 export async function checkTarget(target: Target, plan: Plan = {}, names: OptionNames = {}): Promise<Checked> {
-  const { scenario, model, modelPath, params } = await load(target);
+  const { scenario, model, modelPath, modelUrl, params } = await load(target);
+  const file = { path: modelPath, url: modelUrl };
   const p = resolvePlan(params === undefined ? plan : { ...plan, params: { ...params, ...plan.params } }, scenario, names);
   const m = new CompiledModel(model, p.params);
   // A property the model cannot violate would never be met: say so before searching.
@@ -62,12 +63,12 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
     (p.onStepTimeout ?? tellStepTimeout)(r);
     endProcess(2);
   };
-  const found = buildResult(m, modelPath, await runSearch(m, modelPath, p, onStuck));
+  const found = buildResult(m, modelPath, await runSearch(m, file, p, onStuck));
   let result = found;
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (p.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {
     // (Not saved, nor resumed: the checkpoint is the first search's.)
-    const plain = await runSearch(m, modelPath, { ...p, por: false, onProgress: undefined, checkpoint: undefined, resume: undefined }, onStuck);
+    const plain = await runSearch(m, file, { ...p, por: false, onProgress: undefined, checkpoint: undefined, resume: undefined }, onStuck);
     const without = verdictOf(plain);
     if (without !== 'safe') throw new MmraceError('E_INTERNAL', `partial-order reduction changed the verdict: safe with it, ${without} without`);
     result = { ...result, statesWithoutPor: plain.states };
@@ -91,7 +92,7 @@ function withScenario(r: CheckResult, sc: Scenario | null): CheckResult {
 }
 
 /** Runs the search the plan picks, with worker threads for a breadth-first search when the plan has them. */
-async function runSearch(m: CompiledModel, modelPath: string, p: ResolvedPlan, onStuck: (o: SearchOutcome) => void): Promise<SearchOutcome> {
+async function runSearch(m: CompiledModel, file: { path: string; url: string | undefined }, p: ResolvedPlan, onStuck: (o: SearchOutcome) => void): Promise<SearchOutcome> {
   const opts: LevelOptions = {
     strategy: p.strategy,
     maxStates: p.maxStates,
@@ -116,8 +117,8 @@ async function runSearch(m: CompiledModel, modelPath: string, p: ResolvedPlan, o
     ...p.tuning,
   };
   const threads = p.pool !== undefined || p.workers > 0;
-  const pool = p.strategy === 'bfs' && threads ? levelPool(m, modelPath, { workers: p.workers, auto: p.autoWorkers, pool: p.pool, inThreadBelow: p.tuning?.inThreadBelow, stepTimeout: p.stepTimeout }) : null;
-  return search(m, modelPath, opts, pool);
+  const pool = p.strategy === 'bfs' && threads ? levelPool(m, { path: file.path, url: file.url ?? (await bundleModel(file.path)) }, { workers: p.workers, auto: p.autoWorkers, pool: p.pool, inThreadBelow: p.tuning?.inThreadBelow, stepTimeout: p.stepTimeout }) : null;
+  return search(m, file.path, opts, pool);
 }
 
 /** The default report of a step timeout, just before the process ends: one line on stderr. */
@@ -126,15 +127,15 @@ function tellStepTimeout(r: CheckResult): void {
 }
 
 /** The scenario, model and model file of a target. */
-async function load(target: Target): Promise<{ scenario: Scenario | null; model: Model; modelPath: string; params?: Readonly<Record<string, ParamValue>> | undefined }> {
+async function load(target: Target): Promise<{ scenario: Scenario | null; model: Model; modelPath: string; modelUrl?: string; params?: Readonly<Record<string, ParamValue>> | undefined }> {
   if (typeof target === 'string') {
     if (target.endsWith('.json')) return load(loadScenario(target));
-    const { model, path } = await loadModel(target);
-    return { scenario: null, model, modelPath: path };
+    const { model, path, url } = await loadModel(target);
+    return { scenario: null, model, modelPath: path, modelUrl: url };
   }
   if ('expect' in target) {
-    const { model, path } = await loadModel(target.modelPath);
-    return { scenario: target, model, modelPath: path };
+    const { model, path, url } = await loadModel(target.modelPath);
+    return { scenario: target, model, modelPath: path, modelUrl: url };
   }
   const file = target.file instanceof URL ? fileURLToPath(target.file) : target.file;
   return { scenario: null, model: target.model, modelPath: file, params: target.params };

@@ -3,7 +3,7 @@
  * counterexamples read against the diagrams, fixes that stop holding when the fix is
  * flipped off, probes showing the racing actors reach the window in the safe variants,
  * the scenarios (and their traces' replay), and the page-table primitives of
- * models/lib/pgtable.ts.
+ * src/kernel/pgtable.ts.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ import {
   ptSplitInto,
   ptWalk,
   type PtEntry,
-} from '../../models/lib/pgtable.js';
+} from 'mmrace/kernel';
 import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/riscv_kexec/riscv_kexec.ts', import.meta.url));
@@ -352,9 +352,9 @@ describe('scenarios/riscv_kexec', () => {
   });
 });
 
-// ---- models/lib/pgtable.ts ------------------------------------------------------------------
+// ---- src/kernel/pgtable.ts ------------------------------------------------------------------
 
-describe('models/lib/pgtable.ts', () => {
+describe('src/kernel/pgtable.ts', () => {
   const entry = (): PtEntry => ({ kind: 'none', table: 0, valid: false, r: false, w: false, x: false, pfn: 0 });
   /** Tables: 0 and 1 roots, 2 a pmd table, 3 a pte table, 4 a spare table. */
   const pool = () => Array.from({ length: 5 }, () => [entry(), entry()]);

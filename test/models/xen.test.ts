@@ -1,5 +1,5 @@
 /**
- * The Xen PV page-table model (shared/models.md §2) and its oracle models/lib/xen.ts:
+ * The Xen PV page-table model (shared/models.md §2) and its oracle src/kernel/xen.ts:
  * each variant's verdict, the counterexamples read against the diagram of models.md,
  * the fixed variants shown not safe by accident (a parameter flip breaks them, probes
  * show the guest really reaches the window), the oracle's type counts checked against
@@ -20,7 +20,7 @@ import {
   putPageType,
   unpinTable,
   type XenFrame,
-} from '../../models/lib/xen.js';
+} from 'mmrace/kernel';
 import { checkIn } from '../unit/helpers.js';
 
 const file = fileURLToPath(new URL('../../models/xen/pgt_ro.ts', import.meta.url));
@@ -290,7 +290,7 @@ describe("the oracle's type counts match the page tables in every reachable stat
   });
 });
 
-describe('models/lib/xen.ts: the rules of xen/arch/x86/mm.c', () => {
+describe('src/kernel/xen.ts: the rules of xen/arch/x86/mm.c', () => {
   const frames = (n: number): XenFrame[] => Array.from({ length: n }, () => ({ type: 'none', tcount: 0, pinned: false }));
   /** The references held, per frame (a type with count 0 is no reference: Xen keeps stale type bits). */
   const refs = (fs: XenFrame[]) => fs.map((f) => (f.tcount > 0 ? `${f.type}:${f.tcount}${f.pinned ? ' pinned' : ''}` : 'free'));

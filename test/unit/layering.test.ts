@@ -18,8 +18,9 @@ afterAll(removeTempDirs);
 describe('the layering of src/', () => {
   it('every folder of src/ is in the table of docs/architecture.md, with its arrows', () => {
     const arrows = arrowsOf(ARCHITECTURE);
-    expect([...arrows.keys()].sort()).toEqual(['cli', 'engine', 'model', 'parallel', 'report', 'run', 'state', 'strategy', 'testing', 'trace']);
+    expect([...arrows.keys()].sort()).toEqual(['cli', 'engine', 'kernel', 'model', 'parallel', 'report', 'run', 'state', 'strategy', 'testing', 'trace']);
     expect([...arrows.get('model')!]).toEqual([]);
+    expect([...arrows.get('kernel')!]).toEqual(['model']);
     expect(arrows.get('engine')!.has('report')).toBe(false);
   });
 
@@ -64,6 +65,12 @@ describe('the layering check', () => {
     const bad = violations(tree({ ...clean, 'src/model/index.ts': "export type T = number;\nexport const t: T = 1;\nexport { one } from '../a/one.js';\n" }), table);
     expect(bad.some((b) => b.startsWith('models/m.ts loads src/a/one.ts'))).toBe(true);
     expect(bad.some((b) => b.startsWith('src/model/index.ts loads src/a/one.ts'))).toBe(true);
+  });
+
+  it('follows the package\'s own names: a model that imports `mmrace` (the checker) instead of `mmrace/model`', () => {
+    const bad = violations(tree({ ...clean, 'src/index.ts': "export { one } from './a/one.js';\n", 'models/m.ts': "import { one } from 'mmrace';\nexport const m = one;\n" }), table);
+    expect(bad.some((b) => b.startsWith('models/m.ts loads src/index.ts'))).toBe(true);
+    expect(violations(tree({ ...clean, 'models/m.ts': "import { t } from 'mmrace/model';\nexport const m = t;\n" }), table)).toEqual([]);
   });
 
   it('finds a folder missing from the table', () => {

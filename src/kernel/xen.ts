@@ -40,7 +40,7 @@
  * not kept, since nothing in these models frees frames; PGT_partial (preemptible
  * validation), PGT_pae_xen_l2 and linear (recursive) page tables are not modelled.
  */
-import { array, bool, enumOf, int, record } from '../../src/model/index.js';
+import { array, bool, enumOf, int, record } from '../model/index.js';
 
 export const PAGE_TYPES = ['none', 'W', 'L1', 'L2', 'L3', 'L4'] as const;
 export type PageType = (typeof PAGE_TYPES)[number];

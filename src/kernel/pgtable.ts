@@ -48,7 +48,7 @@
  *   step: (c) => { ptModifyLeaf(ptWalk(c.s.pt, 0, [1, 0]).entry, { x: true }); }
  *   invariant: (s) => ptSameLeaf(ptLeaf(s.pt, 1, [1, 0]), ptLeaf(s.pt, 0, [1, 0]))   // fails
  */
-import { array, bool, enumOf, int, record } from '../../src/model/index.js';
+import { array, bool, enumOf, int, record } from '../model/index.js';
 
 export const PT_KINDS = ['none', 'table', 'leaf'] as const;
 export type PtKind = (typeof PT_KINDS)[number];

@@ -9,7 +9,7 @@
  * __flush_tlb_range / flush_tlb_range (arm64: TLBI VALE1IS + DSB ISH; x86: INVLPG and
  * the flush IPI; riscv: sfence.vma and the remote fence SBI call), local_flush_tlb_all.
  */
-import { array, bool, record } from '../../src/model/index.js';
+import { array, bool, record } from '../model/index.js';
 
 /** The state type: `tlb: tlbType(cpus, pages)`. */
 export function tlbType(cpus: number, pages: number) {

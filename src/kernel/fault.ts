@@ -9,7 +9,7 @@
  *   riscv do_page_fault -> no_context -> die_kernel_fault; x86 page_fault_oops. An Oops:
  *   the model raises a fault with the property given (INV-KFAULT, INV-COPY, ...).
  */
-import type { StepCtx } from '../../src/model/index.js';
+import type { StepCtx } from '../model/index.js';
 
 export type AddressSpace = 'user' | 'kernel';
 

@@ -12,7 +12,7 @@
  *     'spin_unlock(ptl)': spinUnlock((c) => c.s.ptl, (c) => 1 + c.self),
  *   }
  */
-import type { LockView, StepCtx, StepDef } from '../../src/model/index.js';
+import type { LockView, StepCtx, StepDef } from '../model/index.js';
 
 type Pick<T> = (c: StepCtx) => T;
 

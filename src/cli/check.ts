@@ -1,15 +1,16 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
+import { MODEL_EXTENSIONS } from '../model/load.js';
 import { parseParamArgs } from '../model/define.js';
 import type { Saved } from '../engine/levels.js';
 import { readCheckpointHeader, tempFileOf } from '../engine/checkpoint.js';
 import { collisionLine, formatParams, formatSteps, headline, num, porLine, secs, statsLine, walkLine } from '../report/text.js';
 import { exitCodeOf, type CheckResult } from '../report/verdict.js';
-import type { Format } from '../report/render.js';
+import type { Format } from '../report/formats.js';
 import type { SarifCase } from '../report/sarif.js';
 import { checkTarget, type Checked } from '../run/check.js';
 import { FLAG_NAMES, autoWorkers, type Plan } from '../run/plan.js';
@@ -19,7 +20,7 @@ import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 import { err, out, reportStepTimeout, shq } from './output.js';
 import { writeCiOutputs } from './ci-output.js';
-import { createProgress } from './progress.js';
+import { createProgress, progressLine } from './progress.js';
 import { reportOf } from './report-of.js';
 
 export interface CheckFlags {
@@ -86,22 +87,19 @@ export async function runCheck(target: string, flags: CheckFlags): Promise<numbe
   const workers = flags.workers === undefined || flags.workers === 'auto' ? autoWorkers() : flags.workers;
   const live = !flags.progress && format !== 'json' && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
   try {
-    return await checkWith(target, flags, format, live);
+    return await checkWith(target, flags, format, live, workers);
   } finally {
     live?.stop();
   }
 }
 
 /**
- * Where progress goes: with --progress, a line every 2 s on stderr (for logs); on a
- * terminal (not CI, not --quiet, not --json), the live line, redrawn up to 10 times a second.
+ * Where progress goes: with --progress, a line on stderr at most every 2 s of search (the
+ * clock's default; for logs), with every field of the live line; on a terminal (not CI, not
+ * --quiet, not --json), the live line, redrawn up to 10 times a second.
  */
-function progressOptions(flags: CheckFlags, live: LiveProgress | null): Pick<Plan, 'onProgress' | 'progressEvery'> {
-  if (flags.progress) {
-    return {
-      onProgress: (p) => err(`  … ${num(p.states)} states · ${num(p.transitions)} transitions · depth ${p.depth} · queued ${num(p.queued)} · ${secs(p.seconds)} s`),
-    };
-  }
+function progressOptions(flags: CheckFlags, live: LiveProgress | null, workers: number): Pick<Plan, 'onProgress' | 'progressEvery'> {
+  if (flags.progress) return { onProgress: (p) => err(progressLine(p, workers)) };
   if (live === null) return {};
   return { onProgress: (p) => live.update(p), progressEvery: 0.1 };
 }
@@ -170,7 +168,30 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-async function checkWith(target: string, flags: CheckFlags, format: Format, live: LiveProgress | null): Promise<number> {
+/** What `check` takes, for the errors of a target that is not such a file. */
+const TARGET = `check takes a scenario .json or a model file (${MODEL_EXTENSIONS.join(', ')})`;
+
+/**
+ * The target of `check` must be a file. A folder is E_USAGE, pointing at `mmrace ci`; a
+ * path that is not there is `no such file` (E_IO for a scenario, E_MODEL_LOAD for a model,
+ * the codes of the loaders), saying what check takes.
+ */
+export function expectTargetFile(target: string): void {
+  let st;
+  try {
+    st = statSync(target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return; // the loaders tell what else went wrong
+    throw new MmraceError(target.endsWith('.json') ? 'E_IO' : 'E_MODEL_LOAD', `no such file: ${target}: ${TARGET}`, 'mmrace list FOLDER shows the scenarios and models under a folder');
+  }
+  if (st.isDirectory()) {
+    throw new MmraceError('E_USAGE', `${target} is a folder: ${TARGET}`, `mmrace ci ${shq(target)} checks every scenario under a folder`);
+  }
+}
+
+async function checkWith(target: string, flags: CheckFlags, format: Format, live: LiveProgress | null, workers: number): Promise<number> {
+  expectTargetFile(target);
   if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
     throw new MmraceError('E_USAGE', '--checkpoint-every needs --checkpoint FILE', 'give the file to save the search to');
   }
@@ -202,7 +223,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     sleep: flags.sleepSets === true,
     workers: flags.workers,
     stepTimeout: flags.stepTimeout,
-    ...progressOptions(flags, live),
+    ...progressOptions(flags, live, workers),
     comparePor: flags.comparePor,
     ...(flags.shard ? { shard: { ...flags.shard, depth: flags.shardDepth } } : {}),
     ...(flags.checkpoint !== undefined ? { checkpoint: { file: flags.checkpoint, every: flags.checkpointEvery, onSaved } } : {}),

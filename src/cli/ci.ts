@@ -13,10 +13,10 @@ import { EXIT, type CheckResult } from '../report/verdict.js';
 import { check } from '../run/check.js';
 import { autoWorkers } from '../run/plan.js';
 import { expectationText } from '../run/result.js';
-import { loadScenario, type Scenario } from '../run/scenario.js';
+import type { Scenario } from '../run/scenario.js';
 import { writeTrace } from '../trace/trace.js';
 import { defaultTraceFile } from './check.js';
-import { findFiles } from './list.js';
+import { findScenarios, type FoundScenario } from './list.js';
 import { out, shq } from './output.js';
 import { junitCase, writeCiOutputs } from './ci-output.js';
 import { createProgress } from './progress.js';
@@ -98,31 +98,33 @@ async function runOne(s: Scenario, workers: number, flags: CiFlags): Promise<Row
 
 export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   const started = performance.now();
-  const files = findFiles(dir, (n) => n.endsWith('.json'));
-  if (files.length === 0) throw new MmraceError('E_USAGE', `no scenario files (.json) under ${dir}`);
+  const found = findScenarios(dir);
+  if (found.length === 0) throw new MmraceError('E_USAGE', `no scenarios under ${dir}`, 'a scenario is a .json file that names a model and the verdict expected of it: see docs/scenarios.md');
   const rows: Row[] = [];
   const workers = flags.workers === undefined || flags.workers === 'auto' ? autoWorkers() : flags.workers;
-  {
-    for (const f of files) {
-      let s: Scenario;
-      try {
-        s = loadScenario(f);
-      } catch (e) {
-        rows.push(errorRow(f, e));
-        continue;
-      }
-      if (s.tags.includes('deep') && !flags.deep) {
-        rows.push({ file: relative(process.cwd(), f), name: s.name, suite: basename(dirname(f)), expected: expectationText(s), got: 'skipped (deep)', ok: true, error: false, skipped: true, states: 0, seconds: 0 });
-        if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
-        continue;
-      }
-      try {
-        rows.push(await runOne(s, workers, flags));
-      } catch (e) {
-        rows.push({ ...errorRow(f, e), name: s.name, expected: expectationText(s) });
-      }
-      if (!flags.json) printRow(rows[rows.length - 1]!, rows.length === 1);
+  // The table is printed a row at a time, as the scenarios run: its columns are sized first, to what the rows will hold.
+  const table = tableOf(found);
+  const print = (r: Row): void => {
+    if (!flags.json) printRow(r, rows.length === 1, table);
+  };
+  for (const f of found) {
+    if (!('scenario' in f)) {
+      rows.push(errorRow(f.file, f.error));
+      print(rows[rows.length - 1]!);
+      continue;
     }
+    const s = f.scenario;
+    if (s.tags.includes('deep') && !flags.deep) {
+      rows.push({ file: relative(process.cwd(), f.file), name: s.name, suite: basename(dirname(f.file)), expected: expectationText(s), got: SKIPPED, ok: true, error: false, skipped: true, states: 0, seconds: 0 });
+      print(rows[rows.length - 1]!);
+      continue;
+    }
+    try {
+      rows.push(await runOne(s, workers, flags));
+    } catch (e) {
+      rows.push({ ...errorRow(f.file, e), name: s.name, expected: expectationText(s) });
+    }
+    print(rows[rows.length - 1]!);
   }
   const total = (performance.now() - started) / 1000;
   {
@@ -160,9 +162,37 @@ function errorRow(f: string, e: unknown): Row {
   return { file: relative(process.cwd(), f), name: basename(f).replace(/\.json$/, ''), suite: basename(dirname(f)), expected: '?', got: `error ${code}`, ok: false, error: true, skipped: false, states: 0, seconds: 0, message };
 }
 
-function printRow(r: Row, first: boolean): void {
-  if (first) out(`${'scenario'.padEnd(34)} ${'expected'.padEnd(28)} ${'got'.padEnd(28)} ${'states'.padStart(12)} ${'seconds'.padStart(8)}`);
+/** What the row of a deep scenario left out says. */
+const SKIPPED = 'skipped (deep)';
+
+/** The widths of the table's columns of text (scenario, expected, got), sized to the rows. */
+interface Table {
+  readonly name: number;
+  readonly expected: number;
+  readonly got: number;
+}
+
+/**
+ * The widths of the columns, from the scenarios found, before any runs: a column is as
+ * wide as its longest entry (the names of scenarios may be long). `got` is known only once
+ * a scenario has run; it is as wide as `expected` (what it says when the expectation is
+ * met), or as the words of a skipped scenario, and a longer one (a surprise) pushes the
+ * rest of its row right.
+ */
+export function tableOf(found: readonly FoundScenario[]): Table {
+  const names = found.map((f) => ('scenario' in f ? rowName(basename(dirname(f.file)), f.scenario.name) : rowName(basename(dirname(f.file)), basename(f.file).replace(/\.json$/, ''))));
+  const expected = found.map((f) => ('scenario' in f ? expectationText(f.scenario) : '?'));
+  const name = Math.max('scenario'.length, ...names.map((n) => n.length));
+  const exp = Math.max('expected'.length, ...expected.map((e) => e.length));
+  return { name, expected: exp, got: Math.max('got'.length, exp, SKIPPED.length) };
+}
+
+function rowName(suite: string, name: string): string {
+  return `${suite}/${name}`;
+}
+
+function printRow(r: Row, first: boolean, t: Table): void {
+  if (first) out(`${'scenario'.padEnd(t.name)}  ${'expected'.padEnd(t.expected)}  ${'got'.padEnd(t.got)}  ${'states'.padStart(12)}  ${'seconds'.padStart(8)}`);
   const mark = r.skipped ? '-' : r.ok ? 'ok' : 'FAIL';
-  const name = `${r.suite}/${r.name}`;
-  out(`${name.padEnd(34)} ${r.expected.padEnd(28)} ${r.got.padEnd(28)} ${(r.skipped ? '' : num(r.states)).padStart(12)} ${(r.skipped ? '' : secs(r.seconds)).padStart(8)}  ${mark}`);
+  out(`${rowName(r.suite, r.name).padEnd(t.name)}  ${r.expected.padEnd(t.expected)}  ${r.got.padEnd(t.got)}  ${(r.skipped ? '' : num(r.states)).padStart(12)}  ${(r.skipped ? '' : secs(r.seconds)).padStart(8)}  ${mark}`);
 }

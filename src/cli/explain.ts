@@ -7,7 +7,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
-import { renderStory, type Format } from '../report/render.js';
+import type { Format } from '../report/formats.js';
+import { renderStory } from '../report/render.js';
 import { buildStory } from '../report/story.js';
 import { formatReplay } from '../report/text.js';
 import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
@@ -30,7 +31,7 @@ export function traceJson(trace: Trace, dir: string): string {
 /** Writes `text` to `file`, or to stdout without one. */
 export function emit(text: string, file: string | undefined): void {
   if (file === undefined) {
-    process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    out(text.endsWith('\n') ? text.slice(0, -1) : text);
     return;
   }
   try {

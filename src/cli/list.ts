@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MmraceError, isMmraceError } from '../errors.js';
-import { loadScenario } from '../run/scenario.js';
+import { MODEL_EXTENSIONS } from '../model/load.js';
+import { loadScenarioIfAny, type Scenario } from '../run/scenario.js';
 import { expectationText } from '../run/result.js';
 import { out } from './output.js';
 
@@ -27,17 +28,39 @@ export function findFiles(dir: string, pred: (name: string) => boolean): string[
   return found;
 }
 
-export function runList(dir: string, flags: { json?: boolean }): number {
-  const rows: { kind: string; name: string; file: string; model?: string; expect?: string; tags?: string[]; error?: string }[] = [];
-  for (const f of findFiles(dir, (n) => n.endsWith('.json'))) {
+/** A .json file under a folder that is meant as a scenario: the scenario, or why it is not a valid one. */
+export type FoundScenario = { readonly file: string; readonly scenario: Scenario } | { readonly file: string; readonly error: unknown };
+
+/**
+ * The scenarios under `dir`, for `list` and `ci`: every .json file meant as a scenario
+ * (`loadScenarioIfAny`), in file order; any other .json (package.json, tsconfig.json,
+ * package-lock.json) is skipped quietly, as are node_modules and dot-folders.
+ */
+export function findScenarios(dir: string): FoundScenario[] {
+  const found: FoundScenario[] = [];
+  for (const file of findFiles(dir, (n) => n.endsWith('.json'))) {
     try {
-      const s = loadScenario(f);
-      rows.push({ kind: 'scenario', name: s.name, file: relative(process.cwd(), f), model: relative(process.cwd(), s.modelPath), expect: expectationText(s), tags: s.tags });
-    } catch (e) {
-      rows.push({ kind: 'invalid', name: f, file: relative(process.cwd(), f), error: isMmraceError(e) ? `${e.code}: ${e.message}` : String(e) });
+      const scenario = loadScenarioIfAny(file);
+      if (scenario !== null) found.push({ file, scenario });
+    } catch (error) {
+      found.push({ file, error });
     }
   }
-  for (const f of findFiles(dir, (n) => /\.(ts|mts)$/.test(n))) {
+  return found;
+}
+
+export function runList(dir: string, flags: { json?: boolean }): number {
+  const rows: { kind: string; name: string; file: string; model?: string; expect?: string; tags?: string[]; error?: string }[] = [];
+  for (const f of findScenarios(dir)) {
+    if ('scenario' in f) {
+      const s = f.scenario;
+      rows.push({ kind: 'scenario', name: s.name, file: relative(process.cwd(), f.file), model: relative(process.cwd(), s.modelPath), expect: expectationText(s), tags: s.tags });
+    } else {
+      const e = f.error;
+      rows.push({ kind: 'invalid', name: f.file, file: relative(process.cwd(), f.file), error: isMmraceError(e) ? `${e.code}: ${e.message}` : String(e) });
+    }
+  }
+  for (const f of findFiles(dir, (n) => MODEL_EXTENSIONS.some((e) => n.endsWith(e)) && !n.endsWith('.d.ts'))) {
     const text = readFileSync(f, 'utf8');
     const id = /defineModel\(\{\s*id:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
     if (id) rows.push({ kind: 'model', name: id, file: relative(process.cwd(), f) });

@@ -2,15 +2,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES } from '../strategy/index.js';
 import { VERSION } from '../version.js';
-import { runCheck, type CheckFlags } from './check.js';
-import { runCi, type CiFlags } from './ci.js';
-import { runExplain, type ExplainFlags } from './explain.js';
-import { FORMATS } from '../report/render.js';
-import { runList } from './list.js';
-import { runMerge, type MergeFlags } from './merge.js';
+import { FORMATS } from '../report/formats.js';
+import type { CheckFlags } from './check.js';
+import type { CiFlags } from './ci.js';
+import type { ExplainFlags } from './explain.js';
+import type { MergeFlags } from './merge.js';
 import { err, formatError, reportError, usage } from './output.js';
-import { runReplay, type ReplayFlags } from './replay.js';
-import { runShrink, type ShrinkFlags } from './shrink.js';
+import type { ReplayFlags } from './replay.js';
+import type { ShrinkFlags } from './shrink.js';
+
+// Each command's module is imported when the command runs: `mmrace --version`, `--help`
+// and a bad command line load commander and this file only.
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -67,6 +69,44 @@ function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
+/**
+ * Every option of `cmd` and of its commands that takes a value refuses a value that starts
+ * with `--`: commander takes the next word as the value whatever it is, so
+ * `mmrace ci --junit --sarif out.sarif` would write the JUnit XML to a file named `--sarif`.
+ * Error E_USAGE, exit 2, like any bad command line.
+ */
+export function refuseOptionValues(cmd: Command): void {
+  for (const o of cmd.options) {
+    if (!o.required && !o.optional) continue;
+    const parse = o.parseArg as ((v: string, prev: unknown) => unknown) | undefined;
+    const name = o.long ?? o.short ?? o.flags;
+    o.argParser((v: string, prev: unknown) => {
+      if (v.startsWith('--')) {
+        const file = /<(file|trace)>/.test(o.flags) ? `; for a file whose name starts with --, write ./${v}` : '';
+        throw usage(`${name} takes a value (${o.flags}) and was given ${v === '--' ? '--' : `the option ${v}`}`, `give ${name} its value before the next option${file}`);
+      }
+      return parse ? parse(v, prev) : v;
+    });
+  }
+  for (const c of cmd.commands) refuseOptionValues(c);
+}
+
+/**
+ * The message and hint of a commander error, on one line: commander puts its suggestion
+ * on a line of its own (`unknown command 'chek'\n(Did you mean check?)`); it becomes the
+ * hint, `did you mean check? see mmrace --help`.
+ */
+export function commanderUsage(message: string): { message: string; hint: string } {
+  const lines = message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const suggestion = lines.map((l) => /^\(Did you mean (.*)\)$/i.exec(l)?.[1]).find((m) => m !== undefined);
+  const rest = lines.filter((l) => !/^\(Did you mean /i.test(l)).join(' ');
+  return { message: rest, hint: suggestion !== undefined ? `did you mean ${suggestion} see mmrace --help` : 'see mmrace --help' };
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
   program
@@ -105,13 +145,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--checkpoint-every <s>', 'with --checkpoint: seconds between saves (default 300)', secondsOf('--checkpoint-every'))
     .option('--resume <file>', 'continue the search saved in this checkpoint (the same model, parameters and options)')
     .option('--step-timeout <s>', 'a step that runs longer than this is stopped and the verdict is error E_STEP_TIMEOUT (default 60)', secondsOf('--step-timeout'))
-    .option('--progress', 'report progress on stderr even without a terminal, one line every 2 s')
+    .option('--progress', 'report progress on stderr even without a terminal: a line at most every 2 s of search, with the fields of the live line')
     .option('-q, --quiet', 'no live progress line on a terminal')
     .addOption(new Option('--format <format>', 'how to print the result: text; json (as --json); lkml, md, html (the counterexample as a report)').choices(FORMATS))
     .option('--junit <file>', 'write JUnit XML with one testcase for this check')
     .option('--sarif <file>', 'write SARIF 2.1.0 for code-scanning tools')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
+      const { runCheck } = await import('./check.js');
       setExit(await runCheck(target, flags));
     });
 
@@ -123,6 +164,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'how to print the replay: text; json (as --json); lkml, md, html (a report)').choices(FORMATS))
     .option('--json', 'print one JSON object with the replay on stdout')
     .action(async (file: string, flags: ReplayFlags) => {
+      const { runReplay } = await import('./replay.js');
       setExit(await runReplay(file, flags));
     });
 
@@ -134,6 +176,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --out <file>', 'write the report to this file instead of stdout')
     .option('--model <file>', 'use this model file instead of the one the trace names')
     .action(async (file: string, flags: ExplainFlags) => {
+      const { runExplain } = await import('./explain.js');
       setExit(await runExplain(file, flags));
     });
 
@@ -146,6 +189,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-runs <n>', 're-execute at most n candidate schedules (default 20000), then keep the best found', positiveInt('--max-runs'))
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (file: string, flags: ShrinkFlags) => {
+      const { runShrink } = await import('./shrink.js');
       setExit(await runShrink(file, flags));
     });
 
@@ -165,6 +209,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no live progress line on a terminal')
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {
+      const { runCi } = await import('./ci.js');
       setExit(await runCi(dir, flags));
     });
 
@@ -173,7 +218,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('combine the --json results of check --shard i/N runs into one verdict (exit codes as check)')
     .argument('<results...>', 'the shard results (files with the output of check --shard i/N --json)')
     .option('--json', 'print one JSON object')
-    .action((files: string[], flags: MergeFlags) => {
+    .action(async (files: string[], flags: MergeFlags) => {
+      const { runMerge } = await import('./merge.js');
       setExit(runMerge(files, flags));
     });
 
@@ -182,10 +228,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('list the scenarios and models under a folder')
     .argument('[dir]', 'folder to search', 'scenarios')
     .option('--json', 'print one JSON object')
-    .action((dir: string, flags: { json?: boolean }) => {
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const { runList } = await import('./list.js');
       setExit(runList(dir, flags));
     });
 
+  refuseOptionValues(program);
   return program;
 }
 
@@ -206,8 +254,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       if (e.code === 'commander.executeSubCommandAsync') return 0;
-      const msg = e.message.replace(/^error: /, '');
-      reportError(usage(msg, 'see mmrace --help'), json);
+      const { message, hint } = commanderUsage(e.message);
+      reportError(usage(message, hint), json);
       return 2;
     }
     reportError(e, json);

@@ -6,12 +6,27 @@ import { writeSync } from 'node:fs';
 
 export { formatError, oneLine };
 
+/**
+ * A line on stdout. Once its reader has gone away (`mmrace check ... | head -1`: EPIPE,
+ * and bin/mmrace.js lets the stream close), the lines that follow are dropped quietly and
+ * the command runs on to its verdict, whose exit code mmrace ends with.
+ */
 export function out(line = ''): void {
-  process.stdout.write(line + '\n');
+  if (!process.stdout.destroyed) process.stdout.write(line + '\n');
 }
 
+/** A line on stderr; dropped, as `out`'s, once its reader has gone away. */
 export function err(line: string): void {
-  process.stderr.write(line + '\n');
+  if (!process.stderr.destroyed) process.stderr.write(line + '\n');
+}
+
+/** `text` written at once to the file descriptor `fd` (1, 2); nothing when its reader has gone away (EPIPE). */
+function writeNow(fd: 1 | 2, text: string): void {
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  }
 }
 
 /**
@@ -54,8 +69,8 @@ export interface StepTimeoutReport {
  * Written with writeSync: it runs in the middle of a stuck step, just before the process ends.
  */
 export function reportStepTimeout(r: CheckResult, how: StepTimeoutReport = {}): void {
-  writeSync(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? '', r.hint))}\n`);
+  writeNow(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? '', r.hint))}\n`);
   if (how.json) {
-    writeSync(1, JSON.stringify({ verdict: 'error', code: r.code, message: r.message, ...(how.traceFile ? { traceFile: how.traceFile } : {}) }) + '\n');
+    writeNow(1, JSON.stringify({ verdict: 'error', code: r.code, message: r.message, ...(how.traceFile ? { traceFile: how.traceFile } : {}) }) + '\n');
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The live progress line of a search, redrawn in place on a terminal (cli-progress):
- * states, states per second, depth, frontier, elapsed time and workers. It is for a
- * person watching: nothing at all is written to a pipe or a file, on CI, on a dumb
- * terminal, or with quiet, so logs and --json output stay clean.
+ * states, states per second, transitions, depth, frontier, elapsed time and workers, as
+ * many as the terminal's width has room for (`progressLine`; the line of --progress has
+ * the same fields, every one). It is for a person watching: nothing at all is written to a
+ * pipe or a file, on CI, on a dumb terminal, or with quiet, so logs and --json output stay
+ * clean.
  */
 import cliProgress from 'cli-progress';
 import type { Progress } from '../engine/result.js';
@@ -45,17 +47,43 @@ export function progressEnabled(stream: NodeJS.WriteStream, quiet: boolean, env:
   return env['TERM'] !== 'dumb';
 }
 
-/** The text of the line; states per second over the whole search so far. */
-export function progressText(p: Progress, workers: number | undefined): string {
+/**
+ * The fields of a progress report, in the words of both its lines (the live line here, and
+ * the line of --progress): states, states per second over the whole search so far,
+ * transitions, depth, frontier (the states queued), elapsed time, and workers. `drop` says
+ * which go first when the line must fit a narrow terminal (highest first; 0: never).
+ */
+export function progressFields(p: Progress, workers: number | undefined): { readonly text: string; readonly drop: number }[] {
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
   const n = p.workers ?? workers;
   const threads = n && n > 0 ? `${n} worker${n > 1 ? 's' : ''}` : 'main thread';
-  return `  … states ${num(p.states)} · ${num(rate)} states/s · depth ${p.depth} · frontier ${num(p.queued)} · ${secs(p.seconds)} s · ${threads}`;
+  return [
+    { text: `states ${num(p.states)}`, drop: 0 },
+    { text: `${num(rate)} states/s`, drop: 4 },
+    { text: `transitions ${num(p.transitions)}`, drop: 6 },
+    { text: `depth ${p.depth}`, drop: 1 },
+    { text: `frontier ${num(p.queued)}`, drop: 3 },
+    { text: `${secs(p.seconds)} s`, drop: 2 },
+    { text: threads, drop: 5 },
+  ];
 }
 
-/** Cuts the line one column short of the width, so the terminal never wraps it onto a second line that a redraw would not clear. */
-function fit(text: string, width: number): string {
-  return text.length < width ? text : text.slice(0, Math.max(0, width - 1));
+/**
+ * The progress line: every field or, given the `width` of a terminal, the fields that fit in
+ * width - 1 columns, so that the terminal never wraps the line onto a second one that a
+ * redraw would not clear; the least telling go first (transitions, workers, states/s,
+ * frontier, time, depth). On a terminal too narrow for the states alone, the line is cut
+ * short with an ellipsis.
+ */
+export function progressLine(p: Progress, workers: number | undefined, width = Infinity): string {
+  const fields = progressFields(p, workers);
+  const line = (): string => `  … ${fields.map((f) => f.text).join(' · ')}`;
+  while (line().length >= width && fields.some((f) => f.drop > 0)) {
+    const most = Math.max(...fields.map((f) => f.drop));
+    fields.splice(fields.findIndex((f) => f.drop === most), 1);
+  }
+  const text = line();
+  return text.length < width ? text : `${text.slice(0, Math.max(0, width - 2))}…`.slice(0, Math.max(0, width - 1));
 }
 
 /** The options given to cli-progress, each for a reason. */
@@ -63,7 +91,8 @@ export function barOptions(stream: NodeJS.WriteStream): cliProgress.Options {
   return {
     stream,
     fps: PROGRESS_FPS,
-    format: (_options, params, payload: { text?: string }) => fit(payload.text ?? '', params.maxWidth),
+    // The line for the terminal's width now (its columns, 80 when it does not say): a window made narrower gets fewer fields.
+    format: (_options, params, payload: { line?: (width: number) => string }) => payload.line?.(params.maxWidth) ?? '',
     // stop() clears the line: the verdict that follows replaces it.
     clearOnComplete: true,
     // true: cli-progress trims to the width itself; false would send an escape that turns
@@ -102,7 +131,7 @@ export function createProgress(opts: ProgressOptions = {}): ProgressLine {
   return {
     update(p) {
       if (stopped) return;
-      const payload = { text: progressText(p, opts.workers) };
+      const payload = { line: (width: number) => progressLine(p, opts.workers, width) };
       if (!started) {
         started = true;
         bar.start(0, 0, payload);

@@ -11,7 +11,8 @@ import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
 import { hashSource } from '../model/load.js';
 import { readTrace, type Trace } from '../trace/trace.js';
 import { err, formatError, out, warn } from './output.js';
-import { renderStory, type Format } from '../report/render.js';
+import type { Format } from '../report/formats.js';
+import { renderStory } from '../report/render.js';
 import { storyOf } from '../report/story.js';
 
 export interface ReplayFlags {

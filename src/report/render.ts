@@ -7,8 +7,6 @@ import { lkml } from './lkml.js';
 import { markdown } from './markdown.js';
 import type { Story } from './story.js';
 
-export const FORMATS = ['text', 'lkml', 'md', 'html', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
 
 /** The story in `format` (lkml, md or html; text and json are each command's own). */
 export function renderStory(story: Story, format: 'lkml' | 'md' | 'html'): string {

@@ -90,21 +90,64 @@ export function parseScenario(json: unknown, file: string): Scenario {
   return { ...s, name: s.name ?? basename(file).replace(/\.json$/, ''), file: abs, modelPath: resolve(dirname(abs), s.model) };
 }
 
+/** What a scenario is, for the errors of a scenario file that cannot be read. */
+const SCENARIO_HINT = 'a scenario is a .json file that names a model and the verdict expected of it: see docs/scenarios.md';
+
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new MmraceError('E_IO', `cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  return parseScenario(parseJson(readScenarioText(file), file), file);
+}
+
+/**
+ * The scenario in `file`, or null when the file is JSON that is not meant as a scenario
+ * (`isScenarioShaped`): what `mmrace list` and `mmrace ci` find in a folder, where a
+ * project's package.json, tsconfig.json or package-lock.json are no concern of theirs. A
+ * file meant as a scenario that is not a valid one still throws, as `loadScenario`.
+ */
+export function loadScenarioIfAny(file: string): Scenario | null {
+  const text = readScenarioText(file);
   let json: unknown;
   try {
+    json = parseJson(text, file);
+  } catch (e) {
+    // Not JSON at all (tsconfig.json may hold comments): a scenario only if it reads as one.
+    if (SCENARIO_KEY.test(text)) throw e;
+    return null;
+  }
+  return isScenarioShaped(json) ? parseScenario(json, file) : null;
+}
+
+/** A key of a scenario, as it reads in a file that is not valid JSON. */
+const SCENARIO_KEY = /"(model|expect)"\s*:/;
+
+/**
+ * Whether parsed JSON is meant as a scenario, valid or not: an object with an `expect` or
+ * a `model` key (the two fields every scenario has). What mmrace writes names a model too
+ * and is not a scenario: a trace (it has a `format`), a --json result (a `verdict`).
+ */
+export function isScenarioShaped(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  if (Object.hasOwn(json, 'expect')) return true;
+  return Object.hasOwn(json, 'model') && !Object.hasOwn(json, 'format') && !Object.hasOwn(json, 'verdict');
+}
+
+function readScenarioText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MmraceError('E_IO', `no such file: ${file}`, SCENARIO_HINT);
+    if (code === 'EISDIR') throw new MmraceError('E_IO', `${file} is a folder, not a scenario file`, SCENARIO_HINT);
+    throw new MmraceError('E_IO', `cannot read scenario ${file}: ${(e as Error).message}`);
+  }
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
     // An editor may have saved it with a byte-order mark, which JSON.parse refuses.
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new MmraceError('E_SCENARIO', `${file} is not valid JSON: ${(e as Error).message}`);
   }
-  return parseScenario(json, file);
 }
 
 // ---- the expected property -----------------------------------------------------------

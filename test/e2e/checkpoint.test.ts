@@ -283,7 +283,7 @@ describe('a checkpoint that cannot be resumed: exit 2, one line, E_CHECKPOINT', 
 describe('a signal stops every strategy, with what it explored', () => {
   /** Waits until `child` has printed a progress line (the search is under way), then sends SIGINT. */
   async function interruptRunning(child: Child): Promise<Ended> {
-    while (!child.stderr().includes('states ·')) {
+    while (!child.stderr().includes('  … states ')) {
       if (child.exited()) {
         const r = await child.done;
         throw new Error(`the run ended (exit ${r.code}) before its first progress line: ${r.stderr}`);

@@ -12,14 +12,14 @@
  * bundler starts in a worker.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
-import { MODULES_DIR, exportedNames, ownModule } from '../package.js';
+import { MANIFEST, MODULES_DIR, exportedNames, ownModule } from '../package.js';
 import { isModel, type Model } from './define.js';
 
 export interface LoadedModel {
@@ -120,9 +120,14 @@ const REQUIRE = "import { createRequire as __mmraceCreateRequire } from 'node:mo
 
 /** Bundles the model file `abs` (`shown` as the user named it) and returns the bundle's URL. */
 async function bundle(abs: string, shown: string): Promise<string> {
+  const dir = cacheDir();
+  const inputsFile = join(dir, `${sha256(JSON.stringify([abs, MODULES_DIR, MANIFEST.version, process.version])).slice(0, 32)}.inputs.json`);
+  const hit = cachedBundle(dir, inputsFile);
+  if (hit !== null) return hit;
   // Imported here, not above: a worker thread imports bundles and never loads esbuild.
   const { build } = await import('esbuild');
   let code: string;
+  let inputs: string[];
   try {
     const out = await build({
       entryPoints: [abs],
@@ -136,27 +141,80 @@ async function bundle(abs: string, shown: string): Promise<string> {
       logLevel: 'silent',
       banner: { js: REQUIRE },
       plugins: [packages],
+      metafile: true,
     });
     code = out.outputFiles[0]!.text;
+    inputs = Object.keys(out.metafile.inputs).map((k) => resolve(dirname(abs), k));
   } catch (e) {
     const first = (e as Partial<BuildFailure>).errors?.[0];
     if (first === undefined) throw new MmraceError('E_MODEL_LOAD', `cannot load model ${shown}: ${describeThrown(e).split('\n')[0]}`);
     throw new MmraceError('E_MODEL_LOAD', `cannot load model ${shown}: ${located(first)}`);
   }
-  const dir = cacheDir();
-  const file = join(dir, `${createHash('sha256').update(code).digest('hex').slice(0, 32)}.mjs`);
-  if (!existsSync(file)) {
-    // Written whole under another name, then renamed: a worker or another process never
-    // sees half a bundle.
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, code);
-      renameSync(tmp, file);
-    } catch (e) {
-      throw new MmraceError('E_IO', `cannot write the bundle of ${shown} to ${dir}: ${(e as Error).message}`, 'set TMPDIR to a writable folder');
+  const name = `${sha256(code).slice(0, 32)}.mjs`;
+  const file = join(dir, name);
+  try {
+    if (!existsSync(file)) {
+      prune(dir);
+      writeWhole(file, code);
     }
+    const manifest: BundleInputs = { bundle: name, inputs: inputs.filter((f) => existsSync(f)).map((f) => [f, sha256(readFileSync(f))]) };
+    writeWhole(inputsFile, JSON.stringify(manifest));
+  } catch (e) {
+    throw new MmraceError('E_IO', `cannot write the bundle of ${shown} to ${dir}: ${(e as Error).message}`, 'set TMPDIR to a writable folder');
   }
   return pathToFileURL(file).href;
+}
+
+/** What a bundle was made of: the files esbuild read (absolute) and the hash of each one's bytes. */
+interface BundleInputs {
+  readonly bundle: string;
+  readonly inputs: readonly (readonly [string, string])[];
+}
+
+/**
+ * The bundle made last time from the same model file by this copy of mmrace, if none of
+ * the files it was made of has changed since (their bytes, not their times), or null:
+ * then no bundler starts at all.
+ */
+function cachedBundle(dir: string, inputsFile: string): string | null {
+  try {
+    const m = JSON.parse(readFileSync(inputsFile, 'utf8')) as BundleInputs;
+    for (const [f, hash] of m.inputs) if (sha256(readFileSync(f)) !== hash) return null;
+    const file = join(dir, m.bundle);
+    // Touched: a bundle in use is never pruned.
+    const now = new Date();
+    utimesSync(file, now, now);
+    utimesSync(inputsFile, now, now);
+    return pathToFileURL(file).href;
+  } catch {
+    return null;
+  }
+}
+
+/** Bundles and their input lists unused for this long are removed when a new bundle is written. */
+const KEEP_DAYS = 7;
+
+function prune(dir: string): void {
+  const before = Date.now() - KEEP_DAYS * 86_400_000;
+  for (const name of readdirSync(dir)) {
+    const f = join(dir, name);
+    try {
+      if (statSync(f).mtimeMs < before) rmSync(f, { force: true });
+    } catch {
+      // gone already (another process pruned it)
+    }
+  }
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Writes a file whole under another name, then renames it: a worker or another process never sees half of it. */
+function writeWhole(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }
 
 /** `file:line:col: text` of an esbuild message. */

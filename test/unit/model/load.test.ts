@@ -3,8 +3,9 @@
  * project type, with no build step, and a model that cannot load is an E_MODEL_LOAD
  * error that names the file and what to do.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isModel } from '../../../src/model/define.js';
 import { loadModel } from '../../../src/model/load.js';
@@ -63,6 +64,28 @@ describe('loadModel', () => {
     const a = await loadModel(join(dir, 'model.ts'));
     const b = await loadModel(join(dir, 'model.ts'));
     expect(b.url).toBe(a.url);
+  });
+
+  it('makes a new bundle when a file the model imports changes, and none when nothing did', async () => {
+    const dir = project('module', { 'model.ts': TS_MODEL, 'lib/start.ts': TS_LIB });
+    const first = await loadModel(join(dir, 'model.ts'));
+    expect((await loadModel(join(dir, 'model.ts'))).url).toBe(first.url);
+    writeFileSync(join(dir, 'lib/start.ts'), 'export const START: number = 1;\n');
+    const edited = await loadModel(join(dir, 'model.ts'));
+    expect(edited.url).not.toBe(first.url);
+    expect(edited.model.init!({} as never)).toEqual({ n: 1 });
+  });
+
+  it('removes bundles unused for a week when it writes a new one', async () => {
+    const dir = project('module', { 'model.ts': TS_MODEL.replace('counter-ts', `counter-${Date.now()}`), 'lib/start.ts': TS_LIB });
+    const cache = dirname(fileURLToPath((await loadModel(join(dir, 'model.ts'))).url));
+    const old = join(cache, 'unused-for-eight-days.mjs');
+    writeFileSync(old, 'export default 0;\n');
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+    utimesSync(old, eightDaysAgo, eightDaysAgo);
+    writeFileSync(join(dir, 'model.ts'), TS_MODEL.replace('counter-ts', `counter-${Date.now()}-b`));
+    await loadModel(join(dir, 'model.ts'));
+    expect(existsSync(old)).toBe(false);
   });
 
   it('names the file, the line and the cause of a syntax error', async () => {

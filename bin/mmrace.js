@@ -5,6 +5,10 @@
 // the CLI each end the program with one line on stderr and exit 2, the exit code of an
 // error (the stack only with MMRACE_DEBUG=1).
 
+// mmrace owns the exit: while the CLI runs, a model's process.exit throws E_MODEL_EXIT
+// (src/model/exit.ts). The original, taken before anything else runs, ends mmrace here.
+const exit = process.exit;
+
 /** One line on stderr for a failure outside the CLI's own error handling; exit 2. */
 function fail(what, e, hint) {
   const msg = e instanceof Error ? e.message : String(e);
@@ -13,7 +17,7 @@ function fail(what, e, hint) {
     process.stderr.write(`mmrace: internal error E_INTERNAL: ${what}: ${first} (${hint})\n`);
     if (process.env.MMRACE_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   } finally {
-    process.exit(2);
+    exit.call(process, 2);
   }
 }
 

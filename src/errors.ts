@@ -11,8 +11,10 @@ export type ErrorCode =
   | 'E_MODEL_THREW' // a step, guard, init or invariant threw
   | 'E_MODEL_RANGE' // a step wrote a value outside the declared type
   | 'E_STEP_TIMEOUT' // a step ran longer than the step timeout (--step-timeout)
+  | 'E_MODEL_EXIT' // the model called process.exit (in a step, in init, or when its file was imported)
   | 'E_TRACE_FORMAT' // malformed trace file
   | 'E_TRACE_DIVERGED' // replay behaved differently from the recorded run
+  | 'E_NONDETERMINISTIC' // the model gave two results for one run (a violation that does not reproduce, or the determinism probe)
   | 'E_IO' // a file could not be read or written
   | 'E_LIMIT' // a resource limit could not be honoured
   | 'E_WORKER' // a worker thread of the parallel explorer died

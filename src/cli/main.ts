@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { STRATEGIES } from '../strategy/index.js';
 import { VERSION } from '../version.js';
 import { FORMATS } from '../report/formats.js';
+import { guardExit } from '../model/exit.js';
 import type { CheckFlags } from './check.js';
 import type { CiFlags } from './ci.js';
 import type { ExplainFlags } from './explain.js';
@@ -237,7 +238,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * Runs the command line `argv` and returns its exit code. mmrace owns the process's exit
+ * while it runs: a model's process.exit throws E_MODEL_EXIT (model/exit.ts), an error of
+ * the model like any other; the original comes back when the command is done.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const restore = guardExit();
+  try {
+    return await runMain(argv);
+  } finally {
+    restore();
+  }
+}
+
+async function runMain(argv: string[]): Promise<number> {
   let code = 0;
   const json = argv.includes('--json');
   if (argv.every((a) => a === '--')) {

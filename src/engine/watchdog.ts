@@ -33,6 +33,7 @@ import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
+import { realExit } from '../model/exit.js';
 import type { FoundError } from './result.js';
 
 /** Seconds a step may run (CheckOptions.stepTimeout; --step-timeout). */
@@ -303,7 +304,8 @@ export function endProcess(code: number): never {
   } catch {
     /* already closed */
   }
-  process.exit(code);
+  // The original process.exit: the model's is guarded (model/exit.ts).
+  realExit(code);
 }
 
 /** A watch of this thread: its heart (for Expander.heart); `stop` it when the search is over. */

@@ -21,6 +21,7 @@ import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
 import { MANIFEST, MODULES_DIR, exportedNames, ownModule } from '../package.js';
 import { isModel, type Model } from './define.js';
+import { guardExit } from './exit.js';
 
 export interface LoadedModel {
   readonly model: Model;
@@ -59,12 +60,16 @@ export async function bundleModel(path: string): Promise<string> {
 /** The model a bundle made by `loadModel` exports (`path`: the model file, for messages). */
 export async function importModel(url: string, path: string): Promise<Model> {
   let mod: Record<string, unknown>;
+  // A model file's top-level code runs here: its process.exit is E_MODEL_EXIT (exit.ts).
+  const restore = guardExit();
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    if (isMmraceError(e)) throw new MmraceError(e.code, `${path}: ${e.message}`, e.hint);
+    if (isMmraceError(e)) throw new MmraceError(e.code, `${path}: ${e.code === 'E_MODEL_EXIT' ? 'as it was imported, ' : ''}${e.message}`, e.hint);
     const first = describeThrown(e).split('\n')[0];
     throw new MmraceError('E_MODEL_LOAD', `cannot load model ${path}: ${first}`);
+  } finally {
+    restore();
   }
   const model = mod['default'] ?? mod['model'];
   if (!isModel(model)) {

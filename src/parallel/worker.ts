@@ -2,12 +2,13 @@
  * A parallel-explorer worker: rebuilds the model from its file and parameters (once per
  * model), attaches to the shared buffers, and runs expand and move tasks.
  */
-import { parentPort, threadId } from 'node:worker_threads';
+import { isMainThread, parentPort, threadId } from 'node:worker_threads';
 import { describeThrown } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import { BEAT, DONE, HEART_STRIDE, HEART_WORDS, WORKER } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import { importModel } from '../model/load.js';
+import { guardExit, realExit } from '../model/exit.js';
 import { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { addSpares, expandBatch } from '../engine/batch.js';
 import { EXIT_OUTSIDE, WORKER_FAILURE, type ExpandResult, type ExpandTask, type LoadResult, type LoadTask, type ModelRef, type MoveResult, type MoveTask, type Task, type TaskResult, type WorkerFailure } from './protocol.js';
@@ -17,6 +18,12 @@ interface Loaded {
   readonly m: CompiledModel;
   readonly ex: Expander;
 }
+
+// This thread runs model code for all its life: the model's process.exit throws
+// E_MODEL_EXIT (model/exit.ts), which its step's batch reports as a model error; the
+// thread's own end (below) calls the original. (Imported in a main thread, it leaves
+// that thread's exit alone.)
+if (!isMainThread) guardExit();
 
 let loaded: Loaded | null = null;
 const attached = new WeakMap<SharedArrayBuffer, SharedFingerprintSet>();
@@ -107,7 +114,7 @@ async function preload(task: LoadTask): Promise<LoadResult> {
 process.on('uncaughtException', (error) => {
   const failure: WorkerFailure = { [WORKER_FAILURE]: { threadId, message: `an error thrown outside a step: ${describeThrown(error)}` } };
   parentPort?.postMessage(failure);
-  process.exit(EXIT_OUTSIDE);
+  realExit(EXIT_OUTSIDE);
 });
 
 export default async function run(task: Task): Promise<TaskResult> {

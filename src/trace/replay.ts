@@ -19,6 +19,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
 import { hashSource } from '../model/load.js';
+import { guardExit } from '../model/exit.js';
 import type { Trace, TraceStep } from './trace.js';
 
 export interface SlotChange {
@@ -129,6 +130,8 @@ export function replay(trace: Trace, m: CompiledModel): ReplayResult {
   if (!sourceChanged) checkNames(trace, m);
   const steps: ReplayStep[] = [];
   let initial: ReplayResult['initial'] = [];
+  // The model's process.exit is an error of the model here too (E_MODEL_EXIT, model/exit.ts).
+  const restore = guardExit();
   try {
     return run(trace, m, sourceChanged, steps, (i) => (initial = i));
   } catch (e) {
@@ -137,6 +140,8 @@ export function replay(trace: Trace, m: CompiledModel): ReplayResult {
       return { reproduced: trace.error?.code === e.code, kind: 'error', property: e.code, message: e.message, initial, steps, sourceChanged };
     }
     throw e;
+  } finally {
+    restore();
   }
 }
 

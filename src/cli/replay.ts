@@ -87,10 +87,15 @@ function compileFor(model: CompiledModel['model'], trace: Trace, file: string, c
   }
 }
 
-/** The exit code of a replay: 1 when it ends in a violation, 2 for a model error, else 0. */
+/**
+ * The exit code of a replay: 1 when it ends in a violation (the recorded one, or another:
+ * the output says which), 2 for a model error, and 2 when it runs to its end with no
+ * violation: a trace records a violation or an error, and one that does not reproduce is
+ * a model that is not deterministic (or a trace edited), never a clean result.
+ */
 export function replayExitCode(r: ReplayResult): number {
   if (r.kind === 'error') return EXIT.error;
-  return r.reproduced || r.kind ? EXIT.violation : EXIT.ok;
+  return r.reproduced || r.kind ? EXIT.violation : EXIT.error;
 }
 
 export async function runReplay(file: string, flags: ReplayFlags): Promise<number> {

@@ -11,7 +11,9 @@ import { buildStory } from '../report/story.js';
 import type { CheckResult } from '../report/verdict.js';
 
 export function reportOf(r: CheckResult, m: CompiledModel, traceFile: string | null, format: 'lkml' | 'md' | 'html', summary: readonly string[]): string {
-  if (r.trace !== undefined) return renderStory(buildStory(r.trace, m, traceFile ?? 'trace.json'), format).replace(/\n$/, '');
+  // A model that is not deterministic (E_NONDETERMINISTIC): its trace does not replay as
+  // recorded, so it is told by its headline; `mmrace replay` shows what the trace does now.
+  if (r.trace !== undefined && r.code !== 'E_NONDETERMINISTIC') return renderStory(buildStory(r.trace, m, traceFile ?? 'trace.json'), format).replace(/\n$/, '');
   const [head = '', ...rest] = summary;
   switch (format) {
     case 'lkml':

@@ -10,7 +10,7 @@
 import { MmraceError } from '../errors.js';
 import type { CompiledModel, Ctx, Instance } from '../model/compile.js';
 import { wrapThrown } from '../model/compile.js';
-import { MODE_READONLY, MODE_RECORD, NOT_LOCAL, readRaw } from '../model/layout.js';
+import { MODE_READONLY, MODE_RECORD, NOT_LOCAL, formatSlotValue, readRaw, readSlot } from '../model/layout.js';
 import { BEAT, HEART_WORDS, beatWord, invariantsWord, stepCodes } from './watchdog.js';
 
 export interface SuccessorSink {
@@ -31,6 +31,17 @@ export class StepError extends MmraceError {
     this.ordinal = ordinal;
   }
 }
+
+/**
+ * The determinism probe: the first state an expander expands, then every PROBE_EVERY-th,
+ * is expanded a second time (after the first expansion, with a sink that only records)
+ * and the two lists of successors must be equal (see Expander.probe).
+ */
+export const PROBE_EVERY = 1000;
+
+/** The hint of E_NONDETERMINISTIC: where a model's steps get a second result from. */
+export const NONDETERMINISTIC_HINT =
+  'a step, guard or invariant gives another result when it runs again from the same state: look for Math.random, Date.now, or state kept outside the model (a module-level variable or counter) in the model';
 
 /** Locals of at most this many bits get a flat memo table for expandPor (64 KiB per step at most). */
 const MEMO_BITS = 16;
@@ -122,10 +133,131 @@ export class Expander {
   }
 
   /**
+   * Every how many expansions (expand, expandPor, expandSleep) the determinism probe runs:
+   * the first one, then every `probeEvery`-th; 0: never. A count of this expander's own
+   * expansions, so which states are probed depends on the order it expands them in, never
+   * on a clock; the probe hands the sink what one expansion does, so it changes no count.
+   */
+  probeEvery = PROBE_EVERY;
+  /** Expansions until the next probe (1: the next one). */
+  private probeIn = 1;
+  /** The successors of the probe's two expansions. */
+  private probeRuns: [ProbeRecord, ProbeRecord] | null = null;
+
+  /** Whether this expansion is probed (counts it). */
+  private probing(): boolean {
+    if (this.probeEvery <= 0 || --this.probeIn > 0) return false;
+    this.probeIn = this.probeEvery;
+    return true;
+  }
+
+  /**
    * Enumerates the successors of `src` into `sink`. Returns the number of enabled
    * instances (0 means: no step enabled). Stops early when the sink returns false.
+   * Throws E_NONDETERMINISTIC when the determinism probe finds the state's successors
+   * differ between two expansions.
    */
   expand(src: Int32Array, sink: SuccessorSink): number {
+    if (this.probing()) return this.probe(src, sink, (s) => this.expandAll(src, s));
+    return this.expandAll(src, sink);
+  }
+
+  /**
+   * The determinism probe. Expands `src` with `run` into `sink` (as without the probe: the
+   * sink sees exactly the successors, in the same order, and the same return value), each
+   * successor recorded on its way; then once more, recording only, up to as many
+   * successors as the sink took (so a step the search does not run is not run here
+   * either). A model is deterministic when a step's result depends on the state alone:
+   * the two lists (instance, ordinal, the successor's every word, the fault raised) and
+   * the counts of enabled instances must be equal. On a difference: E_NONDETERMINISTIC,
+   * as a StepError naming the step when the same step gave two results (the search's
+   * error trace then ends with it), else (another step enabled, another number of
+   * choices) as an error at the state.
+   */
+  private probe(src: Int32Array, sink: SuccessorSink, run: (s: SuccessorSink) => number): number {
+    const [first, second] = (this.probeRuns ??= [new ProbeRecord(this.m.size), new ProbeRecord(this.m.size)]);
+    first.start(sink, -1);
+    let enabled: number;
+    try {
+      enabled = run(first);
+    } finally {
+      // Not kept until the next probe (a level's sink holds the level's buffers).
+      first.release();
+    }
+    // Only after the sink took them all: a sink that throws ends the expansion as before.
+    second.start(null, first.stopped ? first.count : -1);
+    let again: number;
+    try {
+      again = run(second);
+    } catch (e) {
+      if (!(e instanceof StepError)) throw e;
+      const inst = this.instances[e.k]!;
+      const err = new MmraceError(
+        'E_NONDETERMINISTIC',
+        `${inst.name} ${inst.labelIn(src)}: the ${e.ordinal < 0 ? 'guard' : 'step'} threw when it ran again from the same state (the determinism probe), not the first time: ${e.message}`,
+        NONDETERMINISTIC_HINT,
+      );
+      // A guard that threw: the error is the state's (a step that did not run ends no trace).
+      throw e.ordinal < 0 ? err : new StepError(err, e.k, e.ordinal);
+    }
+    // The successors both runs name alike (instance, ordinal) must be equal; then the lists.
+    const n = Math.min(first.count, second.count);
+    let i = 0;
+    for (; i < n; i++) {
+      const k = first.k(i);
+      const ordinal = first.ordinal(i);
+      if (k !== second.k(i) || ordinal !== second.ordinal(i)) break;
+      const why = this.differs(first, second, i);
+      if (why !== null) {
+        const inst = this.instances[k]!;
+        throw new StepError(
+          new MmraceError(
+            'E_NONDETERMINISTIC',
+            `${inst.name} ${inst.labelIn(src)}: two runs of the step from the same state gave different results (the determinism probe): ${why}`,
+            NONDETERMINISTIC_HINT,
+          ),
+          k,
+          ordinal,
+        );
+      }
+    }
+    if (i < first.count || i < second.count || enabled !== again) {
+      const what = (r: ProbeRecord): string => {
+        if (i >= r.count) return 'none';
+        const inst = this.instances[r.k(i)]!;
+        return `${inst.name} ${inst.labelIn(src)} (choices #${r.ordinal(i)})`;
+      };
+      throw new MmraceError(
+        'E_NONDETERMINISTIC',
+        i < first.count || i < second.count
+          ? `two expansions of the same state gave different successors (the determinism probe): its successor ${i + 1} was ${what(first)} the first time, ${what(second)} the second`
+          : `two expansions of the same state gave different steps enabled (the determinism probe): ${enabled}, then ${again}`,
+        NONDETERMINISTIC_HINT,
+      );
+    }
+    return enabled;
+  }
+
+  /** How successor i differs between two records of the same (instance, ordinal), or null. */
+  private differs(a: ProbeRecord, b: ProbeRecord, i: number): string | null {
+    const fa = a.faults[i] ?? null;
+    const fb = b.faults[i] ?? null;
+    if (fa !== fb) return `the fault raised: ${fa ?? 'none'}, then ${fb ?? 'none'}`;
+    const size = this.m.size;
+    const wa = a.words.subarray(i * size, (i + 1) * size);
+    const wb = b.words.subarray(i * size, (i + 1) * size);
+    let same = true;
+    for (let j = 0; j < size; j++) if (wa[j] !== wb[j]) same = false;
+    if (same) return null;
+    for (const slot of this.m.slots) {
+      const x = readSlot(wa, slot);
+      const y = readSlot(wb, slot);
+      if (x !== y) return `${slot.path} = ${formatSlotValue(slot.type, x)}, then ${formatSlotValue(slot.type, y)}`;
+    }
+    return 'the states differ';
+  }
+
+  private expandAll(src: Int32Array, sink: SuccessorSink): number {
     const instances = this.instances;
     let enabled = 0;
     for (let k = 0; k < instances.length; k++) {
@@ -163,8 +295,13 @@ export class Expander {
    * `expand` does, except that a reduced state reports 1 (it has an enabled step).
    */
   expandPor(src: Int32Array, sink: SuccessorSink): number {
+    if (this.probing()) return this.probe(src, sink, (s) => this.expandPorOnce(src, s));
+    return this.expandPorOnce(src, sink);
+  }
+
+  private expandPorOnce(src: Int32Array, sink: SuccessorSink): number {
     const k = this.firstLocal(src);
-    if (k < 0) return this.expand(src, sink);
+    if (k < 0) return this.expandAll(src, sink);
     const inst = this.instances[k]!;
     const pc = inst.pcIn(src);
     this.runAll(src, inst, pc, inst.steps[pc]!.body, sink);
@@ -214,6 +351,11 @@ export class Expander {
    * that step asleep.
    */
   expandSleep(src: Int32Array, sleep: number, sink: SuccessorSink, por: boolean): number {
+    if (this.probing()) return this.probe(src, sink, (s) => this.expandSleepOnce(src, sleep, s, por));
+    return this.expandSleepOnce(src, sleep, sink, por);
+  }
+
+  private expandSleepOnce(src: Int32Array, sleep: number, sink: SuccessorSink, por: boolean): number {
     if (por) {
       const k = this.firstLocal(src);
       if (k >= 0) {
@@ -559,5 +701,70 @@ export class Expander {
     this.runBody(src, inst, pc, body, -1);
     if (ch.outOfRange || ch.ci !== choice.length) return 'choice';
     return 'ok';
+  }
+}
+
+/**
+ * The successors of one expansion, as the determinism probe records them: (instance,
+ * ordinal), the state's words, the fault's property and message. Forwards each to `sink`
+ * when it has one; without, stops after `limit` successors (-1: none).
+ */
+class ProbeRecord implements SuccessorSink {
+  /** (k, ordinal) of each successor. */
+  private moves = new Int32Array(64);
+  words: Int32Array;
+  readonly faults: (string | null)[] = [];
+  count = 0;
+  /** The sink returned false: the expansion stopped there. */
+  stopped = false;
+  private sink: SuccessorSink | null = null;
+  private limit = -1;
+
+  constructor(private readonly size: number) {
+    this.words = new Int32Array(32 * size);
+  }
+
+  start(sink: SuccessorSink | null, limit: number): void {
+    this.sink = sink;
+    this.limit = limit;
+    this.count = 0;
+    this.stopped = false;
+    this.faults.length = 0;
+  }
+
+  /** Forgets the sink. */
+  release(): void {
+    this.sink = null;
+  }
+
+  k(i: number): number {
+    return this.moves[2 * i]!;
+  }
+
+  ordinal(i: number): number {
+    return this.moves[2 * i + 1]!;
+  }
+
+  successor(k: number, ordinal: number, work: Int32Array, ctx: Ctx): boolean {
+    const i = this.count++;
+    if (2 * i + 2 > this.moves.length) {
+      const m = new Int32Array(this.moves.length * 2);
+      m.set(this.moves);
+      this.moves = m;
+    }
+    if ((i + 1) * this.size > this.words.length) {
+      const w = new Int32Array(this.words.length * 2 + this.size);
+      w.set(this.words);
+      this.words = w;
+    }
+    this.moves[2 * i] = k;
+    this.moves[2 * i + 1] = ordinal;
+    // Before the sink, which may change `work` (its canonical form under symmetry).
+    this.words.set(work.subarray(0, this.size), i * this.size);
+    this.faults.push(ctx.faultMsg === null ? null : `${ctx.faultProp}: ${ctx.faultMsg}`);
+    if (this.sink === null) return this.limit < 0 || this.count < this.limit;
+    const go = this.sink.successor(k, ordinal, work, ctx);
+    if (!go) this.stopped = true;
+    return go;
   }
 }

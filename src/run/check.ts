@@ -1,8 +1,9 @@
 /**
  * The one entry of a check, for every caller (`mmrace check`, `mmrace ci`,
  * `mmrace/testing`, and a program that embeds mmrace): load the model, merge the
- * scenario, apply the option rules once, pick the search, shrink the counterexample,
- * build the result. The same target and plan give the same result, whoever asks.
+ * scenario, apply the option rules once, pick the search, confirm each violation (its
+ * trace re-executed on a fresh copy of the model), shrink the counterexample, build the
+ * result. The same target and plan give the same result, whoever asks.
  */
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +15,12 @@ import { endProcess } from '../engine/watchdog.js';
 import { CompiledModel } from '../model/compile.js';
 import type { Model, ParamValue } from '../model/define.js';
 import { bundleModel, loadModel } from '../model/load.js';
+import { guardExit } from '../model/exit.js';
 import { levelPool } from '../parallel/levels-pool.js';
 import { formatError } from '../report/error.js';
 import type { CheckResult } from '../report/verdict.js';
 import { resolvePlan, type OptionNames, type Plan, type ResolvedPlan } from './plan.js';
-import { buildResult, expectationText, meetsExpectation, shrinkCheckResult } from './result.js';
+import { buildConfirmedResult, buildResult, expectationText, meetsExpectation, shrinkCheckResult } from './result.js';
 import { checkExpectedProperty, loadScenario, type Scenario } from './scenario.js';
 
 /** A model given as an object: the model, the file that defines it (workers load it from there), its parameters. */
@@ -51,6 +53,18 @@ export async function check(target: Target, plan: Plan = {}): Promise<CheckResul
  * line's flags).
  */
 export async function checkTarget(target: Target, plan: Plan = {}, names: OptionNames = {}): Promise<Checked> {
+  // mmrace owns the exit while the model's code can run (loading it, the search, the
+  // shrinking): its process.exit is E_MODEL_EXIT (model/exit.ts). An embedder's
+  // process.exit is theirs again once the check is done.
+  const restore = guardExit();
+  try {
+    return await checkGuarded(target, plan, names);
+  } finally {
+    restore();
+  }
+}
+
+async function checkGuarded(target: Target, plan: Plan, names: OptionNames): Promise<Checked> {
   const { scenario, model, modelPath, modelUrl, params } = await load(target);
   const file = { path: modelPath, url: modelUrl };
   const p = resolvePlan(params === undefined ? plan : { ...plan, params: { ...params, ...plan.params } }, scenario, names);
@@ -63,7 +77,9 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
     (p.onStepTimeout ?? tellStepTimeout)(r);
     endProcess(2);
   };
-  const found = buildResult(m, modelPath, await runSearch(m, file, p, onStuck));
+  // Every violation is re-executed from the start on a fresh copy of the model before it
+  // is reported: one that does not reproduce is the error E_NONDETERMINISTIC.
+  const found = buildConfirmedResult(m, modelPath, await runSearch(m, file, p, onStuck), () => new CompiledModel(model, p.params));
   let result = found;
   // --compare-por: the reduction ratio, and a check that the reduction kept the verdict.
   if (p.comparePor && found.verdict === 'safe' && found.reductions.includes('por')) {

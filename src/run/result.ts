@@ -3,13 +3,15 @@
  * counterexamples as traces (built by re-executing their paths), for every search alike;
  * and a scenario's expectation, met or not.
  */
-import { MmraceError } from '../errors.js';
+import { MmraceError, isMmraceError } from '../errors.js';
 import type { FoundViolation, SearchOutcome } from '../engine/result.js';
 import { verdictOf } from '../engine/result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { collisionProbability } from '../state/fingerprint.js';
-import { replay } from '../trace/replay.js';
+import { Judge } from '../engine/judge.js';
+import { Expander, NONDETERMINISTIC_HINT } from '../engine/transitions.js';
+import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
 import { countPreemptions, shrink, type ShrinkOptions, type ShrinkSize } from '../trace/shrink.js';
 import { buildTrace, type Trace } from '../trace/trace.js';
 import type { Scenario } from './scenario.js';
@@ -28,7 +30,13 @@ export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcom
     buildTrace(m, modelPath, f.path, { verdict: 'violation', violation: { kind: f.kind, property: f.property, message: f.message } }, canonical);
   const real = (f: FoundViolation): FoundViolation => {
     if (f.kind !== 'deadlock' || !canonical.canonical) return f;
-    const end = replay(traceOf(f), m);
+    let end: ReplayResult;
+    try {
+      end = replay(traceOf(f), m);
+    } catch {
+      // A trace that does not replay: confirmViolations says why.
+      return f;
+    }
     return end.kind === 'deadlock' && end.message !== undefined ? { ...f, message: end.message } : f;
   };
   const found = o.found
@@ -66,6 +74,99 @@ export function buildResult(m: CompiledModel, modelPath: string, o: SearchOutcom
     return { ...base, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(trace ? { trace } : {}) };
   }
   return base;
+}
+
+/**
+ * `buildResult`, then `confirmViolations`: the result `check` reports. A path the search
+ * found that does not re-execute (a step it took is not enabled again: buildTrace throws
+ * E_NONDETERMINISTIC) gives that error, without a trace.
+ */
+export function buildConfirmedResult(m: CompiledModel, modelPath: string, o: SearchOutcome, fresh: () => CompiledModel): CheckResult {
+  let r: CheckResult;
+  try {
+    r = buildResult(m, modelPath, o);
+  } catch (e) {
+    if (!isMmraceError(e) || e.code !== 'E_NONDETERMINISTIC') throw e;
+    return buildResult(m, modelPath, { ...o, found: [], error: { code: e.code, message: e.message, hint: e.hint, path: null } });
+  }
+  return confirmViolations(r, fresh);
+}
+
+/**
+ * Every violation is confirmed before it is reported: its trace is re-executed from the
+ * start on a fresh copy of the model (`fresh()`, compiled from the same definition and
+ * parameters) by `replay`, which runs each step twice and compares each state with the
+ * trace's, and must end in the same violation (kind and property). A model whose steps
+ * depend on more than the state (Math.random, Date.now, a module-level counter) can make
+ * the search meet a violation its counterexample does not show: then the result is the
+ * error E_NONDETERMINISTIC, whose message names the step where the re-execution diverged
+ * (or says how the trace now ends), with the trace kept (the violation as the search
+ * reported it: `mmrace replay` shows what it does now). With --all-violations every one
+ * is confirmed; the first that does not reproduce is the error's. A result that is not a
+ * violation comes back as it is.
+ */
+export function confirmViolations(r: CheckResult, fresh: () => CompiledModel): CheckResult {
+  if (r.verdict !== 'violation' || r.trace === undefined) return r;
+  const traces = [r.trace, ...(r.violations ?? []).map((v) => v.trace)];
+  for (const t of traces) {
+    const why = notReproduced(t, fresh());
+    if (why === null) continue;
+    const v = t.violation!;
+    const { property: _p, kind: _k, violations: _v, shrunk: _s, ...rest } = r;
+    return {
+      ...rest,
+      verdict: 'error',
+      code: 'E_NONDETERMINISTIC',
+      message: `the search found a violation of ${v.property} (${v.kind}) that does not reproduce: ${why}`,
+      hint: NONDETERMINISTIC_HINT,
+      trace: t,
+    };
+  }
+  return r;
+}
+
+/** Why re-executing violation trace `t` on `m` does not end in its violation, or null when it does. */
+function notReproduced(t: Trace, m: CompiledModel): string | null {
+  const v = t.violation;
+  if (v === undefined) return null;
+  const from = 're-executing its counterexample from the start';
+  let end: ReplayResult;
+  try {
+    end = replay(t, m);
+  } catch (e) {
+    if (e instanceof TraceDiverged) {
+      const d = e.partial.diverged!;
+      return `${from}, it diverged at ${d.where}: ${d.reason}`;
+    }
+    if (isMmraceError(e)) return `${from}, the model failed: ${e.code}: ${e.message}`;
+    throw e;
+  }
+  if (end.reproduced && end.kind === v.kind && end.property === v.property) return null;
+  // With --all-violations a deadlocked state that also violates an invariant is reported
+  // for both; replay tells the invariant.
+  if (v.kind === 'deadlock' && end.kind === 'invariant' && endsDeadlocked(t, m)) return null;
+  const steps = t.schedule.length;
+  const last = steps === 0 ? 'its initial state' : `its last state (after step ${steps})`;
+  if (end.kind !== undefined) return `${from}, it ends in ${end.kind} ${end.property} after ${end.steps.length} steps: ${end.message}`;
+  if (v.kind === 'fault') return `${from}, step ${steps} raises no fault ${v.property}`;
+  if (v.kind === 'deadlock') return `${from}, ${last} is not a deadlock`;
+  return `${from}, ${last} does not violate ${v.property}`;
+}
+
+/** Whether the last state of trace `t`, re-executed on `m`, is a deadlock. */
+function endsDeadlocked(t: Trace, m: CompiledModel): boolean {
+  try {
+    const ex = new Expander(m);
+    let s = m.initialState(t.init.choice ?? []);
+    if (s === null) return false;
+    for (const st of t.schedule) {
+      if (ex.runChoice(s, m.instance(st.actor, st.instance).k, st.choice ?? []) !== 'ok') return false;
+      s = ex.work.slice();
+    }
+    return new Judge(m, ex).deadlocked(s);
+  } catch {
+    return false;
+  }
 }
 
 /** A scenario's expected verdict, in words: `safe`, `violation of INV-X`. */

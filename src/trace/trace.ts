@@ -2,12 +2,13 @@
  * Counterexamples as data: the `mmrace-trace/1` format, built from a search path,
  * validated on load, written next to the model it came from.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { MmraceError } from '../errors.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { checkOutputFile, readInputText } from '../files.js';
 import type { Path } from '../engine/result.js';
-import { Expander } from '../engine/transitions.js';
+import { Expander, NONDETERMINISTIC_HINT } from '../engine/transitions.js';
 import type { CompiledModel } from '../model/compile.js';
 import { fingerprintHex } from '../state/fingerprint.js';
 import { hashSource } from '../model/load.js';
@@ -94,7 +95,15 @@ export function buildTrace(
       schedule.push({ actor: inst.actor, instance: inst.index, label, ...(taken.length > 0 ? { choice: taken } : {}) });
       break;
     }
-    if (choice === null) throw new MmraceError('E_INTERNAL', `trace: move (${k}, ${ordinal}) not enabled on rebuild`);
+    if (choice === null) {
+      // The search took this move from this state: a model whose steps depend on the state
+      // alone has it again.
+      throw new MmraceError(
+        'E_NONDETERMINISTIC',
+        `re-executing the path the search found: step ${schedule.length + 1} (${inst.name} ${label}) is not enabled, or makes fewer choices, than when the search took it`,
+        NONDETERMINISTIC_HINT,
+      );
+    }
     s = ex.work.slice();
     schedule.push({
       actor: inst.actor,
@@ -124,6 +133,7 @@ export function writeTrace(trace: Trace, file: string): void {
     model: { ...trace.model, path: here(trace.model.path) },
     ...(trace.scenario !== undefined ? { scenario: here(trace.scenario) } : {}),
   };
+  checkOutputFile(file, 'trace');
   try {
     mkdirSync(dirname(abs), { recursive: true });
     writeFileSync(abs, JSON.stringify(out, null, 2) + '\n');
@@ -132,12 +142,17 @@ export function writeTrace(trace: Trace, file: string): void {
   }
 }
 
-/** Reads and validates a trace file; the model and scenario paths come back absolute. */
+/**
+ * Reads and validates a trace file; the model and scenario paths come back absolute. A
+ * trace is a regular file of at most 64 MiB (MAX_INPUT_BYTES), or E_IO before a byte is
+ * read (a folder, /dev/zero, a FIFO).
+ */
 export function readTrace(file: string): Trace {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, { what: 'trace' });
   } catch (e) {
+    if (isMmraceError(e)) throw e;
     throw new MmraceError('E_IO', `cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let json: unknown;

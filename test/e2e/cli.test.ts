@@ -149,11 +149,13 @@ describe('models that misbehave', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a nondeterministic model is caught on replay, naming the step', () => {
+  it('a nondeterministic model is caught by check (E_NONDETERMINISTIC) and on replay, naming the step', () => {
     const dir = tmp();
     const trace = join(dir, 'nondet.json');
     const r = mmrace(['check', join(fixtures, 'nondet.ts'), '--trace', trace, '--json']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.json).toMatchObject({ verdict: 'error', code: 'E_NONDETERMINISTIC' });
+    expect(r.json.message).toMatch(/^a\[0\] bump: two runs of the step from the same state gave different results/);
     const rep = mmrace(['replay', trace]);
     expectOneLineError(rep, 'E_TRACE_DIVERGED');
     expect(rep.stderr).toMatch(/step 1 \(a\[0\] bump\)/);

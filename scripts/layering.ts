@@ -24,7 +24,7 @@ export interface Import {
 }
 
 /** Files every folder may import (the shared leaves), and the file that may import anything (the package). */
-const LEAVES = ['src/errors.ts', 'src/package.ts', 'src/version.ts'];
+const LEAVES = ['src/errors.ts', 'src/files.ts', 'src/package.ts', 'src/version.ts'];
 const FACE = 'src/index.ts';
 /** What a model may load: the modelling language (`mmrace/model`) and the kernel primitives (`mmrace/kernel`). */
 const MODEL_FOLDERS = ['model', 'kernel'];

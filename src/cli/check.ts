@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
 import { MODEL_EXTENSIONS } from '../model/load.js';
+import { realExit } from '../model/exit.js';
 import { parseParamArgs } from '../model/define.js';
 import type { Saved } from '../engine/levels.js';
 import { readCheckpointHeader, tempFileOf } from '../engine/checkpoint.js';
@@ -18,7 +19,8 @@ import type { StrategyName } from '../strategy/index.js';
 import { replay } from '../trace/replay.js';
 import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
-import { err, out, reportStepTimeout, shq } from './output.js';
+import { err, oneLine, out, reportStepTimeout, shq } from './output.js';
+import { checkOutputFile } from '../files.js';
 import { writeCiOutputs } from './ci-output.js';
 import { createProgress, progressLine } from './progress.js';
 import { reportOf } from './report-of.js';
@@ -120,7 +122,7 @@ function trapSignals(ctl: AbortController, checkpoint: string | undefined): () =
     if (ctl.signal.aborted) {
       if (checkpoint !== undefined) rmSync(tempFileOf(checkpoint), { force: true });
       err(`mmrace: ${sig} again: stopped at once${checkpoint !== undefined ? `; ${checkpoint} holds the last checkpoint finished, if any` : ''}`);
-      process.exit(128 + (constants.signals[sig] ?? 2));
+      realExit(128 + (constants.signals[sig] ?? 2));
     }
     ctl.abort(sig);
     err(`mmrace: ${sig}: stopping the search${checkpoint !== undefined ? ` and saving it to ${checkpoint}` : ''} (${sig} again stops at once)`);
@@ -141,7 +143,7 @@ function isInterrupted(r: CheckResult): boolean {
  * how deep it got (never a proof).
  */
 function headlineOf(r: CheckResult, signal: string | null): string {
-  if (signal === null || r.verdict !== 'incomplete') return headline(r);
+  if (signal === null || r.verdict !== 'incomplete') return oneLine(headline(r));
   return `INCOMPLETE: interrupted by ${signal} at depth ${r.depth}; no violation in the ${num(r.states)} states explored, which is not a proof`;
 }
 
@@ -192,6 +194,10 @@ export function expectTargetFile(target: string): void {
 
 async function checkWith(target: string, flags: CheckFlags, format: Format, live: LiveProgress | null, workers: number): Promise<number> {
   expectTargetFile(target);
+  // The files it will write, checked before the search: not a folder, a device, a FIFO, /proc.
+  for (const [file, what] of [[flags.trace, 'trace'], [flags.junit, ''], [flags.sarif, ''], [flags.checkpoint, 'checkpoint']] as const) {
+    if (file !== undefined) checkOutputFile(file, what, { renamed: what === 'checkpoint' });
+  }
   if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
     throw new MmraceError('E_USAGE', '--checkpoint-every needs --checkpoint FILE', 'give the file to save the search to');
   }
@@ -300,9 +306,9 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     out(reportOf(r, m, traceFile, format, [headlineOf(r, interrupted), statsLine(r)]));
     return exitCodeOf(r.verdict);
   }
-  out(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), modelPath)}) · ${formatParams(m.params)}`);
-  if (sc) out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`);
-  if (resumed !== null) out(`resumed from ${flags.resume!}: ${num(resumed.states)} states to depth ${resumed.level.depth}, ${secs(resumed.seconds)} s of search`);
+  out(oneLine(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), modelPath)}) · ${formatParams(m.params)}`));
+  if (sc) out(oneLine(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`));
+  if (resumed !== null) out(oneLine(`resumed from ${flags.resume!}: ${num(resumed.states)} states to depth ${resumed.level.depth}, ${secs(resumed.seconds)} s of search`));
   out('');
   if (r.shard) {
     out(
@@ -312,7 +318,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     );
   }
   out(headlineOf(r, interrupted));
-  if (r.hint) out(`  ${r.hint}`);
+  if (r.hint) out(`  ${oneLine(r.hint)}`);
   if (r.trace && r.verdict === 'violation') {
     const rep = replay(r.trace, m);
     const how =
@@ -328,7 +334,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     if (r.trace.init.choice?.length) {
       // init chose among several initial states: show the one this schedule starts from.
       out('  from the initial state (chosen by init):');
-      for (const line of wrapPairs(rep.initial.slice(0, m.sharedSize).map((x) => `${x.slot}=${x.value}`), 88)) out(`    ${line}`);
+      for (const line of wrapPairs(rep.initial.slice(0, m.sharedSize).map((x) => oneLine(`${x.slot}=${x.value}`)), 88)) out(`    ${line}`);
     }
     out(`  ${how}, ${rep.steps.length} steps:`);
     const sh = r.shrunk;
@@ -336,6 +342,9 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
       out(`  (shrunk from ${sh.before.steps} steps and ${sh.before.preemptions} preemptions to ${sh.after.steps} and ${sh.after.preemptions})`);
     }
     for (const line of formatSteps(rep, '  ')) out(line);
+  } else if (r.trace && r.verdict === 'error' && r.trace.verdict === 'violation') {
+    // A violation that did not reproduce (E_NONDETERMINISTIC): its counterexample is kept.
+    out(`  the trace is the counterexample the search reported (${r.trace.schedule.length} steps); replay shows what it does now`);
   } else if (r.trace && r.verdict === 'error') {
     out(`  the model failed after ${r.trace.schedule.length} steps; the trace leads to the failing step`);
   }
@@ -346,21 +355,21 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
   const walk = walkLine(r);
   if (walk) out(walk);
   out(collisionLine(r));
-  if (r.expected !== undefined) out(`expected ${r.expected}: ${r.expectationMet ? 'met' : 'NOT MET'}`);
+  if (r.expected !== undefined) out(oneLine(`expected ${r.expected}: ${r.expectationMet ? 'met' : 'NOT MET'}`));
   if (traceFile) {
-    out(`trace written to ${traceFile}`);
-    out(`replay: ${replayCmd}`);
+    out(oneLine(`trace written to ${traceFile}`));
+    out(oneLine(`replay: ${replayCmd}`));
   }
   if (stopSave !== null) {
-    out(`checkpoint written to ${stopSave.file} (${mebibytes(stopSave.bytes)} in ${secs(stopSave.seconds)} s)`);
-    out(`resume: ${resumeCmd!}`);
+    out(oneLine(`checkpoint written to ${stopSave.file} (${mebibytes(stopSave.bytes)} in ${secs(stopSave.seconds)} s)`));
+    out(oneLine(`resume: ${resumeCmd!}`));
   }
   if (r.violations && r.violations.length > 1) {
     out('');
     out(`${r.violations.length} properties violated (--all-violations), each with a shortest counterexample:`);
     r.violations.forEach((v, i) => {
       const file = i === 0 ? traceFile! : more[i - 1]!.file;
-      out(`  ${v.property} (${v.kind}, ${v.trace.schedule.length} steps): npx mmrace replay ${shq(file)}`);
+      out(`  ${oneLine(`${v.property} (${v.kind}, ${v.trace.schedule.length} steps): npx mmrace replay ${shq(file)}`)}`);
     });
   }
   return exitCodeOf(r.verdict);

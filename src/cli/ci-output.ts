@@ -5,14 +5,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MmraceError } from '../errors.js';
+import { checkOutputFile } from '../files.js';
 import { githubAnnotations } from '../report/github.js';
 import { junitXml, type CaseResult } from '../report/junit.js';
 import { sarif, type SarifCase } from '../report/sarif.js';
 import { VERSION } from '../version.js';
-import { out } from './output.js';
+import { command } from './output.js';
 
-/** Writes a report file, making its folder; E_IO when it cannot. */
+/** Writes a report file, making its folder; E_IO when it cannot, or when `file` is no place for one (checkOutputFile). */
 export function writeReport(file: string, text: string): void {
+  checkOutputFile(file, '');
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
@@ -51,5 +53,5 @@ export function junitCase(c: SarifCase, suite: string): CaseResult {
 export function writeCiOutputs(cases: readonly SarifCase[], flags: { readonly junit?: string | undefined; readonly sarif?: string | undefined }, seconds: number, junit?: readonly CaseResult[]): void {
   if (flags.junit !== undefined) writeReport(flags.junit, junitXml(junit ?? cases.map((c) => junitCase(c, 'mmrace check')), seconds));
   if (flags.sarif !== undefined) writeReport(flags.sarif, sarif(cases, VERSION));
-  if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of githubAnnotations(cases)) out(line);
+  if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of githubAnnotations(cases)) command(line);
 }

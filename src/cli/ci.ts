@@ -17,7 +17,9 @@ import type { Scenario } from '../run/scenario.js';
 import { writeTrace } from '../trace/trace.js';
 import { defaultTraceFile } from './check.js';
 import { findScenarios, type FoundScenario } from './list.js';
-import { out, shq } from './output.js';
+import { oneLine, out, shq } from './output.js';
+import { checkOutputFile } from '../files.js';
+import { MAX_MESSAGE, capped } from '../report/escape.js';
 import { junitCase, writeCiOutputs } from './ci-output.js';
 import { createProgress } from './progress.js';
 
@@ -98,6 +100,8 @@ async function runOne(s: Scenario, workers: number, flags: CiFlags): Promise<Row
 
 export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   const started = performance.now();
+  // The files it will write, checked before the scenarios run: not a folder, a device, a FIFO, /proc.
+  for (const file of [flags.junit, flags.sarif]) if (file !== undefined) checkOutputFile(file, '');
   const found = findScenarios(dir);
   if (found.length === 0) throw new MmraceError('E_USAGE', `no scenarios under ${dir}`, 'a scenario is a .json file that names a model and the verdict expected of it: see docs/scenarios.md');
   const rows: Row[] = [];
@@ -147,12 +151,12 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
   out(`${ran.length - bad.length} passed, ${bad.length} failed, ${rows.length - ran.length} skipped`);
   out(`in ${secs(total)} s${rows.length > ran.length ? '; skipped scenarios are tagged deep: run them with --deep' : ''}`);
   for (const r of bad) {
-    out(`SURPRISE ${r.name}: expected ${r.expected}, got ${r.got}${r.message && r.error ? `: ${r.message}` : ''}`);
-    if (r.traceFile) out(`  replay: npx mmrace replay ${shq(r.traceFile)}`);
-    else if (!r.error) out(`  rerun: npx mmrace check ${shq(r.file)}`);
+    out(capped(oneLine(`SURPRISE ${r.name}: expected ${r.expected}, got ${r.got}${r.message && r.error ? `: ${r.message}` : ''}`), 2 * MAX_MESSAGE));
+    if (r.traceFile) out(`  ${oneLine(`replay: npx mmrace replay ${shq(r.traceFile)}`)}`);
+    else if (!r.error) out(`  ${oneLine(`rerun: npx mmrace check ${shq(r.file)}`)}`);
   }
-  if (flags.junit) out(`JUnit XML written to ${flags.junit}`);
-  if (flags.sarif) out(`SARIF written to ${flags.sarif}`);
+  if (flags.junit) out(oneLine(`JUnit XML written to ${flags.junit}`));
+  if (flags.sarif) out(oneLine(`SARIF written to ${flags.sarif}`));
   return code;
 }
 
@@ -181,18 +185,19 @@ interface Table {
  */
 export function tableOf(found: readonly FoundScenario[]): Table {
   const names = found.map((f) => ('scenario' in f ? rowName(basename(dirname(f.file)), f.scenario.name) : rowName(basename(dirname(f.file)), basename(f.file).replace(/\.json$/, ''))));
-  const expected = found.map((f) => ('scenario' in f ? expectationText(f.scenario) : '?'));
+  const expected = found.map((f) => ('scenario' in f ? oneLine(expectationText(f.scenario)) : '?'));
   const name = Math.max('scenario'.length, ...names.map((n) => n.length));
   const exp = Math.max('expected'.length, ...expected.map((e) => e.length));
   return { name, expected: exp, got: Math.max('got'.length, exp, SKIPPED.length) };
 }
 
+/** A row's scenario, escaped (`oneLine`): its folder and name, which a scenario file gives. */
 function rowName(suite: string, name: string): string {
-  return `${suite}/${name}`;
+  return oneLine(`${suite}/${name}`);
 }
 
 function printRow(r: Row, first: boolean, t: Table): void {
   if (first) out(`${'scenario'.padEnd(t.name)}  ${'expected'.padEnd(t.expected)}  ${'got'.padEnd(t.got)}  ${'states'.padStart(12)}  ${'seconds'.padStart(8)}`);
   const mark = r.skipped ? '-' : r.ok ? 'ok' : 'FAIL';
-  out(`${rowName(r.suite, r.name).padEnd(t.name)}  ${r.expected.padEnd(t.expected)}  ${r.got.padEnd(t.got)}  ${(r.skipped ? '' : num(r.states)).padStart(12)}  ${(r.skipped ? '' : secs(r.seconds)).padStart(8)}  ${mark}`);
+  out(`${rowName(r.suite, r.name).padEnd(t.name)}  ${oneLine(r.expected).padEnd(t.expected)}  ${oneLine(r.got).padEnd(t.got)}  ${(r.skipped ? '' : num(r.states)).padStart(12)}  ${(r.skipped ? '' : secs(r.seconds)).padStart(8)}  ${mark}`);
 }

@@ -7,6 +7,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
+import { checkOutputFile } from '../files.js';
 import type { Format } from '../report/formats.js';
 import { renderStory } from '../report/render.js';
 import { buildStory } from '../report/story.js';
@@ -34,6 +35,7 @@ export function emit(text: string, file: string | undefined): void {
     out(text.endsWith('\n') ? text.slice(0, -1) : text);
     return;
   }
+  checkOutputFile(file, '');
   try {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, text);

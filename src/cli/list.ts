@@ -1,11 +1,12 @@
 /** `mmrace list [dir]`: the scenarios and models under a folder. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MmraceError, isMmraceError } from '../errors.js';
+import { readInputText } from '../files.js';
 import { MODEL_EXTENSIONS } from '../model/load.js';
 import { loadScenarioIfAny, type Scenario } from '../run/scenario.js';
 import { expectationText } from '../run/result.js';
-import { out } from './output.js';
+import { oneLine, out } from './output.js';
 
 export function findFiles(dir: string, pred: (name: string) => boolean): string[] {
   let st;
@@ -61,7 +62,13 @@ export function runList(dir: string, flags: { json?: boolean }): number {
     }
   }
   for (const f of findFiles(dir, (n) => MODEL_EXTENSIONS.some((e) => n.endsWith(e)) && !n.endsWith('.d.ts'))) {
-    const text = readFileSync(f, 'utf8');
+    let text: string;
+    try {
+      text = readInputText(f, { what: 'model' });
+    } catch (e) {
+      if (isMmraceError(e)) throw e;
+      throw new MmraceError('E_IO', `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
     const id = /defineModel\(\{\s*id:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
     if (id) rows.push({ kind: 'model', name: id, file: relative(process.cwd(), f) });
   }
@@ -73,11 +80,11 @@ export function runList(dir: string, flags: { json?: boolean }): number {
     out(`no scenarios or models under ${dir}`);
     return 0;
   }
-  const w = Math.max(...rows.map((r) => r.name.length));
+  const w = Math.max(...rows.map((r) => oneLine(r.name).length));
   for (const r of rows) {
-    if (r.kind === 'scenario') out(`scenario  ${r.name.padEnd(w)}  expect ${r.expect}${r.tags?.length ? ` [${r.tags.join(', ')}]` : ''}  (${r.file})`);
-    else if (r.kind === 'model') out(`model     ${r.name.padEnd(w)}  ${r.file}`);
-    else out(`invalid   ${r.file}: ${r.error}`);
+    if (r.kind === 'scenario') out(`scenario  ${oneLine(r.name).padEnd(w)}  ${oneLine(`expect ${r.expect}${r.tags?.length ? ` [${r.tags.join(', ')}]` : ''}  (${r.file})`)}`);
+    else if (r.kind === 'model') out(`model     ${oneLine(r.name).padEnd(w)}  ${oneLine(r.file)}`);
+    else out(`invalid   ${oneLine(`${r.file}: ${r.error}`)}`);
   }
   return rows.some((r) => r.kind === 'invalid') ? 2 : 0;
 }

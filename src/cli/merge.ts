@@ -6,13 +6,13 @@
  * missing → incomplete; else safe. Shards of different models, parameters or splits are
  * an error (E_MERGE), never merged.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { MmraceError } from '../errors.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { readInputText } from '../files.js';
 import { num, secs } from '../report/text.js';
 import { exitCodeOf, type Verdict } from '../report/verdict.js';
 import { VERSION } from '../version.js';
-import { out } from './output.js';
+import { oneLine, out } from './output.js';
 
 export interface MergeFlags {
   json?: boolean;
@@ -40,8 +40,9 @@ type ShardResult = z.infer<typeof ShardResult> & { readonly file: string };
 function read(file: string): ShardResult {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, { what: 'shard result' });
   } catch (e) {
+    if (isMmraceError(e)) throw e;
     throw new MmraceError('E_IO', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   // The output of `check --json`: the result is the last line that is a JSON object.
@@ -152,19 +153,19 @@ export function runMerge(files: string[], flags: MergeFlags): number {
     );
     return code;
   }
-  out(`mmrace ${VERSION} · merge of ${m.shards.length} of ${m.count} shards · model ${m.model}${m.depth !== null ? ` · partitioned at depth ${m.depth}` : ''}`);
+  out(oneLine(`mmrace ${VERSION} · merge of ${m.shards.length} of ${m.count} shards · model ${m.model}${m.depth !== null ? ` · partitioned at depth ${m.depth}` : ''}`));
   out('');
   for (const r of m.shards) {
     const what = r.verdict === 'violation' ? `violation of ${r.property}` : r.verdict === 'error' ? `error ${r.code}` : r.verdict === 'incomplete' ? `incomplete (${r.limit})` : 'safe';
-    out(`  shard ${String(r.shard.index).padStart(String(m.count).length)}/${m.count}  ${what.padEnd(32)} ${num(r.states).padStart(12)} states  ${secs(r.seconds)} s  ${r.file}`);
+    out(`  shard ${String(r.shard.index).padStart(String(m.count).length)}/${m.count}  ${oneLine(what).padEnd(32)} ${num(r.states).padStart(12)} states  ${secs(r.seconds)} s  ${oneLine(r.file)}`);
   }
   for (const i of m.missing) out(`  shard ${i}/${m.count}  MISSING`);
   out('');
   const d = m.decisive;
   if (m.verdict === 'safe') out(`SAFE: every shard explored its part without a violation (${num(m.states)} states over all shards; those up to the partition depth are counted by each)`);
-  else if (m.verdict === 'violation') out(`VIOLATION of ${d!.property}: ${d!.message ?? ''} (shard ${d!.shard.index}, ${d!.steps ?? '?'} steps)`);
-  else if (m.verdict === 'error') out(`ERROR ${d!.code}: ${d!.message ?? ''} (shard ${d!.shard.index})`);
+  else if (m.verdict === 'violation') out(oneLine(`VIOLATION of ${d!.property}: ${d!.message ?? ''} (shard ${d!.shard.index}, ${d!.steps ?? '?'} steps)`));
+  else if (m.verdict === 'error') out(oneLine(`ERROR ${d!.code}: ${d!.message ?? ''} (shard ${d!.shard.index})`));
   else out(`INCOMPLETE: ${m.missing.length > 0 ? `shard${m.missing.length > 1 ? 's' : ''} ${m.missing.join(', ')} missing` : 'a shard was stopped by a limit'}; not a proof`);
-  if (d?.replay) out(`replay: ${d.replay}`);
+  if (d?.replay) out(oneLine(`replay: ${d.replay}`));
   return code;
 }

@@ -1,6 +1,7 @@
 /** Output helpers of the CLI: stdout for results, stderr for progress and errors. */
 import { MmraceError, isMmraceError } from '../errors.js';
 import { formatError, oneLine } from '../report/error.js';
+import { capped, printable } from '../report/escape.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
 import { writeSync } from 'node:fs';
 
@@ -10,14 +11,28 @@ export { formatError, oneLine };
  * A line on stdout. Once its reader has gone away (`mmrace check ... | head -1`: EPIPE,
  * and bin/mmrace.js lets the stream close), the lines that follow are dropped quietly and
  * the command runs on to its verdict, whose exit code mmrace ends with.
+ *
+ * Written `printable` (report/escape.ts): no control character reaches the terminal but
+ * the newlines between lines, and no line starts with a workflow command of GitHub
+ * Actions (`::`), whatever model strings it holds; JSON stays the same JSON (its strings
+ * get `\uXXXX` escapes of the same characters). Model strings within a line go through
+ * `oneLine` where they are put into it, so that a newline they hold is spelled out too.
  */
 export function out(line = ''): void {
-  if (!process.stdout.destroyed) process.stdout.write(line + '\n');
+  if (!process.stdout.destroyed) process.stdout.write(printable(line) + '\n');
 }
 
-/** A line on stderr; dropped, as `out`'s, once its reader has gone away. */
+/** A line on stderr, `printable` as `out`'s; dropped, as `out`'s, once its reader has gone away. */
 export function err(line: string): void {
-  if (!process.stderr.destroyed) process.stderr.write(line + '\n');
+  if (!process.stderr.destroyed) process.stderr.write(printable(line) + '\n');
+}
+
+/**
+ * A workflow command of mmrace's own (a GitHub Actions annotation, report/github.ts, its
+ * data escaped there), on stdout: the one kind of line that starts with `::`.
+ */
+export function command(line: string): void {
+  if (!process.stdout.destroyed) process.stdout.write(line + '\n');
 }
 
 /** `text` written at once to the file descriptor `fd` (1, 2); nothing when its reader has gone away (EPIPE). */
@@ -43,7 +58,7 @@ export function reportError(e: unknown, json: boolean): void {
   if (process.env['MMRACE_DEBUG'] && e instanceof Error && e.stack) err(e.stack);
   if (json) {
     const code = isMmraceError(e) ? e.code : 'E_INTERNAL';
-    const message = e instanceof Error ? e.message : String(e);
+    const message = capped(e instanceof Error ? e.message : String(e));
     out(JSON.stringify({ verdict: 'error', code, message }));
   }
   process.exitCode = EXIT.error;

@@ -10,7 +10,7 @@ import { formatSteps } from '../report/text.js';
 import { replay } from '../trace/replay.js';
 import { shrink } from '../trace/shrink.js';
 import { readTrace, writeTrace } from '../trace/trace.js';
-import { out, shq } from './output.js';
+import { oneLine, out, shq } from './output.js';
 import { loadTraceAndModel, replayExitCode } from './replay.js';
 
 export interface ShrinkFlags {
@@ -57,7 +57,7 @@ export async function runShrink(file: string, flags: ShrinkFlags): Promise<numbe
     );
     return replayExitCode(rep);
   }
-  out(`shrink of ${file}: ${what}`);
+  out(oneLine(`shrink of ${file}: ${what}`));
   out(
     `  steps ${s.before.steps} → ${s.after.steps} · preemptions ${s.before.preemptions} → ${s.after.preemptions} · ` +
       `${plural(s.runs, 're-execution')}` +
@@ -69,12 +69,14 @@ export async function runShrink(file: string, flags: ShrinkFlags): Promise<numbe
   out(`  the shrunk trace, ${plural(s.after.steps, 'step')}${rep.kind === 'error' && s.after.steps > rep.steps.length ? ' (the last one fails, below)' : ''}:`);
   for (const line of formatSteps(rep, '  ')) out(line);
   out(
-    rep.reproduced
-      ? `REPRODUCED: ${rep.kind === 'error' ? 'model error ' : 'violation of '}${rep.property}: ${rep.message}`
-      : `NOT REPRODUCED: the shrunk trace ends in ${rep.kind ?? 'no violation'} ${rep.property ?? ''}`.trimEnd(),
+    oneLine(
+      rep.reproduced
+        ? `REPRODUCED: ${rep.kind === 'error' ? 'model error ' : 'violation of '}${rep.property}: ${rep.message}`
+        : `NOT REPRODUCED: the shrunk trace ends in ${rep.kind ?? 'no violation'} ${rep.property ?? ''}`.trimEnd(),
+    ),
   );
   out('');
-  out(`shrunk trace written to ${outFile}`);
-  out(`replay: ${replayCmd}`);
+  out(oneLine(`shrunk trace written to ${outFile}`));
+  out(oneLine(`replay: ${replayCmd}`));
   return replayExitCode(rep);
 }

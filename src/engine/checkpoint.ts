@@ -28,11 +28,12 @@
  * prefix, so any checkpoint can say which version it is.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { MmraceError } from '../errors.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { checkOutputFile, openInput } from '../files.js';
 import type { FoundViolation } from './result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { ParamValue } from '../model/define.js';
@@ -264,6 +265,7 @@ export async function writeCheckpoint(file: string, header: Omit<CheckpointHeade
   const tmp = tempFileOf(file);
   const whole = createHash('sha256');
   let bytes = 0;
+  checkOutputFile(file, 'checkpoint', { renamed: true });
   try {
     mkdirSync(dirname(tmp), { recursive: true });
     const fh = await open(tmp, 'w');
@@ -323,13 +325,16 @@ function readFully(fd: number, into: Uint8Array, pos: number): boolean {
 /** Opens `file` and reads its header, checking the magic, the header's hash, its format and version, and its schema. */
 function openCheckpoint(file: string): Opened {
   let fd: number;
+  let size: number;
   try {
-    fd = openSync(file, 'r');
+    // A regular file (a folder, a device or a FIFO is refused before a byte is read), of
+    // any size: what is read is what the header announces, checked against the size.
+    ({ fd, size } = openInput(file, { what: 'checkpoint', code: 'E_CHECKPOINT', limit: Infinity, hint: 'give --resume the file that --checkpoint wrote' }));
   } catch (e) {
+    if (isMmraceError(e)) throw new MmraceError(e.code, `checkpoint ${e.message}`, e.hint);
     throw refuse(file, `cannot be read: ${(e as Error).message}`, 'give --resume the file that --checkpoint wrote');
   }
   try {
-    const size = fstatSync(fd).size;
     const prefix = Buffer.alloc(PREFIX);
     if (!readFully(fd, prefix, 0) || prefix.toString('latin1', 0, 8) !== MAGIC) {
       throw refuse(file, 'is not an mmrace checkpoint (it does not start with MMRACECK)', 'give --resume the file that --checkpoint wrote');

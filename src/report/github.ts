@@ -4,14 +4,17 @@
  * reported as in SARIF (findingOf): `::error` for an expectation not met or an error,
  * `::notice` for a violation that was expected and found.
  */
+import { oneLine } from './escape.js';
 import { findingOf, type SarifCase } from './sarif.js';
 
 /**
  * Escapes a command's message as the runner reads it (actions/toolkit's escapeData): a raw
  * line break would end the command and let the rest of a model's message start another.
+ * The other control characters (ESC, BEL, ...), which GitHub's rules leave as they are,
+ * are spelled out (`oneLine`): the line is in the log too.
  */
 export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return oneLine(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 /**

@@ -1,5 +1,11 @@
-/** JUnit XML for CI systems: one testsuite, one testcase per scenario. */
+/**
+ * JUnit XML for CI systems: one testsuite, one testcase per scenario. Every string in it
+ * goes through `xmlText` (escape.ts) on its way into the document: XML 1.0 may not hold a
+ * model's ESC or BEL, not even as a character reference, so they are spelled out
+ * (`\u001b`), and the file stays well-formed whatever a label or message holds.
+ */
 import { XMLBuilder } from 'fast-xml-parser';
+import { oneLine, xmlText } from './escape.js';
 
 export interface CaseResult {
   /** Folder of the scenario (the model family), as the test class. */
@@ -41,6 +47,14 @@ export function junitXml(cases: readonly CaseResult[], totalSeconds: number): st
       },
     },
   };
-  const b = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
+  const b = new XMLBuilder({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    format: true,
+    suppressEmptyNode: true,
+    // An attribute is one line (a parser turns a raw line break in it into a space): every control character spelled out.
+    attributeValueProcessor: (_name: string, v: unknown) => (typeof v === 'string' ? oneLine(xmlText(v)) : v),
+    tagValueProcessor: (_name: string, v: unknown) => (typeof v === 'string' ? xmlText(v) : v),
+  });
   return b.build(doc) as string;
 }

@@ -1,5 +1,13 @@
-/** Plain-text rendering of results and replays, for terminals and CI logs. */
+/**
+ * Plain-text rendering of results and replays, for terminals and CI logs. Every model
+ * string put into a line here (labels, actor names, slot paths and values, properties,
+ * messages, parameters) goes through `oneLine` (escape.ts): its control characters and
+ * newlines spelled out, so that it stays within its line. `headline` is also the text of
+ * SARIF and the GitHub annotations, which escape in their own ways: its callers in text
+ * output pass it through `oneLine`.
+ */
 import { match } from 'ts-pattern';
+import { oneLine } from './escape.js';
 import type { ReplayResult, ReplayStep } from '../trace/replay.js';
 import type { CheckResult } from './verdict.js';
 
@@ -12,7 +20,7 @@ export function secs(s: number): string {
 }
 
 export function formatParams(params: Readonly<Record<string, unknown>>): string {
-  const parts = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+  const parts = Object.entries(params).map(([k, v]) => oneLine(`${k}=${String(v)}`));
   return parts.length ? parts.join(' ') : '(no parameters)';
 }
 
@@ -100,22 +108,27 @@ export function collisionLine(r: CheckResult): string {
   return `fingerprint collision probability ≤ ${formatProbability(r.collisionProbability)} (64-bit fingerprints)`;
 }
 
+/** Who takes a step: the actor (its name escaped) and instance. */
+function whoOf(s: ReplayStep): string {
+  return `${oneLine(s.actor)}[${s.instance}]`;
+}
+
 function stepHead(s: ReplayStep, width: number): string {
-  const who = `${s.actor}[${s.instance}]`;
+  const who = whoOf(s);
   const choice = s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
-  return `${String(s.n).padStart(3)}. ${who.padEnd(width)} ${s.label}${choice}`;
+  return `${String(s.n).padStart(3)}. ${who.padEnd(width)} ${oneLine(s.label)}${choice}`;
 }
 
 /** The steps of a replay, each with the slots it changed. */
 export function formatSteps(r: ReplayResult, indent = '  '): string[] {
-  const width = Math.max(4, ...r.steps.map((s) => `${s.actor}[${s.instance}]`.length));
+  const width = Math.max(4, ...r.steps.map((s) => whoOf(s).length));
   const lines: string[] = [];
   for (const s of r.steps) {
     lines.push(indent + stepHead(s, width));
     const pad = indent + ' '.repeat(width + 6);
     const shown = s.changes.filter((c) => !c.slot.endsWith('.pc'));
-    for (const c of shown) lines.push(`${pad}${c.slot}: ${c.from} → ${c.to}`);
-    if (s.fault) lines.push(`${pad}FAULT ${s.fault.property}: ${s.fault.message}`);
+    for (const c of shown) lines.push(`${pad}${oneLine(`${c.slot}: ${c.from} → ${c.to}`)}`);
+    if (s.fault) lines.push(`${pad}FAULT ${oneLine(`${s.fault.property}: ${s.fault.message}`)}`);
   }
   return lines;
 }
@@ -123,10 +136,10 @@ export function formatSteps(r: ReplayResult, indent = '  '): string[] {
 /** The replay of `traceFile`; `model` says which model file it ran on and who named it. */
 export function formatReplay(r: ReplayResult, traceFile: string, model?: { readonly path: string; readonly namedBy: string }): string[] {
   const lines: string[] = [];
-  lines.push(`replay of ${traceFile}${r.sourceChanged ? ' (the model source changed since it was recorded)' : ''}`);
-  if (model) lines.push(`  model ${model.path} (named by ${model.namedBy})`);
+  lines.push(`replay of ${oneLine(traceFile)}${r.sourceChanged ? ' (the model source changed since it was recorded)' : ''}`);
+  if (model) lines.push(`  model ${oneLine(`${model.path} (named by ${model.namedBy})`)}`);
   lines.push('  initial state:');
-  for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${s.slot} = ${s.value}`);
+  for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${oneLine(`${s.slot} = ${s.value}`)}`);
   lines.push(...formatSteps(r));
   lines.push(endLine(r));
   return lines;
@@ -134,6 +147,10 @@ export function formatReplay(r: ReplayResult, traceFile: string, model?: { reado
 
 /** How a replay ended: reproduced, something else, or where it parted from the trace. */
 function endLine(r: ReplayResult): string {
+  return oneLine(endText(r));
+}
+
+function endText(r: ReplayResult): string {
   if (r.diverged) {
     const replayed = `${plural(r.steps.length, 'step')} replayed`;
     return `DIVERGED at ${r.diverged.where}: ${r.diverged.reason} (${replayed})`;

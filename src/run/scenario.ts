@@ -6,7 +6,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { MmraceError } from '../errors.js';
+import { MmraceError, isMmraceError } from '../errors.js';
+import { readInputText } from '../files.js';
 import type { CompiledModel } from '../model/compile.js';
 import { STRATEGIES, isWalk } from '../strategy/index.js';
 import { MAX_SEED } from '../strategy/chooser.js';
@@ -130,10 +131,15 @@ export function isScenarioShaped(json: unknown): boolean {
   return Object.hasOwn(json, 'model') && !Object.hasOwn(json, 'format') && !Object.hasOwn(json, 'verdict');
 }
 
+/**
+ * The text of scenario `file`: a regular file of at most 64 MiB (MAX_INPUT_BYTES), or E_IO
+ * before a byte is read (a folder, /dev/zero, a FIFO).
+ */
 function readScenarioText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputText(file, { what: 'scenario', hint: SCENARIO_HINT });
   } catch (e) {
+    if (isMmraceError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new MmraceError('E_IO', `no such file: ${file}`, SCENARIO_HINT);
     if (code === 'EISDIR') throw new MmraceError('E_IO', `${file} is a folder, not a scenario file`, SCENARIO_HINT);

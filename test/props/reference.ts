@@ -5,7 +5,10 @@
  * the other interpreter: only the description's types.
  *
  * A state holds exactly what an mmrace state holds: the shared variables, and for each
- * actor instance (in declaration order) its pc and its local, if it has one.
+ * actor instance (in declaration order) its pc and its local, if it has one. Every
+ * variable is a number (a lock: 0 free, id + 1 held): how the mmrace model lays them out
+ * in records and arrays, and represents them as enums, bools, offset ints or lock slots,
+ * is none of its business; a dyn reference is index arithmetic on the list of variables.
  *
  * It records every violation it can reach, with the shortest distance at which each
  * property is violated:
@@ -33,6 +36,12 @@ export interface Reference {
   readonly violations: ReadonlyMap<string, number>;
   /** Shortest trace length of any violation, or null when there is none. */
   readonly shortest: number | null;
+  /**
+   * `violations` as a checker reports them that names, of the invariants a state
+   * violates, only the first (in declaration order): an invariant violated only where an
+   * earlier one is too is missing, others may be met later.
+   */
+  readonly firstInvariants: ReadonlyMap<string, number>;
 }
 
 /** Thrown when a model has more states than `cap` (the property then discards it). */
@@ -54,12 +63,17 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
   });
   const stepsOf = (n: number) => d.actors[insts[n]!.actor]!.steps;
 
-  const get = (s: RState, n: number, r: VarRef): number => (r.scope === 'local' ? s.inst[n]!.t! : s.v[r.i]!);
+  // The variable a shared reference names in state s for instance n (a dyn one: by its local).
+  const which = (s: RState, n: number, r: VarRef & { scope: 'shared' }): number =>
+    r.dyn === undefined ? r.i : r.i + r.dyn.stride * (s.inst[n]!.t! % r.dyn.length);
+  const get = (s: RState, n: number, r: VarRef): number => (r.scope === 'local' ? s.inst[n]!.t! : s.v[which(s, n, r)]!);
   const set = (s: RState, n: number, r: VarRef, x: number): void => {
     if (r.scope === 'local') s.inst[n]!.t = x;
-    else s.v[r.i] = x;
+    else s.v[which(s, n, r)] = x;
   };
   const top = (n: number, r: VarRef): number => (r.scope === 'local' ? insts[n]!.localMax! : d.vars[r.i]!.max);
+  // Whose id takes a lock: the actor's index, or the instance's number (its index in insts).
+  const idOf = (n: number, by: string): number => (by === 'actor' ? insts[n]!.actor : n);
   const test = (s: RState, n: number, c: Cond) => holds(get(s, n, c.v), c.cmp, c.c);
   const clone = (s: RState): RState => JSON.parse(JSON.stringify(s)) as RState;
 
@@ -91,6 +105,10 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
           out.push(...run(branch, n, ops, i + 1, next));
         }
         return out;
+      } else if (op.op === 'acquire') {
+        if (get(s, n, op.lock) === 0) set(s, n, op.lock, idOf(n, op.by) + 1);
+      } else if (op.op === 'release') {
+        if (get(s, n, op.lock) === idOf(n, op.by) + 1) set(s, n, op.lock, 0);
       } else if (op.op === 'fault') {
         if (test(s, n, op.when)) return [{ fault: op.property }];
       } else if (op.op === 'goto') next = op.label;
@@ -101,9 +119,12 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
   }
 
   const violations = new Map<string, number>();
-  const found = (property: string, distance: number) => {
+  const firstInvariants = new Map<string, number>();
+  const found = (property: string, distance: number, first = true) => {
     const before = violations.get(property);
     if (before === undefined || distance < before) violations.set(property, distance);
+    const shown = firstInvariants.get(property);
+    if (first && (shown === undefined || distance < shown)) firstInvariants.set(property, distance);
   };
 
   // Initial states: every combination of the variables' initial values.
@@ -126,8 +147,12 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
     const s = queue[head]!;
     const ds = dist.get(JSON.stringify(s))!;
     maxDistance = Math.max(maxDistance, ds);
+    let first = true;
     d.invariants.forEach((c, i) => {
-      if (!holds(s.v[(c.v as { i: number }).i]!, c.cmp, c.c)) found(`inv${i}`, ds);
+      if (!holds(s.v[(c.v as { i: number }).i]!, c.cmp, c.c)) {
+        found(`inv${i}`, ds, first);
+        first = false;
+      }
     });
     let enabled = 0;
     let allDone = true;
@@ -162,5 +187,6 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
     maxDistance,
     violations,
     shortest: lengths.length ? Math.min(...lengths) : null,
+    firstInvariants,
   };
 }

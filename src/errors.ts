@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_MODEL_THREW' // a step, guard, init or invariant threw
   | 'E_MODEL_RANGE' // a step wrote a value outside the declared type
   | 'E_STEP_TIMEOUT' // a step ran longer than the step timeout (--step-timeout)
+  | 'E_MODEL_MEMORY' // a step, guard, init or invariant used memory without end
   | 'E_MODEL_EXIT' // the model called process.exit (in a step, in init, or when its file was imported)
   | 'E_TRACE_FORMAT' // malformed trace file
   | 'E_TRACE_DIVERGED' // replay behaved differently from the recorded run

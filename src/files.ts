@@ -28,26 +28,64 @@ export function kindOf(st: Stats): string | null {
   return 'not a regular file';
 }
 
+/** Why an input is refused: not there, a folder, another file that is not a regular one (a device, a FIFO, a socket), too large. */
+export type InputRefusal = 'missing' | 'folder' | 'special' | 'tooLarge';
+
 /** How an input is refused. */
 export interface InputOptions {
   /** What the file should be, in words: `scenario`, `trace`, `checkpoint`. */
   readonly what: string;
   /** The stable code of a refusal: E_IO unless the kind of file has its own (E_CHECKPOINT). */
   readonly code?: ErrorCode;
+  /** The code of one refusal, over `code` (`check` of a folder is a usage error). */
+  readonly codes?: Readonly<Partial<Record<InputRefusal, ErrorCode>>>;
   /** The largest file read, in bytes: MAX_INPUT_BYTES unless given (Infinity: no limit). */
   readonly limit?: number;
   readonly hint?: string;
+  /** The hint of one refusal, over `hint`. */
+  readonly hints?: Readonly<Partial<Record<InputRefusal, string>>>;
+}
+
+/** The error of refusal `why` of `file`, in its one wording. */
+function refused(file: string, o: InputOptions, why: InputRefusal, message: string): MmraceError {
+  return new MmraceError(o.codes?.[why] ?? o.code ?? 'E_IO', message, o.hints?.[why] ?? o.hint);
 }
 
 function refuseInput(file: string, o: InputOptions, st: Stats): MmraceError | null {
   const kind = kindOf(st);
-  if (kind !== null) return new MmraceError(o.code ?? 'E_IO', `${file} is ${kind}, not a ${o.what} file`, o.hint);
+  if (kind !== null) return refused(file, o, st.isDirectory() ? 'folder' : 'special', `${file} is ${kind}, not a ${o.what} file`);
   return st.size > (o.limit ?? MAX_INPUT_BYTES) ? tooLarge(file, o, st.size) : null;
 }
 
 function tooLarge(file: string, o: InputOptions, bytes: number): MmraceError {
   const limit = o.limit ?? MAX_INPUT_BYTES;
-  return new MmraceError(o.code ?? 'E_IO', `${file} is too large for a ${o.what} file: ${bytes} bytes, more than the ${limit} bytes mmrace reads`, o.hint);
+  return refused(file, o, 'tooLarge', `${file} is too large for a ${o.what} file: ${bytes} bytes, more than the ${limit} bytes mmrace reads`);
+}
+
+/** Whether an error of stat or open says there is no such file (or a part of its path is not a folder). */
+export function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Checks input `file` before it is read (a scenario, a model, the target of `check`):
+ * refused, each case in one wording for every input, when it is not there, is a folder,
+ * is a device, a FIFO or a socket, or is larger than the limit. Its stat (through links)
+ * when it is a regular file within the limit. Other errors of stat (EACCES) are thrown as
+ * they are, for the caller to word.
+ */
+export function checkInputFile(file: string, o: InputOptions): Stats {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    if (isMissing(e)) throw refused(file, o, 'missing', `no such ${o.what} file: ${file}`);
+    throw e;
+  }
+  const why = refuseInput(file, o, st);
+  if (why !== null) throw why;
+  return st;
 }
 
 /**

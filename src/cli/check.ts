@@ -1,6 +1,6 @@
 /** `mmrace check <scenario.json | model.ts>`: one exhaustive search, a verdict, a trace. */
 import { createHash } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import { MmraceError } from '../errors.js';
@@ -20,7 +20,7 @@ import { replay } from '../trace/replay.js';
 import { writeTrace } from '../trace/trace.js';
 import { VERSION } from '../version.js';
 import { err, oneLine, out, reportStepTimeout, shq } from './output.js';
-import { checkOutputFile } from '../files.js';
+import { checkInputFile, checkOutputFile } from '../files.js';
 import { writeCiOutputs } from './ci-output.js';
 import { createProgress, progressLine } from './progress.js';
 import { reportOf } from './report-of.js';
@@ -174,21 +174,24 @@ function mebibytes(bytes: number): string {
 const TARGET = `check takes a scenario .json or a model file (${MODEL_EXTENSIONS.join(', ')})`;
 
 /**
- * The target of `check` must be a file. A folder is E_USAGE, pointing at `mmrace ci`; a
- * path that is not there is `no such file` (E_IO for a scenario, E_MODEL_LOAD for a model,
- * the codes of the loaders), saying what check takes.
+ * The target of `check` must be a regular file (files.ts words each refusal): a folder is
+ * E_USAGE, pointing at `mmrace ci`; a path that is not there, a device or a FIFO is the
+ * code of its loader (E_IO for a scenario, E_MODEL_LOAD for a model), saying what check takes.
  */
 export function expectTargetFile(target: string): void {
-  let st;
+  const scenario = target.endsWith('.json');
+  const model = MODEL_EXTENSIONS.some((e) => target.endsWith(e));
   try {
-    st = statSync(target);
+    checkInputFile(target, {
+      what: scenario ? 'scenario' : model ? 'model' : 'scenario or model',
+      code: scenario ? 'E_IO' : 'E_MODEL_LOAD',
+      codes: { folder: 'E_USAGE' },
+      hint: `${TARGET}; mmrace list FOLDER shows the scenarios and models under a folder`,
+      hints: { folder: `${TARGET}; mmrace ci ${shq(target)} checks every scenario under a folder` },
+    });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') return; // the loaders tell what else went wrong
-    throw new MmraceError(target.endsWith('.json') ? 'E_IO' : 'E_MODEL_LOAD', `no such file: ${target}: ${TARGET}`, 'mmrace list FOLDER shows the scenarios and models under a folder');
-  }
-  if (st.isDirectory()) {
-    throw new MmraceError('E_USAGE', `${target} is a folder: ${TARGET}`, `mmrace ci ${shq(target)} checks every scenario under a folder`);
+    if (e instanceof MmraceError) throw e;
+    // the loaders tell what else went wrong
   }
 }
 
@@ -224,8 +227,9 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     timeLimit: flags.timeLimit,
     memory: flags.memory,
     allViolations: flags.allViolations,
-    por: flags.por !== false,
-    symmetry: flags.symmetry !== false,
+    // Given only when asked for (--por, --no-por): the plan's rules refuse a reduction asked of a walk.
+    por: flags.por,
+    symmetry: flags.symmetry,
     sleep: flags.sleepSets === true,
     workers: flags.workers,
     stepTimeout: flags.stepTimeout,

@@ -11,7 +11,8 @@ import type { SarifCase } from '../report/sarif.js';
 import { num, secs } from '../report/text.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
 import { check } from '../run/check.js';
-import { autoWorkers } from '../run/plan.js';
+import { autoWorkers, fitting } from '../run/plan.js';
+import type { StrategyName } from '../strategy/index.js';
 import { expectationText } from '../run/result.js';
 import type { Scenario } from '../run/scenario.js';
 import { writeTrace } from '../trace/trace.js';
@@ -68,17 +69,32 @@ function gotText(r: CheckResult): string {
   }
 }
 
-async function runOne(s: Scenario, workers: number, flags: CiFlags): Promise<Row> {
+/**
+ * Runs scenario `s`. `onStopped(row)` is told the row of a scenario whose step was stopped
+ * in this thread (E_STEP_TIMEOUT, E_MODEL_MEMORY), just before the process ends: such a
+ * step cannot be stopped and the process go on.
+ */
+async function runOne(s: Scenario, workers: number, flags: CiFlags, onStopped: (row: Row) => void): Promise<Row> {
   const base = { file: relative(process.cwd(), s.file), name: s.name, suite: basename(dirname(s.file)), expected: expectationText(s), skipped: false };
   // A live progress line on a terminal while a long scenario runs.
   const live = !flags.json && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
   const progress = live ? { onProgress: (p: Progress) => live.update(p), progressEvery: 0.1 } : {};
   let r: CheckResult;
   try {
-    r = await check(s, { workers: flags.workers, memory: flags.memory, por: flags.por !== false, symmetry: flags.symmetry !== false, ...progress });
+    // The suite's --workers and reductions, where they fit this scenario's strategy.
+    const onStepTimeout = (stuck: CheckResult): void => {
+      live?.stop();
+      onStopped(rowOf(s, stuck, base));
+    };
+    r = await check(s, { ...fitting({ workers: flags.workers, memory: flags.memory, por: flags.por !== false, symmetry: flags.symmetry !== false, ...progress }, s.strategy as StrategyName), onStepTimeout });
   } finally {
     live?.stop();
   }
+  return rowOf(s, r, base);
+}
+
+/** The row of scenario `s`, which gave `r`; its trace is written. */
+function rowOf(s: Scenario, r: CheckResult, base: Pick<Row, 'file' | 'name' | 'suite' | 'expected' | 'skipped'>): Row {
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, r.params);
@@ -123,13 +139,36 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
       print(rows[rows.length - 1]!);
       continue;
     }
+    const stopped = (last: Row): void => {
+      rows.push(last);
+      print(last);
+      // The scenarios after it cannot run in this process: each is an error row, so that
+      // JUnit and SARIF still list every scenario.
+      for (const rest of found.slice(found.indexOf(f) + 1)) {
+        const why = `not run: the run ended at ${s.name}, whose step could not be stopped in this process; run this scenario with mmrace check ${shq(relative(process.cwd(), rest.file))}`;
+        const row = errorRow(rest.file, new MmraceError(row0Code(last), why));
+        rows.push(row);
+        print(row);
+      }
+      finish(rows, flags, started);
+    };
     try {
-      rows.push(await runOne(s, workers, flags));
+      rows.push(await runOne(s, workers, flags, stopped));
     } catch (e) {
       rows.push({ ...errorRow(f.file, e), name: s.name, expected: expectationText(s) });
     }
     print(rows[rows.length - 1]!);
   }
+  return finish(rows, flags, started);
+}
+
+/** The code a scenario that was not run is reported under: the code of the step that ended the run. */
+function row0Code(stopped: Row): MmraceError['code'] {
+  return stopped.got.replace(/^error /, '') as MmraceError['code'];
+}
+
+/** Writes JUnit and SARIF for `rows` and prints the summary; returns the exit code. */
+function finish(rows: readonly Row[], flags: CiFlags, started: number): number {
   const total = (performance.now() - started) / 1000;
   {
     // What each scenario ran into, for SARIF, the annotations and JUnit; one that could not run is an error.

@@ -1,4 +1,5 @@
 /** The mmrace command line. Exit codes: 0 safe, 1 violation, 2 error, 3 incomplete. */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES } from '../strategy/index.js';
 import { VERSION } from '../version.js';
@@ -8,7 +9,7 @@ import type { CheckFlags } from './check.js';
 import type { CiFlags } from './ci.js';
 import type { ExplainFlags } from './explain.js';
 import type { MergeFlags } from './merge.js';
-import { err, formatError, reportError, usage } from './output.js';
+import { err, formatError, reportError, usage, warn } from './output.js';
 import type { ReplayFlags } from './replay.js';
 import type { ShrinkFlags } from './shrink.js';
 
@@ -45,8 +46,38 @@ const seconds = secondsOf('--time-limit');
 
 function workers(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
-  if (!/^\d+$/.test(v) || Number(v) > 1024) throw new InvalidArgumentError('--workers takes a number from 0 to 1024, or auto');
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError('--workers takes a whole number (0: none), or auto');
   return Number(v);
+}
+
+/**
+ * --workers N above the cores available: one warning, and as many workers as cores.
+ * More threads than cores would only take turns on them, each with a heap of its own, and
+ * the result is the same at any count. (The package's plan caps them the same way.)
+ */
+function capWorkers<F extends { workers?: number | 'auto' }>(flags: F): F {
+  const cores = availableParallelism();
+  if (typeof flags.workers !== 'number' || flags.workers <= cores) return flags;
+  warn(`--workers ${flags.workers} is more than the ${cores} core${cores === 1 ? '' : 's'} available: using ${cores} (the result is the same at any count)`);
+  return { ...flags, workers: cores };
+}
+
+/**
+ * The options of `check` that have no effect beside another of its options, refused
+ * (E_USAGE) rather than ignored. Those that depend on the strategy, which a scenario may
+ * give, are the plan's rules (run/plan.ts).
+ */
+export function refuseCheckFlags(flags: CheckFlags): void {
+  const json = flags.json === true || flags.format === 'json';
+  if (flags.json === true && flags.format !== undefined && flags.format !== 'json') {
+    throw usage(`--format ${flags.format} does not apply with --json, which prints the result as JSON`, 'give --json or --format, not both');
+  }
+  if (flags.quiet === true && flags.progress === true) {
+    throw usage('--quiet does not apply with --progress, which prints progress lines instead of the live line', 'give --quiet or --progress, not both');
+  }
+  if (flags.quiet === true && json) {
+    throw usage(`--quiet does not apply with ${flags.json === true ? '--json' : '--format json'}, which draws no live line`, 'leave --quiet out: it turns off the live progress line of text output on a terminal');
+  }
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
@@ -131,7 +162,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-depth <n>', 'do not go deeper than n steps (verdict incomplete if cut)', nonNegativeInt('--max-depth'))
     .option('--time-limit <s>', 'stop after s seconds (verdict incomplete)', seconds)
     .option('--trace <file>', 'where to write the counterexample (default .mmrace/traces/)')
-    .option('-w, --workers <n|auto>', 'worker threads for BFS (default auto: one per core; 0: none); the same result at any count', workers)
+    .option('-w, --workers <n|auto>', 'worker threads for BFS (default auto: one per core; 0: none; at most one per core); the same result at any count', workers)
     .option('--memory <size>', 'memory for the search, e.g. 512M or 4G (default: half the machine); at the limit the verdict is incomplete', memorySize)
     .option('--all-violations', 'go on after a violation: one counterexample for every violated property')
     .option('--por', 'partial-order reduction (the default): skip interleavings of steps of private actors that touch only their own pc and locals')
@@ -153,8 +184,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--sarif <file>', 'write SARIF 2.1.0 for code-scanning tools')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
     .action(async (target: string, flags: CheckFlags) => {
+      refuseCheckFlags(flags);
       const { runCheck } = await import('./check.js');
-      setExit(await runCheck(target, flags));
+      setExit(await runCheck(target, capWorkers(flags)));
     });
 
   program
@@ -211,7 +243,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object with every result')
     .action(async (dir: string, flags: CiFlags) => {
       const { runCi } = await import('./ci.js');
-      setExit(await runCi(dir, flags));
+      setExit(await runCi(dir, capWorkers(flags)));
     });
 
   program

@@ -173,8 +173,8 @@ export function checkpointKey(m: CompiledModel, modelPath: string, o: KeyOptions
   };
 }
 
-const paramText = (p: Readonly<Record<string, ParamValue>>): string =>
-  Object.keys(p).length === 0 ? '(no parameters)' : Object.entries(p).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+/** A parameter's value as the messages print it; `(not set)` for one a side does not have. */
+const paramValue = (p: Readonly<Record<string, ParamValue>>, k: string): string => (Object.hasOwn(p, k) ? `${k}=${String(p[k])}` : `${k} (not set)`);
 
 /** The value of an option of a key, as the messages print it: on or off, a number or none, a shard. */
 function optionText(v: CheckpointKey[keyof CheckpointKey]): string {
@@ -197,28 +197,27 @@ const OPTIONS: readonly (readonly [keyof CheckpointKey, string])[] = [
 
 /**
  * Why a checkpoint of search `saved` cannot go on as search `now`, in words, or null when
- * it can. The first difference is told: the model, its source, its layout, the
- * parameters, then the options.
+ * it can: the model, its source, the parameters (each one that differs, with its value
+ * in the checkpoint and in this run), the state layout, then the options (each one that
+ * differs). The parameters come before the layout, which they shape: a parameter given
+ * another value is told as that, not as a change of the model's files.
  */
 export function keyMismatch(saved: CheckpointKey, now: CheckpointKey): string | null {
   if (saved.model !== now.model) return `is of model ${saved.model}; this run checks model ${now.model}`;
   if (saved.sourceHash !== now.sourceHash) return `was saved from another source of model ${now.model}: the model file changed since`;
+  const names = [...new Set([...Object.keys(saved.params), ...Object.keys(now.params)])].sort();
+  const params = names.filter((k) => paramValue(saved.params, k) !== paramValue(now.params, k));
+  if (params.length > 0) {
+    return `was saved with other parameters: ${params.map((k) => `${paramValue(saved.params, k)} in the checkpoint, ${paramValue(now.params, k)} in this run`).join('; ')}`;
+  }
   if (saved.stateSize !== now.stateSize || saved.instances !== now.instances) {
-    return `was saved with another state layout of model ${now.model} (${saved.stateSize} ints and ${saved.instances} actor instances per state, now ${now.stateSize} and ${now.instances}): a file it imports changed since`;
+    return `was saved with another state layout of model ${now.model} (${saved.stateSize} ints and ${saved.instances} actor instances per state, now ${now.stateSize} and ${now.instances}) with the same parameters: a file it imports changed since`;
   }
-  if (JSON.stringify(sorted(saved.params)) !== JSON.stringify(sorted(now.params))) {
-    return `was saved with parameters ${paramText(saved.params)}; this run has ${paramText(now.params)}`;
-  }
-  for (const [k, name] of OPTIONS) {
-    const a = optionText(saved[k]);
-    const b = optionText(now[k]);
-    if (a !== b) return `was saved with ${name} ${a}; this run has ${b}`;
+  const options = OPTIONS.filter(([k]) => optionText(saved[k]) !== optionText(now[k]));
+  if (options.length > 0) {
+    return `was saved with other options: ${options.map(([k, name]) => `${name} ${optionText(saved[k])} in the checkpoint, ${optionText(now[k])} in this run`).join('; ')}`;
   }
   return null;
-}
-
-function sorted<T>(o: Readonly<Record<string, T>>): [string, T][] {
-  return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** A section to write: its bytes as one or more views (a column's chunks, a buffer). */

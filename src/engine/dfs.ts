@@ -161,7 +161,12 @@ class DfsStore implements SuccessorSink {
   addInitialStates(): boolean {
     let ok = true;
     try {
-      this.m.forEachInitialState((s, i) => (ok = this.addInitial(s, i)));
+      this.m.forEachInitialState((s, i) => {
+        ok = this.addInitial(s, i);
+        // The invariants of that state left the heart IDLE: init runs again next.
+        this.ex.beatInit();
+        return ok;
+      });
     } catch (e) {
       if (this.error === null) this.fail(e, null);
       return false;

@@ -70,7 +70,9 @@ export class Judge {
   /** The first invariant `s` violates, or null; throws what an invariant throws. */
   invariant(s: Int32Array): string | null {
     this.ex.beatInvariants();
-    return this.m.violatedInvariant(s);
+    const violated = this.m.violatedInvariant(s);
+    this.ex.idle();
+    return violated;
   }
 
   /** Whether some step is enabled in `s`; throws what a guard throws. */

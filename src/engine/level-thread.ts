@@ -19,7 +19,7 @@ import { faultViolation, invariantViolation, pathPlus } from './judge.js';
 import { levelOf, piecesOf, type Level, type Segment } from './level.js';
 import { shardOf, type LevelSearch, type Shard } from './levels.js';
 import { StepError, type SuccessorSink } from './transitions.js';
-import { DEFAULT_STEP_TIMEOUT, STATE, stepTimeoutError, watchThisThread } from './watchdog.js';
+import { BEAT, DEFAULT_STEP_TIMEOUT, IDLE, STATE, stuckError, watchThisThread } from './watchdog.js';
 import { MmraceError, isMmraceError } from '../errors.js';
 
 /**
@@ -170,8 +170,8 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
   // The step watchdog: a step that hangs ends the search with E_STEP_TIMEOUT, the path to
   // the state whose expansion hangs, and the counts of the completed levels.
   const seconds = x.opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
-  const watch = watchThisThread(seconds, (word) => {
-    const e = stepTimeoutError(m, word, seconds);
+  const watch = watchThisThread(seconds, (word, cause) => {
+    const e = stuckError(m, word, cause);
     const at = Atomics.load(ex.heart, STATE);
     const path = x.links.pathTo(level.firstId + at);
     x.undo(before);
@@ -179,7 +179,11 @@ export function expandInThread(x: LevelSearch, level: Level, mode: BatchMode): L
     x.opts.onStuck?.(x.outcome());
   });
   const own = ex.heart;
-  if (watch) ex.heart = watch.heart;
+  if (watch) {
+    ex.heart = watch.heart;
+    // No model code runs before the first guard: the level's set-up is the engine's.
+    watch.heart[BEAT] = IDLE;
+  }
   const records = new Records(pieces, stride);
   let i = 0;
   try {

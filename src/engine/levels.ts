@@ -48,6 +48,7 @@ import { defaultMemory, sleepApplies } from './limits.js';
 import { reductionsOf, type FoundError, type FoundViolation, type LimitKind, type Path, type SearchOutcome, type ShardInfo } from './result.js';
 import type { SearchOptions } from './search.js';
 import { Expander } from './transitions.js';
+import { DEFAULT_STEP_TIMEOUT, stuckError, stuckStep, watchThisThread } from './watchdog.js';
 
 /** Largest batch (states) of a level run on the pool. */
 export const BATCH = 8192;
@@ -418,46 +419,43 @@ export class LevelSearch {
     this.limitMessage = `the memory limit (${mib(this.memory)}) was reached ${what}`;
   }
 
-  /** Stores the initial states (retired, as a level in this thread stores its states); returns the first level. */
+  /**
+   * Stores the initial states (retired, as a level in this thread stores its states);
+   * returns the first level. The model's init and the initial states' invariants run
+   * under the step watchdog, as each level's steps do (level-thread.ts).
+   */
   initial(): Level | null {
+    const seconds = this.opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT;
+    let at = -1;
+    const watch = watchThisThread(seconds, (word, cause) => {
+      const e = stuckError(this.m, word, cause);
+      // Init hung or filled memory before initial state `at + 1`, or an invariant of state `at`.
+      const path = stuckStep(this.m, word).what === 'an invariant' && at >= 0 ? { init: at, moves: [] } : null;
+      this.error = { code: e.code, message: e.message, hint: e.hint, path };
+      this.opts.onStuck?.(this.outcome());
+    });
+    const own = this.ex.heart;
+    if (watch) this.ex.heart = watch.heart;
+    try {
+      return this.storeInitial((i) => {
+        at = i;
+      });
+    } finally {
+      this.ex.heart = own;
+      watch?.stop();
+    }
+  }
+
+  private storeInitial(onState: (i: number) => void): Level | null {
     const kept: Int32Array[] = [];
     const entries: number[] = [];
     try {
       this.m.forEachInitialState((s, i) => {
-        try {
-          this.m.canonical(s, this.sym);
-        } catch (e) {
-          this.fail(e, { init: i, moves: [] });
-          return false;
-        }
-        if (!this.table.roomForOne(0)) {
-          this.memoryLimit(`while storing the initial states`);
-          return false;
-        }
-        fingerprint(s, this.m.size);
-        const entry = this.table.set.insert(fp.hi, fp.lo);
-        if (entry < 0) return true;
-        this.table.stored++;
-        if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
-          this.limitHit = 'max-states';
-          return false;
-        }
-        const id = this.states++;
-        this.links.push(NO_PARENT, i);
-        let inv: string | null;
-        try {
-          inv = this.judge.invariant(s);
-        } catch (e) {
-          this.fail(e, { init: i, moves: [] });
-          return false;
-        }
-        if (inv !== null) {
-          this.record(invariantViolation(inv, this.links.pathTo(id)));
-          if (!this.all) return false;
-        }
-        kept.push(s.slice());
-        entries.push(entry);
-        return true;
+        onState(i);
+        const go = this.storeOneInitial(s, i, kept, entries);
+        // The invariants of that state left the heart IDLE: init runs again next.
+        this.ex.beatInit();
+        return go;
       });
     } catch (e) {
       if (this.error === null) this.fail(e, null);
@@ -467,6 +465,44 @@ export class LevelSearch {
     kept.forEach((s, j) => records.set(s, j * this.size));
     entries.forEach((e, j) => (records[(j + 1) * this.size - 1] = e));
     return levelOf(0, 0, [{ records, kept: null, count: kept.length }]);
+  }
+
+  /** Stores initial state `i`; false when the search stops there. */
+  private storeOneInitial(s: Int32Array, i: number, kept: Int32Array[], entries: number[]): boolean {
+    try {
+      this.m.canonical(s, this.sym);
+    } catch (e) {
+      this.fail(e, { init: i, moves: [] });
+      return false;
+    }
+    if (!this.table.roomForOne(0)) {
+      this.memoryLimit(`while storing the initial states`);
+      return false;
+    }
+    fingerprint(s, this.m.size);
+    const entry = this.table.set.insert(fp.hi, fp.lo);
+    if (entry < 0) return true;
+    this.table.stored++;
+    if (this.opts.maxStates !== undefined && this.states >= this.opts.maxStates) {
+      this.limitHit = 'max-states';
+      return false;
+    }
+    const id = this.states++;
+    this.links.push(NO_PARENT, i);
+    let inv: string | null;
+    try {
+      inv = this.judge.invariant(s);
+    } catch (e) {
+      this.fail(e, { init: i, moves: [] });
+      return false;
+    }
+    if (inv !== null) {
+      this.record(invariantViolation(inv, this.links.pathTo(id)));
+      if (!this.all) return false;
+    }
+    kept.push(s.slice());
+    entries.push(entry);
+    return true;
   }
 
   /**

@@ -16,7 +16,7 @@ import { dfsSearch } from './dfs.js';
 import { levelSearch, type LevelOptions, type LevelPool } from './levels.js';
 import type { Limits } from './limits.js';
 import type { Progress, SearchOutcome } from './result.js';
-import { DEFAULT_STEP_TIMEOUT, stepTimeoutError, watchThisThread, type Watch } from './watchdog.js';
+import { DEFAULT_STEP_TIMEOUT, stuckError, watchThisThread, type Watch } from './watchdog.js';
 import { walkSearch } from './walks.js';
 
 /** The options of a search: limits, reductions, the strategy and its own options, progress, the watchdog. */
@@ -60,8 +60,8 @@ export async function search(m: CompiledModel, modelPath: string, opts: LevelOpt
   // The search runs watched by the step watchdog; `watch.found` is set by the search
   // before any model code runs.
   let watch: Watch<SearchOutcome> | undefined;
-  const thread = watchThisThread(seconds, (word) => {
-    const e = stepTimeoutError(m, word, seconds);
+  const thread = watchThisThread(seconds, (word, cause) => {
+    const e = stuckError(m, word, cause);
     opts.onStuck?.(watch!.found!({ code: e.code, message: e.message, hint: e.hint }));
   });
   watch = thread ? { heart: thread.heart, found: null } : undefined;

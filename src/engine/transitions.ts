@@ -11,7 +11,7 @@ import { MmraceError } from '../errors.js';
 import type { CompiledModel, Ctx, Instance } from '../model/compile.js';
 import { wrapThrown } from '../model/compile.js';
 import { MODE_READONLY, MODE_RECORD, NOT_LOCAL, formatSlotValue, readRaw, readSlot } from '../model/layout.js';
-import { BEAT, HEART_WORDS, beatWord, invariantsWord, stepCodes } from './watchdog.js';
+import { BEAT, HEART_WORDS, IDLE, ORDINAL, beatWord, invariantsWord, stepCodes } from './watchdog.js';
 
 export interface SuccessorSink {
   /**
@@ -88,9 +88,21 @@ export class Expander {
     this.heart[BEAT] = invariantsWord((this.beats = (this.beats + 1) & 0xff));
   }
 
-  /** Marks the heartbeat: the step of code `code` starts (a plain store: its whole cost). */
-  private beat(code: number): void {
+  /** Marks the heartbeat: the step of code `code` starts, run `ordinal` of its body (-1: its guard). Two plain stores: their whole cost. */
+  private beat(code: number, ordinal: number): void {
+    this.heart[ORDINAL] = ordinal;
     this.heart[BEAT] = beatWord(code, (this.beats = (this.beats + 1) & 0xff));
+  }
+
+  /** Marks the heartbeat: the model's init runs next (for the next initial state). */
+  beatInit(): void {
+    this.heart[ORDINAL] = -1;
+    this.heart[BEAT] = beatWord(0, (this.beats = (this.beats + 1) & 0xff));
+  }
+
+  /** Marks the heartbeat: the model code that ran has returned; the engine's own work follows. */
+  idle(): void {
+    this.heart[BEAT] = IDLE;
   }
 
   /** True when instance k's next step is enabled in `src`. */
@@ -111,10 +123,11 @@ export class Expander {
     $.m = saved | MODE_READONLY;
     $.readOnlyWhat = inst.guardNames[pc]!;
     ch.inGuard = true;
-    this.beat(this.codes[k]! + 2 * pc + 1);
+    this.beat(this.codes[k]! + 2 * pc + 1, -1);
     let ok: boolean;
     try {
       ok = g(inst.ctx);
+      this.heart[BEAT] = IDLE;
     } catch (e) {
       if (e === NOT_LOCAL) throw e;
       throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[inst.pcIn(src)]!.label} (await)`), k, -1);
@@ -638,9 +651,10 @@ export class Expander {
     ctx.next = -1;
     ctx.faultMsg = null;
     this.m.choices.ci = 0;
-    this.beat(this.codes[inst.k]! + 2 * pc);
+    this.beat(this.codes[inst.k]! + 2 * pc, ordinal);
     try {
       body(ctx);
+      this.heart[BEAT] = IDLE;
     } catch (e) {
       if (e === NOT_LOCAL) throw e;
       throw new StepError(wrapThrown(e, `${inst.name} ${inst.steps[pc]!.label}`), inst.k, ordinal);

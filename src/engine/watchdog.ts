@@ -30,6 +30,7 @@
  * default, DEFAULT_STEP_TIMEOUT, is far above those.
  */
 import { closeSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { MmraceError } from '../errors.js';
 import type { CompiledModel } from '../model/compile.js';
@@ -45,7 +46,9 @@ export const BEAT = 0;
 export const STATE = 1;
 /** Word of a heart of a worker task: the threadId of the worker thread that runs it. */
 export const WORKER = 2;
-export const HEART_WORDS = 3;
+/** Word of a heart that the expander writes with BEAT: the ordinal (choice vector) of the body's run, -1 for a guard. */
+export const ORDINAL = 3;
+export const HEART_WORDS = 4;
 /**
  * Words from one heart to the next in a buffer of several (one per batch of a level):
  * 128 bytes, so that two workers never beat on one cache line, where each step's store
@@ -55,6 +58,12 @@ export const HEART_WORDS = 3;
 export const HEART_STRIDE = 32;
 /** The beat word of a worker task that has ended (parallel/worker.ts): nothing to watch. */
 export const DONE = -1;
+/**
+ * The beat word between two pieces of model code (the expander writes it when a guard,
+ * step or the invariants return): the engine's own work, which no watcher times or
+ * charges memory to.
+ */
+export const IDLE = -2;
 
 /** Low bits of a beat word: a counter, so that the same step run again is progress too. */
 const COUNT_BITS = 8;
@@ -64,9 +73,19 @@ const INVARIANTS = 1;
 /** The beat word of a batch that has started and has run no step yet (parallel/batch.ts). */
 export const STARTED = 1;
 
+/** Whether beat word `word` names a piece of model code that was running (not the engine's own work). */
+export function inModelCode(word: number): boolean {
+  return word !== 0 && word !== STARTED && word !== DONE && word !== IDLE;
+}
+
 /** The beat word of code `code` at count `count`. */
 export function beatWord(code: number, count: number): number {
   return (code << COUNT_BITS) | (count & COUNT_MASK);
+}
+
+/** The code of beat word `word` without its counter: which piece of model code it names. */
+export function beatCode(word: number): number {
+  return word >>> COUNT_BITS;
 }
 
 /** The beat word of the invariants at count `count`. */
@@ -117,14 +136,39 @@ export function stuckStep(m: CompiledModel, word: number): StuckStep {
   return { what: 'a step', k: -1, pc: -1, guard };
 }
 
+/** Why a watcher stopped a step: it ran too long, or grew the process's memory too much. */
+export type StuckCause =
+  | { readonly kind: 'time'; readonly seconds: number }
+  /** `bytes`: what it added to the process's memory; null: it filled its worker thread's heap. */
+  | { readonly kind: 'memory'; readonly bytes: number | null };
+
 /** The E_STEP_TIMEOUT error of the step that beat word `word` names. */
 export function stepTimeoutError(m: CompiledModel, word: number, seconds: number): MmraceError {
+  return stuckError(m, word, { kind: 'time', seconds });
+}
+
+/** The error of the step that beat word `word` names, stopped for `cause`: E_STEP_TIMEOUT or E_MODEL_MEMORY. */
+export function stuckError(m: CompiledModel, word: number, cause: StuckCause): MmraceError {
   const s = stuckStep(m, word);
+  if (cause.kind === 'memory') {
+    return new MmraceError(
+      'E_MODEL_MEMORY',
+      cause.bytes === null
+        ? `${s.what} filled the heap of its worker thread while it ran, twice from the same state`
+        : `${s.what} used more than ${mib(cause.bytes)} of memory while it ran and was stopped`,
+      'a step works on a small state: look in it for data that grows without end (an array or string built in a loop whose exit condition never holds, a cache kept across steps)',
+    );
+  }
   return new MmraceError(
     'E_STEP_TIMEOUT',
-    `${s.what} ran for more than ${seconds} s and was stopped`,
+    `${s.what} ran for more than ${cause.seconds} s and was stopped`,
     'a step must end: look in it for a loop whose exit condition never holds (a wait for another actor is an await, not a loop), or raise --step-timeout',
   );
+}
+
+/** Bytes as MiB or GiB, for messages. */
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 /** Checks CheckOptions.stepTimeout: seconds > 0 (Infinity: no watchdog). */
@@ -178,7 +222,7 @@ export function watchSlots(hearts: Int32Array, slots: number, seconds: number, o
     const now = performance.now();
     for (let b = 0; b < slots; b++) {
       const v = Atomics.load(hearts, b * HEART_STRIDE + BEAT);
-      if (v === 0 || v === DONE || fired[b] === 1) continue;
+      if (v === 0 || v === DONE || v === IDLE || fired[b] === 1) continue;
       if (v !== last[b] || since[b] === 0) {
         last[b] = v;
         since[b] = now;
@@ -197,42 +241,68 @@ export function watchSlots(hearts: Int32Array, slots: number, seconds: number, o
 
 /** Words of the watchdog's buffer, after the heart (on another cache line). */
 const ARMED = HEART_STRIDE; // the generation of the current watch, 0 when none
-const TIMEOUT = HEART_STRIDE + 1; // milliseconds
+const TIMEOUT = HEART_STRIDE + 1; // milliseconds (0: no time watch)
 const QUIT = HEART_STRIDE + 2; // 1: the watchdog thread ends
-const WATCHDOG_WORDS = HEART_STRIDE + 3;
+const GROWTH = HEART_STRIDE + 3; // MiB one piece of model code may add to the process's memory (0: no memory watch)
+const CAUSE = HEART_STRIDE + 4; // why the watchdog fired: 1 time, 2 memory
+const GROWN = HEART_STRIDE + 5; // MiB the piece of code had added when the watchdog fired for memory
+const WATCHDOG_WORDS = HEART_STRIDE + 6;
 /** Where the watchdog thread finds `fire` in this thread (through the inspector). */
 const KEY = 'mmrace.stepWatchdog';
 /** Milliseconds the watchdog waits for this thread to report, before it kills the process itself. */
 const GRACE_MS = 10_000;
 /** Milliseconds the watchdog thread lingers after a search, for the next one to use. */
 const LINGER_MS = 1000;
+/**
+ * Milliseconds between two readings of the process's memory while one piece of model
+ * code runs: a step filling memory at 2 GB/s adds 40 MB between two readings.
+ */
+const MEMORY_PERIOD_MS = 20;
+/** The most one piece of model code may add to the process's resident memory. */
+const MAX_GROWTH = 2 ** 30;
 
 /**
  * The watchdog thread, as a CommonJS script: it needs no tsx, so it starts in a few
  * milliseconds. While a watch is armed it samples the beat word; a word unchanged for the
- * timeout makes it call `fire(generation)` in the main thread through the inspector.
+ * timeout, or under which the process's resident memory grew more than GROWTH MiB, makes
+ * it call `fire(generation)` in the main thread through the inspector. IDLE (the
+ * engine's own work between two pieces of model code) is neither timed nor charged.
  */
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
 const w = new Int32Array(workerData.buffer);
-const { BEAT, ARMED, TIMEOUT, QUIT, KEY, GRACE_MS } = workerData;
+const { BEAT, ARMED, TIMEOUT, QUIT, GROWTH, CAUSE, GROWN, IDLE, KEY, GRACE_MS, MEMORY_PERIOD_MS } = workerData;
+const MIB = 1048576;
 function watch() {
-  let gen = 0, last = 0, since = 0;
+  let gen = 0, last = 0, since = 0, rssAt = 0;
   for (;;) {
     if (Atomics.load(w, QUIT) !== 0) return;
     const g = Atomics.load(w, ARMED);
     if (g === 0) { Atomics.wait(w, ARMED, 0); continue; }
     const ms = Atomics.load(w, TIMEOUT);
+    const growth = Atomics.load(w, GROWTH);
     const now = performance.now();
     const v = Atomics.load(w, BEAT);
-    if (g !== gen || v !== last) { gen = g; last = v; since = now; }
-    else if (now - since >= ms) return fire(g);
-    Atomics.wait(w, ARMED, g, Math.max(10, Math.min(1000, Math.floor(ms / 4))));
+    const rss = growth > 0 ? process.memoryUsage.rss() : 0;
+    if (g !== gen || v !== last || v === IDLE) { gen = g; last = v; since = now; rssAt = rss; }
+    else if (growth > 0 && rss - rssAt > growth * MIB) {
+      Atomics.store(w, CAUSE, 2);
+      Atomics.store(w, GROWN, Math.floor((rss - rssAt) / MIB));
+      return fire(g);
+    } else if (ms > 0 && now - since >= ms) {
+      Atomics.store(w, CAUSE, 1);
+      return fire(g);
+    }
+    const period = ms > 0 ? Math.max(10, Math.min(1000, Math.floor(ms / 4))) : 1000;
+    Atomics.wait(w, ARMED, g, growth > 0 ? Math.min(period, MEMORY_PERIOD_MS) : period);
   }
 }
 function kill() {
-  writeSync(2, 'mmrace: error E_STEP_TIMEOUT: a step ran for more than ' + Atomics.load(w, TIMEOUT) / 1000 + ' s and the watchdog could not stop it in the main thread (a step must end: look for a loop whose exit condition never holds)\\n');
+  const memory = Atomics.load(w, CAUSE) === 2;
+  writeSync(2, memory
+    ? 'mmrace: error E_MODEL_MEMORY: a step used more than ' + Atomics.load(w, GROWN) + ' MiB of memory and the watchdog could not stop it in the main thread (a step works on a small state: look for data that grows without end)\\n'
+    : 'mmrace: error E_STEP_TIMEOUT: a step ran for more than ' + Atomics.load(w, TIMEOUT) / 1000 + ' s and the watchdog could not stop it in the main thread (a step must end: look for a loop whose exit condition never holds)\\n');
   process.kill(process.pid, 'SIGKILL');
 }
 function fire(gen) {
@@ -262,14 +332,14 @@ let watchdog: Watchdog | null = null;
 let linger: NodeJS.Timeout | null = null;
 let generation = 0;
 /** The armed watch's report (called in this thread when its step is stuck). */
-let armed: ((word: number) => void) | null = null;
+let armed: ((word: number, cause: StuckCause) => void) | null = null;
 
 /** Starts the watchdog thread (unreferenced: it never keeps the process alive). */
 function startWatchdog(): Watchdog {
   const buffer = new SharedArrayBuffer(WATCHDOG_WORDS * 4);
   const worker = new Worker(WATCHDOG_SOURCE, {
     eval: true,
-    workerData: { buffer, BEAT, ARMED, TIMEOUT, QUIT, KEY, GRACE_MS },
+    workerData: { buffer, BEAT, ARMED, TIMEOUT, QUIT, GROWTH, CAUSE, GROWN, IDLE, KEY, GRACE_MS, MEMORY_PERIOD_MS },
   });
   worker.unref();
   // A watchdog that fails is not worth a crash of the search it watches.
@@ -290,7 +360,11 @@ function fire(gen: number): void {
   const w = watchdog;
   const onStuck = armed;
   if (w === null || onStuck === null || Atomics.load(w.words, ARMED) !== gen) return;
-  onStuck(Atomics.load(w.heart, BEAT));
+  const cause: StuckCause =
+    Atomics.load(w.words, CAUSE) === 2
+      ? { kind: 'memory', bytes: Atomics.load(w.words, GROWN) * 2 ** 20 }
+      : { kind: 'time', seconds: Atomics.load(w.words, TIMEOUT) / 1000 };
+  onStuck(Atomics.load(w.heart, BEAT), cause);
 }
 
 /**
@@ -315,15 +389,30 @@ export interface ThreadWatch {
 }
 
 /**
- * Arms the watchdog over this thread for a synchronous search: `onStuck(word)` runs in
- * this thread when the heart's beat word stays the same for `seconds`; it must end the
- * process (`endProcess`), since the stuck step cannot be stopped. Null when `seconds` is Infinity (no watch). One watch at a
- * time: a search runs in this thread until it ends. The watchdog thread starts with the
- * first watch and ends a second after the last one is stopped.
+ * The most one piece of model code in this thread may add to the process's memory: half
+ * the room left in this thread's heap (V8 ends the process, with no way to catch it, when
+ * the heap is full), at most MAX_GROWTH. What a step legitimately allocates is a few
+ * objects; the engine's own large buffers grow between steps (IDLE), uncharged.
  */
-export function watchThisThread(seconds: number, onStuck: (word: number) => void): ThreadWatch | null {
+export function memoryGrowthLimit(): number {
+  const h = getHeapStatistics();
+  return Math.max(2 ** 20, Math.min(MAX_GROWTH, Math.floor((h.heap_size_limit - h.used_heap_size) / 2)));
+}
+
+/**
+ * Arms the watchdog over this thread for a synchronous search: `onStuck(word, cause)`
+ * runs in this thread, in the middle of the piece of model code that beat word `word`
+ * names, when that word stays the same for `seconds` (cause `time`; Infinity: never), or
+ * while the process's resident memory grows by more than `growth` bytes under it (cause
+ * `memory`; default `memoryGrowthLimit()`, 0: never). It must end the process
+ * (`endProcess`), since the stuck step cannot be stopped. Null when neither is watched.
+ * One watch at a time: a search runs in this thread until it ends. The watchdog thread
+ * starts with the first watch and ends a second after the last one is stopped.
+ */
+export function watchThisThread(seconds: number, onStuck: (word: number, cause: StuckCause) => void, growth = memoryGrowthLimit()): ThreadWatch | null {
   const ms = timeoutMs(seconds);
-  if (ms === 0) return null;
+  const growthMiB = growth > 0 ? Math.max(1, Math.min(2 ** 31 - 1, Math.floor(growth / 2 ** 20))) : 0;
+  if (ms === 0 && growthMiB === 0) return null;
   if (linger !== null) {
     clearTimeout(linger);
     linger = null;
@@ -333,6 +422,8 @@ export function watchThisThread(seconds: number, onStuck: (word: number) => void
   const gen = (generation = (generation % 0x7fff_fffe) + 1);
   Atomics.store(w.heart, BEAT, 0);
   Atomics.store(w.words, TIMEOUT, ms);
+  Atomics.store(w.words, GROWTH, growthMiB);
+  Atomics.store(w.words, CAUSE, 0);
   Atomics.store(w.words, ARMED, gen);
   Atomics.notify(w.words, ARMED);
   let stopped = false;

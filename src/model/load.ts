@@ -19,6 +19,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { MmraceError, describeThrown, isMmraceError } from '../errors.js';
+import { checkInputFile } from '../files.js';
 import { MANIFEST, MODULES_DIR, exportedNames, ownModule } from '../package.js';
 import { isModel, type Model } from './define.js';
 import { guardExit } from './exit.js';
@@ -42,14 +43,16 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 /** Bundles the model file at `path` (see above) and returns the bundle's URL, which `importModel` imports. */
 export async function bundleModel(path: string): Promise<string> {
   const abs = resolve(path);
-  let isFile: boolean;
   try {
-    isFile = statSync(abs).isFile();
-  } catch {
-    throw new MmraceError('E_MODEL_LOAD', `model file not found: ${path}`, `a model is a file ending in ${MODEL_EXTENSIONS.join(', ')}`);
-  }
-  if (!isFile) {
-    throw new MmraceError('E_MODEL_LOAD', `${path} is a directory, not a model file`, `check takes a scenario .json or a model file (${MODEL_EXTENSIONS.join(', ')}); mmrace ci <directory> checks the scenarios of a folder`);
+    checkInputFile(path, {
+      what: 'model',
+      code: 'E_MODEL_LOAD',
+      hint: `a model is a file ending in ${MODEL_EXTENSIONS.join(', ')}`,
+      hints: { folder: `check takes a scenario .json or a model file (${MODEL_EXTENSIONS.join(', ')}); mmrace ci <directory> checks the scenarios of a folder` },
+    });
+  } catch (e) {
+    if (isMmraceError(e)) throw e;
+    throw new MmraceError('E_MODEL_LOAD', `cannot read model ${path}: ${(e as Error).message}`);
   }
   if (!MODEL_EXTENSIONS.some((e) => abs.endsWith(e))) {
     throw new MmraceError('E_MODEL_LOAD', `${path} is not a model file (${MODEL_EXTENSIONS.join(', ')})`, 'check takes a model file or a scenario .json');

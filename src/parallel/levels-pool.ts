@@ -3,11 +3,12 @@
  * start, which levels they take, how a level's batches reach them (piscina, pool.ts),
  * and what happens when one does not come back.
  *
- * When. With a number of workers given, the threads start with the first level of
- * `inThreadBelow` states or more, and take levels once they have loaded the model (until
- * then levels run in this thread, which would otherwise wait). With `auto` (the default),
- * the threads must pay for themselves, so that the default is never slower than
- * `--workers 0`:
+ * When. With a number of workers given, no thread starts before a level is handed to the
+ * threads: the level that starts them, the first of `inThreadBelow` states or more, is the
+ * first they run (it waits while they load the model), so a search whose levels all stay
+ * in this thread never starts one. With `auto` (the default), the threads load the model
+ * while this thread runs levels, and they must pay for themselves, so that the default is
+ * never slower than `--workers 0`:
  * - a search that ends within START_AFTER seconds never starts a thread (booting one and
  *   loading the model in it take about 0.4 s, and the levels in this thread slow down
  *   meanwhile), nor does one whose levels stay below AUTO_LEVEL states (too few batches to
@@ -33,7 +34,7 @@ import { cpus } from 'node:os';
 import { lowerStop, type BatchResult, type StuckAt } from '../engine/batch.js';
 import { BatchLost, type LevelPool, type PooledBatch } from '../engine/levels.js';
 import { piecesOf, type Level } from '../engine/level.js';
-import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, stepTimeoutError, stuckStep, watchSlots } from '../engine/watchdog.js';
+import { BEAT, DEFAULT_STEP_TIMEOUT, HEART_STRIDE, STATE, WORKER, beatCode, inModelCode, stuckError, stuckStep, watchSlots, type StuckCause } from '../engine/watchdog.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { SharedFingerprintSet } from '../state/shared-fpset.js';
 import { WORKER_HINT, WorkerLost, createPool, lostWhy, run, warmPool, type Pool } from './pool.js';
@@ -78,6 +79,12 @@ export interface LevelPoolOptions {
  * again RETRIES times; one more failure ends the search, E_WORKER), and the states on which
  * a step hung (the next run records the step timeout there: batch.ts StuckAt).
  */
+/** Where a worker's heap filled: the state's index in its batch, and the beat word of the model code running. */
+interface OutOfMemoryAt {
+  readonly i: number;
+  readonly word: number;
+}
+
 class LevelLosses {
   /** Per batch: how often its worker died while it ran. */
   private readonly failures = new Map<number, number>();
@@ -87,8 +94,10 @@ class LevelLosses {
   runs = 0;
   /** The worker threads the watchdog terminated in the run under way. */
   private stopped = new Set<number>();
-  /** The batches lost in the run under way: whether they had started, on which thread, why. */
-  private now: { b: number; started: boolean; thread: number; why: string }[] = [];
+  /** The batches lost in the run under way: whether they had started, on which thread, why; where its heap filled. */
+  private now: { b: number; started: boolean; thread: number; why: string; oom: OutOfMemoryAt | null }[] = [];
+  /** Per batch: where its worker's heap last filled in model code. */
+  private readonly oom = new Map<number, OutOfMemoryAt>();
 
   constructor(readonly level: Level) {}
 
@@ -99,9 +108,12 @@ class LevelLosses {
     this.stopped.add(thread);
   }
 
-  /** Batch `b` did not come back, for `why`; `started`: its heart says it had begun, on `thread`. */
-  lost(b: number, why: string, started: boolean, thread: number): void {
-    this.now.push({ b, started, thread, why });
+  /**
+   * Batch `b` did not come back, for `why`; `started`: its heart says it had begun, on
+   * `thread`; `oom`: its worker's heap filled while that model code ran from that state.
+   */
+  lost(b: number, why: string, started: boolean, thread: number, oom: OutOfMemoryAt | null): void {
+    this.now.push({ b, started, thread, why, oom });
   }
 
   /** The first batch with a hung step, or -1. */
@@ -116,9 +128,10 @@ class LevelLosses {
    * but for the workers the watchdog stopped. A batch that had not started died with the
    * worker of another (each worker holds a next task), so it counts only when no batch had
    * started and the watchdog stopped none (a worker that dies as it loads the model).
-   * Returns a batch that failed once too often, with why, or null.
+   * Returns a batch that failed once too often, with why, or null. `memoryError` gives
+   * the error of model code whose worker's heap filled.
    */
-  endRun(): { b: number; why: string } | null {
+  endRun(memoryError: (word: number) => Omit<StuckAt, 'i'>): { b: number; why: string } | null {
     this.runs++;
     const died = this.now.filter((x) => !(x.started && this.stopped.has(x.thread)));
     const running = died.filter((x) => x.started);
@@ -126,6 +139,15 @@ class LevelLosses {
     this.now = [];
     this.stopped = new Set();
     for (const x of blamed) {
+      // The heap filled twice in the same model code from the same state: the model's
+      // error there (E_MODEL_MEMORY), which the next run records as a step timeout is.
+      const before = this.oom.get(x.b);
+      if (x.oom !== null && before !== undefined && before.i === x.oom.i && beatCode(before.word) === beatCode(x.oom.word)) {
+        const old = this.stuck.get(x.b);
+        if (old === undefined || x.oom.i < old.i) this.stuck.set(x.b, { i: x.oom.i, ...memoryError(x.oom.word) });
+        continue;
+      }
+      if (x.oom !== null) this.oom.set(x.b, x.oom);
       const n = (this.failures.get(x.b) ?? 0) + 1;
       this.failures.set(x.b, n);
       if (n > RETRIES) return x;
@@ -231,7 +253,12 @@ class PiscinaLevels implements LevelPool {
       this.pool = createPool(this.workers);
     }
     if (this.warming === null) this.warming = warmPool(this.pool, this.ref).then(() => void (this.ready = true));
-    return this.ready || this.o.inThreadBelow !== undefined;
+    // With a number of workers given, the level is theirs: started for it, the threads load
+    // the model first, then run it (warmed while this thread ran levels instead, they would
+    // start for a search that may end before it hands them any). With `auto`, the search
+    // has run START_AFTER seconds and still grows: this thread runs levels while they load
+    // (unless a tuning says which levels are theirs).
+    return this.o.auto && this.o.inThreadBelow === undefined ? this.ready : true;
   }
 
   expand(level: Level, batches: readonly PooledBatch[], table: SharedFingerprintSet, control: Int32Array, spare: readonly (readonly SharedArrayBuffer[])[]): Promise<BatchResult>[] {
@@ -267,7 +294,9 @@ class PiscinaLevels implements LevelPool {
       } as const;
       return run<ExpandResult>(pool, task).catch((e: unknown): never => {
         if (e instanceof WorkerLost) {
-          losses.lost(b, lostWhy(pool, e), word(b, BEAT) !== 0, word(b, WORKER));
+          const beat = word(b, BEAT);
+          const oom = e.outOfMemory && inModelCode(beat) ? { i: word(b, STATE) - batches[b]!.offset, word: beat } : null;
+          losses.lost(b, lostWhy(pool, e), beat !== 0, word(b, WORKER), oom);
           // The level runs again: the younger batches need only drain.
           lowerStop(control, firstBatch + b);
           throw new BatchLost(e.message);
@@ -298,15 +327,15 @@ class PiscinaLevels implements LevelPool {
     }
   }
 
-  /** The step timeout of the step that beat word `word` names, for a batch to record (StuckAt). */
-  private stuckError(word: number): Omit<StuckAt, 'i'> {
-    const e = stepTimeoutError(this.m, word, this.stepTimeout);
+  /** The error of the step that beat word `word` names, stopped for `cause`, for a batch to record (StuckAt). */
+  private stuckError(word: number, cause: StuckCause = { kind: 'time', seconds: this.stepTimeout }): Omit<StuckAt, 'i'> {
+    const e = stuckError(this.m, word, cause);
     return { guard: stuckStep(this.m, word).guard, code: e.code, message: e.message, hint: e.hint };
   }
 
   afterLoss(level: Level, batches: readonly PooledBatch[]) {
     const losses = this.losses!;
-    const failed = losses.endRun();
+    const failed = losses.endRun((word) => this.stuckError(word, { kind: 'memory', bytes: null }));
     if (failed !== null) {
       const { offset, count } = batches[failed.b]!;
       return {

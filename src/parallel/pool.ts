@@ -11,11 +11,23 @@ export type Pool = Piscina<Task, TaskResult>;
 /** Batches queued at each worker at once (see createPool). */
 const TASKS_PER_WORKER = 2;
 
-/** A pool of `workers` explorer threads, to share between checks (`mmrace ci`); destroy() it after. */
+/** Explorer threads started in this process (each pool's at its start; not those piscina starts to replace one lost). */
+let started = 0;
+
+/** The explorer threads this process has started, for tests that a search started none it did not use. */
+export function threadsStarted(): number {
+  return started;
+}
+
+/**
+ * A pool of `workers` explorer threads, to share between checks; destroy() it after. The
+ * threads start at once (piscina's minThreads): make a pool only for a level to run on it.
+ */
 export function createPool(workers: number): Pool {
   if (!Number.isSafeInteger(workers) || workers < 1 || workers > 1024) {
     throw new MmraceError('E_USAGE', `workers = ${String(workers)}: must be an integer from 1 to 1024`);
   }
+  started += workers;
   const pool = new Piscina<Task, TaskResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href,
     minThreads: workers,
@@ -64,7 +76,11 @@ export function warmPool(pool: Pool, model: ModelFile): Promise<void> {
  * step watchdog terminated it.
  */
 export class WorkerLost extends MmraceError {
-  constructor(readonly why: string) {
+  /** `outOfMemory`: the worker's heap filled (Node's ERR_WORKER_OUT_OF_MEMORY). */
+  constructor(
+    readonly why: string,
+    readonly outOfMemory = false,
+  ) {
     super('E_WORKER', `a worker thread of the parallel explorer failed: ${why}`, WORKER_HINT);
   }
 }
@@ -77,6 +93,6 @@ export async function run<R extends TaskResult>(pool: Pool, task: Task): Promise
     // (No AbortSignal to stop a task: piscina then gives its worker no next task to hold.)
     return (await pool.run(task)) as R;
   } catch (e) {
-    throw new WorkerLost(e instanceof Error ? e.message.split('\n')[0]! : String(e));
+    throw new WorkerLost(e instanceof Error ? e.message.split('\n')[0]! : String(e), (e as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY');
   }
 }

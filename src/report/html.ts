@@ -291,7 +291,8 @@ function header(story: Story): string {
   facts.push(['steps', `${story.steps.length} by ${story.actors.length} actor${story.actors.length === 1 ? '' : 's'}`]);
   facts.push(['replay', `<code id="replay">${esc(story.replayCommand)}</code>`]);
   const warnings: string[] = [];
-  if (!story.end.reproduced && story.end.kind !== 'none') warnings.push('the trace did not end as recorded when it was replayed');
+  if (story.end.notRun) warnings.push('the replay ends at the state the stopped step ran from; that step is not run again');
+  else if (!story.end.reproduced && story.end.kind !== 'none') warnings.push('the trace did not end as recorded when it was replayed');
   if (story.sourceChanged) warnings.push('the model source changed since the trace was recorded; this is a replay on the new one');
   return `<header>
 <p class="tool">mmrace counterexample</p>

@@ -146,7 +146,9 @@ function endItems(story: Story): Item[] {
     .with('error', () => [{ column: -1, level: 0, text: `-> model error ${property}: ${message}` }])
     .with('none', () => [{ column: -1, level: 0, text: '(not reproduced: the schedule runs to its end with no violation)' }])
     .exhaustive();
-  if (!end.reproduced && end.kind !== 'none') {
+  if (end.notRun) {
+    items.push({ column: -1, level: 0, text: '(the replay ends at the state the stopped step ran from; it is not run again)' });
+  } else if (!end.reproduced && end.kind !== 'none') {
     items.push({ column: -1, level: 0, text: '(not reproduced: the trace recorded another ending)' });
   }
   return items;

@@ -43,6 +43,7 @@ function title(end: Story['end']): string {
     .with('error', () => `MODEL ERROR ${property}`)
     .with('none', () => 'NOT REPRODUCED: no violation')
     .exhaustive();
+  if (end.notRun) return `${what} (the stopped step is not run again)`;
   return end.reproduced || end.kind === 'none' ? what : `${what} (not the recorded one)`;
 }
 

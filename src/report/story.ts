@@ -60,6 +60,8 @@ export interface Story {
     readonly message?: string;
     /** The replay ended as the trace says it should. */
     readonly reproduced: boolean;
+    /** The trace ends where a step was stopped, which replay does not run again (ReplayResult.notRun). */
+    readonly notRun?: boolean;
   };
   /** The model file changed since the trace was recorded (replayed on the new one anyway). */
   readonly sourceChanged: boolean;
@@ -113,6 +115,7 @@ export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: Co
       ...(r.property !== undefined ? { property: r.property } : {}),
       ...(r.message !== undefined ? { message: r.message } : {}),
       reproduced: r.reproduced,
+      ...(r.notRun ? { notRun: true } : {}),
     },
     sourceChanged: r.sourceChanged,
     replayCommand: `npx mmrace replay ${shq(traceFile)}`,

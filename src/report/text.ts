@@ -156,6 +156,7 @@ function endText(r: ReplayResult): string {
     return `DIVERGED at ${r.diverged.where}: ${r.diverged.reason} (${replayed})`;
   }
   if (r.reproduced) return `REPRODUCED: ${r.kind === 'error' ? 'model error ' : 'violation of '}${r.property}: ${r.message}`;
+  if (r.notRun) return `NOT RUN AGAIN: model error ${r.property}: ${r.message}; the replay ends at the state that step ran from (a step that was stopped is not run again: check the model again to see it stopped)`;
   if (r.kind) return `NOT REPRODUCED: the trace now ends in ${r.kind} ${r.property}: ${r.message}`;
   return 'NOT REPRODUCED: the schedule runs to its end with no violation';
 }

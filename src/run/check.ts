@@ -139,7 +139,7 @@ async function runSearch(m: CompiledModel, file: { path: string; url: string | u
 
 /** The default report of a step timeout, just before the process ends: one line on stderr. */
 function tellStepTimeout(r: CheckResult): void {
-  writeSync(2, `${formatError(new MmraceError('E_STEP_TIMEOUT', r.message ?? 'a step ran too long', r.hint))}\n`);
+  writeSync(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? 'a step was stopped', r.hint))}\n`);
 }
 
 /** The scenario, model and model file of a target. */

@@ -43,7 +43,13 @@ export interface Plan {
   readonly symmetry?: boolean | undefined;
   /** Sleep sets, with partial-order reduction, in breadth-first search (default off). */
   readonly sleep?: boolean | undefined;
-  /** Worker threads of a breadth-first search: a number (0: none), or auto (the default). */
+  /**
+   * Worker threads of a breadth-first search: a number (0: none), or auto (the default).
+   * A number above the cores available (os.availableParallelism()) is taken as that many:
+   * more threads than cores only take turns on them, each with its own heap, and the
+   * result is the same at any count. A number above 0 is refused for dfs and the
+   * bug-hunting strategies, which run in the calling thread.
+   */
   readonly workers?: number | 'auto' | undefined;
   /** Seconds a step may run (default 60; Infinity: no watchdog). */
   readonly stepTimeout?: number | undefined;
@@ -94,6 +100,7 @@ export const FLAG_NAMES: OptionNames = {
   allViolations: '--all-violations',
   sleep: '--sleep-sets',
   por: '--por',
+  symmetry: '--symmetry',
   workers: '--workers',
   stepTimeout: '--step-timeout',
   checkpoint: '--checkpoint',
@@ -109,7 +116,7 @@ export interface ResolvedPlan extends Plan {
   readonly por: boolean;
   readonly symmetry: boolean;
   readonly stepTimeout: number;
-  /** Worker threads (0: the search runs in this thread only). */
+  /** Worker threads (0: the search runs in this thread only), at most the cores available. */
   readonly workers: number;
   /** The workers were not given (auto): the search starts them only when they pay (parallel/levels-pool.ts). */
   readonly autoWorkers: boolean;
@@ -122,6 +129,30 @@ export interface ResolvedPlan extends Plan {
 export function autoWorkers(): number {
   const n = availableParallelism();
   return n > 1 ? n : 0;
+}
+
+/**
+ * The worker threads a search runs on when `workers` are asked for: as many, up to the
+ * cores available. Above that the threads would only take turns, each with a heap of its
+ * own, for the same result.
+ */
+export function cappedWorkers(workers: number): number {
+  return Math.min(workers, availableParallelism());
+}
+
+/**
+ * The options of a plan given for a whole suite of scenarios (`mmrace ci --workers 2
+ * --no-por`) that fit a scenario of `strategy`: worker threads only for breadth-first
+ * search, the reductions not for the bug-hunting strategies. A suite's option applies
+ * to the scenarios it fits; the option rules refuse it only where one check asks for it.
+ */
+export function fitting(plan: Plan, strategy: StrategyName): Plan {
+  const { workers, por, symmetry, ...rest } = plan;
+  return {
+    ...rest,
+    ...(strategy === 'bfs' || workers === 'auto' || workers === 0 ? { workers } : {}),
+    ...(isWalk(strategy) ? {} : { por, symmetry }),
+  };
 }
 
 /**
@@ -146,7 +177,7 @@ export function resolvePlan(plan: Plan, sc: Scenario | null, names: OptionNames 
     por: plan.por !== false,
     symmetry: plan.symmetry !== false,
     stepTimeout: plan.stepTimeout ?? DEFAULT_STEP_TIMEOUT,
-    workers: plan.workers === undefined || plan.workers === 'auto' ? autoWorkers() : plan.workers,
+    workers: plan.workers === undefined || plan.workers === 'auto' ? autoWorkers() : cappedWorkers(plan.workers),
     autoWorkers: plan.workers === undefined || plan.workers === 'auto',
   };
   checkPlan(merged, plan, names);
@@ -167,7 +198,9 @@ function checkPlan(p: ResolvedPlan, given: Plan, names: OptionNames): void {
   if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1)) throw bad('runs', runs, 'a positive integer');
   if (pctDepth !== undefined && !(Number.isSafeInteger(pctDepth) && pctDepth >= 1)) throw bad('pctDepth', pctDepth, 'a positive integer');
   if (!(typeof stepTimeout === 'number' && stepTimeout > 0)) throw bad('stepTimeout', stepTimeout, 'a number of seconds > 0');
-  if (!(Number.isSafeInteger(p.workers) && p.workers >= 0 && p.workers <= 1024)) throw bad('workers', p.workers, 'a whole number from 0 to 1024, or auto');
+  // The number asked for: above the cores available it is capped (cappedWorkers), not refused.
+  const asked = given.workers === undefined || given.workers === 'auto' ? 0 : given.workers;
+  if (!(Number.isSafeInteger(asked) && asked >= 0)) throw bad('workers', given.workers, 'a whole number, or auto');
   const walk = isWalk(strategy);
   const notFor = (k: keyof OptionNames, hint: string): MmraceError =>
     new MmraceError('E_USAGE', `${name(k)} does not apply to ${name('strategy')} ${strategy}`, hint);
@@ -176,6 +209,17 @@ function checkPlan(p: ResolvedPlan, given: Plan, names: OptionNames): void {
   if (given.runs !== undefined && !walk) throw notFor('runs', 'it applies to random, pct and bounded');
   if (given.pctDepth !== undefined && strategy !== 'pct') throw notFor('pctDepth', 'it applies to pct');
   if (p.allViolations && walk) throw notFor('allViolations', 'the bug-hunting strategies stop at their first violation: use bfs or dfs');
+  // Options that ask for something a strategy does not do. Saying "none" of it (workers
+  // 0, the reductions off) is what the strategy does anyway, and stays accepted.
+  if (typeof given.workers === 'number' && given.workers > 0 && strategy !== 'bfs') {
+    throw notFor('workers', `worker threads run breadth-first search (bfs, the default); ${strategy} runs in the main thread: leave ${name('workers')} out`);
+  }
+  if (walk && given.por === true) throw notFor('por', 'partial-order reduction applies to bfs and dfs; the bug-hunting strategies walk the full state graph');
+  if (walk && given.symmetry === true) throw notFor('symmetry', 'symmetry reduction applies to bfs and dfs; the bug-hunting strategies walk the full state graph');
+  if (p.comparePor && walk) throw notFor('comparePor', 'it compares the states of a safe result with and without partial-order reduction: use bfs or dfs, which can prove safe');
+  if (p.comparePor && !p.por) {
+    throw new MmraceError('E_USAGE', `${name('comparePor')} needs partial-order reduction (${name('por')}, the default)`, 'it compares a search with the reduction to one without it');
+  }
   if (p.sleep && (strategy !== 'bfs' || !p.por)) {
     throw new MmraceError('E_USAGE', `${name('sleep')} needs partial-order reduction (${name('por')}, the default) and breadth-first search`, 'sleep sets extend the reduction of a breadth-first search');
   }

@@ -7,7 +7,7 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MmraceError, isMmraceError } from '../errors.js';
-import { readInputText } from '../files.js';
+import { checkInputFile, isMissing, readInputText } from '../files.js';
 import type { CompiledModel } from '../model/compile.js';
 import { STRATEGIES, isWalk } from '../strategy/index.js';
 import { MAX_SEED } from '../strategy/chooser.js';
@@ -133,16 +133,18 @@ export function isScenarioShaped(json: unknown): boolean {
 
 /**
  * The text of scenario `file`: a regular file of at most 64 MiB (MAX_INPUT_BYTES), or E_IO
- * before a byte is read (a folder, /dev/zero, a FIFO).
+ * before a byte is read (missing, a folder, /dev/zero, a FIFO), as files.ts words each.
  */
 function readScenarioText(file: string): string {
+  const o = { what: 'scenario', hint: SCENARIO_HINT } as const;
   try {
-    return readInputText(file, { what: 'scenario', hint: SCENARIO_HINT });
+    checkInputFile(file, o);
+    // Checked again as it is opened: the file may have been replaced in between.
+    return readInputText(file, o);
   } catch (e) {
     if (isMmraceError(e)) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MmraceError('E_IO', `no such file: ${file}`, SCENARIO_HINT);
-    if (code === 'EISDIR') throw new MmraceError('E_IO', `${file} is a folder, not a scenario file`, SCENARIO_HINT);
+    // Gone between the check and the read: refused as the check refuses a missing file.
+    if (isMissing(e)) checkInputFile(file, o);
     throw new MmraceError('E_IO', `cannot read scenario ${file}: ${(e as Error).message}`);
   }
 }

@@ -53,7 +53,15 @@ export interface ReplayResult {
   readonly sourceChanged: boolean;
   /** Set on the partial result a TraceDiverged carries: where and why the replay stopped. */
   readonly diverged?: Divergence;
+  /**
+   * The trace ends where a step was stopped (E_STEP_TIMEOUT, E_MODEL_MEMORY): the
+   * schedule replayed to the state it ran from, and replay does not run it again.
+   */
+  readonly notRun?: boolean;
 }
+
+/** Errors of a step that was stopped, not ended: its trace leads to the state it ran from. */
+export const STOPPED_STEP_ERRORS: ReadonlySet<string> = new Set(['E_STEP_TIMEOUT', 'E_MODEL_MEMORY']);
 
 /** Where a replay parted from its trace, and why. */
 export interface Divergence {
@@ -246,6 +254,11 @@ function run(
       steps,
       sourceChanged,
     };
+  }
+  // A step that was stopped (it would not end, or it filled memory) is not run again:
+  // the replay ends at the state it ran from, which the fingerprints above confirmed.
+  if (trace.verdict === 'error' && trace.error !== undefined && STOPPED_STEP_ERRORS.has(trace.error.code)) {
+    return { reproduced: false, notRun: true, kind: 'error', property: trace.error.code, message: trace.error.message, initial, steps, sourceChanged };
   }
   return { reproduced: false, initial, steps, sourceChanged };
 }

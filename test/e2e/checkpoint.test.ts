@@ -233,11 +233,11 @@ describe('a checkpoint that cannot be resumed: exit 2, one line, E_CHECKPOINT', 
 
   it('of another model, other parameters or other options', () => {
     expectOneLineError(resume(['scenarios/trans_pgd/v0.json']), 'E_CHECKPOINT', /cannot be resumed by this run: it is of model contpte; this run checks model \S+/);
-    expectOneLineError(resume(['scenarios/contpte/s.json', '-p', 'n=5']), 'E_CHECKPOINT', /it was saved with parameters n=4 .*; this run has n=5/);
-    expectOneLineError(resume(['scenarios/contpte/s.json', '--no-por']), 'E_CHECKPOINT', /partial-order reduction .* on; this run has off/);
-    expectOneLineError(resume(['scenarios/contpte/s.json', '--all-violations']), 'E_CHECKPOINT', /--all-violations off; this run has on/);
-    expectOneLineError(resume(['scenarios/contpte/s.json', '--max-depth', '5']), 'E_CHECKPOINT', /--max-depth none; this run has 5/);
-    expectOneLineError(resume(['scenarios/contpte/s.json', '--shard', '0/2']), 'E_CHECKPOINT', /--shard none; this run has 0\/2/);
+    expectOneLineError(resume(['scenarios/contpte/s.json', '-p', 'n=5']), 'E_CHECKPOINT', /it was saved with other parameters: n=4 in the checkpoint, n=5 in this run \(/);
+    expectOneLineError(resume(['scenarios/contpte/s.json', '--no-por']), 'E_CHECKPOINT', /other options: partial-order reduction \(--por, --no-por\) on in the checkpoint, off in this run \(/);
+    expectOneLineError(resume(['scenarios/contpte/s.json', '--all-violations']), 'E_CHECKPOINT', /other options: --all-violations off in the checkpoint, on in this run \(/);
+    expectOneLineError(resume(['scenarios/contpte/s.json', '--max-depth', '5']), 'E_CHECKPOINT', /other options: --max-depth none in the checkpoint, 5 in this run \(/);
+    expectOneLineError(resume(['scenarios/contpte/s.json', '--shard', '0/2']), 'E_CHECKPOINT', /other options: --shard none in the checkpoint, 0\/2 in this run \(/);
   });
 
   it('of a model whose source changed since', async () => {

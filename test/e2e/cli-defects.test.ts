@@ -146,20 +146,20 @@ describe('3. a usage error is one line, without literal escapes', () => {
 describe('4. check of a folder, of a missing file', () => {
   it('a folder: E_USAGE saying what check takes, and that ci checks a folder', () => {
     const r = mmrace(['check', 'scenarios/contpte']);
-    expectOneLineError(r, 'E_USAGE', /scenarios\/contpte is a folder: check takes a scenario \.json or a model file/);
+    expectOneLineError(r, 'E_USAGE', /scenarios\/contpte is a folder, not a scenario or model file \(check takes a scenario \.json or a model file/);
     expect(r.stderr).toMatch(/mmrace ci scenarios\/contpte checks every scenario under a folder/);
     expect(r.stderr).not.toMatch(/not found/);
   });
 
   it('a missing scenario: E_IO, no such file, what check takes, no bare ENOENT', () => {
     const r = mmrace(['check', 'scenarios/none.json']);
-    expectOneLineError(r, 'E_IO', /no such file: scenarios\/none\.json: check takes a scenario \.json or a model file/);
+    expectOneLineError(r, 'E_IO', /no such scenario file: scenarios\/none\.json \(check takes a scenario \.json or a model file/);
     expect(r.stderr).not.toMatch(/ENOENT/);
   });
 
   it('a missing model file: E_MODEL_LOAD, no such file', () => {
     const r = mmrace(['check', 'models/none.ts']);
-    expectOneLineError(r, 'E_MODEL_LOAD', /no such file: models\/none\.ts: check takes a scenario \.json or a model file/);
+    expectOneLineError(r, 'E_MODEL_LOAD', /no such model file: models\/none\.ts \(check takes a scenario \.json or a model file/);
   });
 });
 

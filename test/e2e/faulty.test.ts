@@ -9,7 +9,7 @@
  * threads, and `stepTimeout` (1 s here: the tests assert outcomes, never durations).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompiledModel, loadModel } from '../../src/index.js';
@@ -169,7 +169,6 @@ describe('a worker thread that dies: its batch runs again; twice, and the search
   it.each([
     ['exit', 1, /worker exited with code: 3/],
     ['uncaught', 2, /an error thrown outside a step: failure outside the model \(crashes-once\)/],
-    ['oom', 2, /memory/],
   ] as const)('dies every time (%s), %i worker(s): E_WORKER with the completed levels', async (how, workers, why) => {
     const params = { ...small, how, once: false };
     // The first level whose states run a[0] two is level 1: level 0 is all that completes.
@@ -179,6 +178,16 @@ describe('a worker thread that dies: its batch runs again; twice, and the search
     expect(r.json).toMatchObject({ verdict: 'error', code: 'E_WORKER', states: done.states, transitions: done.transitions, depth: 1 });
     expect(r.json.message).toMatch(why);
     expect(r.json.message).toMatch(/failed again when run a second time$/);
+  });
+
+  it('dies every time (oom) in a step, from the same state: the model’s error E_MODEL_MEMORY at that state, with the completed levels', async () => {
+    const params = { ...small, how: 'oom', once: false };
+    const done = await sequential('crashes-once.ts', params, { maxDepth: 1 });
+    const r = search('crashes-once.ts', pooled(2, params), heap);
+    expect(r.code).toBe(2);
+    expect(r.json).toMatchObject({ verdict: 'error', code: 'E_MODEL_MEMORY', states: done.states, transitions: done.transitions, depth: 1 });
+    expect(r.json.message).toBe('step a[0] two filled the heap of its worker thread while it ran, twice from the same state');
+    expect(r.json.schedule).toHaveLength(1);
   });
 
   it('mmrace check: a worker that always exits ends with E_WORKER and what was explored, no stack', () => {
@@ -202,5 +211,74 @@ describe('a worker thread that dies: its batch runs again; twice, and the search
     const r = mmrace(['check', join(fixtures, 'crashes-once.ts'), '--workers', '2', '--json'], root, { MMRACE_CRASH_MARKER: join(tmp(), 'crashed') });
     expect(r.code).toBe(0);
     for (const k of ['verdict', 'states', 'transitions', 'depth']) expect(r.json[k], k).toEqual(base.json[k]);
+  });
+});
+
+describe('a step that fills memory: E_MODEL_MEMORY with the trace to the state it ran from, never an abort', () => {
+  // A small heap: the step fills it in a fraction of a second. Without the watch, V8 ends
+  // the main thread's process (exit 134, no verdict), and a worker's death is E_WORKER.
+  const heap = { NODE_OPTIONS: '--max-old-space-size=256' };
+  const params = { width: 8 };
+
+  it('in the main thread (bfs, dfs, random) and on 1 and 2 worker threads: the same error, counts and trace', () => {
+    const main = search('memory-hog.ts', { params }, heap);
+    expect(main.code).toBe(2);
+    expect(main.json).toMatchObject({ verdict: 'error', code: 'E_MODEL_MEMORY', schedule: ['a[0] one'] });
+    expect(main.json.message).toMatch(/^step a\[0\] grow used more than \d+ MiB of memory while it ran and was stopped$/);
+    for (const strategy of ['dfs', 'random']) {
+      const r = search('memory-hog.ts', { strategy, params }, heap);
+      expect(r.code, strategy).toBe(2);
+      expect(r.json, strategy).toMatchObject({ verdict: 'error', code: 'E_MODEL_MEMORY', schedule: ['a[0] one'] });
+    }
+    for (const workers of [1, 2]) {
+      const r = search('memory-hog.ts', { engine: 'parallel', workers, inThreadBelow: 0, batchSize: 3, params }, heap);
+      expect(r.code, `${workers}`).toBe(2);
+      // On a worker the heap that fills is the thread's: the same step, twice from the same state.
+      expect(r.json).toMatchObject({ verdict: 'error', code: 'E_MODEL_MEMORY', schedule: ['a[0] one'], states: main.json.states, transitions: main.json.transitions, depth: main.json.depth });
+      expect(r.json.message).toBe('step a[0] grow filled the heap of its worker thread while it ran, twice from the same state');
+    }
+  });
+
+  it('mmrace check --workers 0: one line on stderr, exit 2, the trace written; replay replays to the state and says the step is not run again (exit 2)', () => {
+    const dir = tmp();
+    const trace = join(dir, 't.json');
+    const r = mmrace(['check', join(fixtures, 'memory-hog.ts'), '--workers', '0', '--trace', trace], root, heap);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mmrace: error E_MODEL_MEMORY: step a\[0\] grow used more than \d+ MiB of memory/);
+    expect(labels(trace)).toEqual(['one']);
+    expect(JSON.parse(readFileSync(trace, 'utf8')).error.code).toBe('E_MODEL_MEMORY');
+    const replay = mmrace(['replay', trace], root, heap);
+    expect(replay.code).toBe(2);
+    expect(replay.stdout).toMatch(/^NOT RUN AGAIN: model error E_MODEL_MEMORY: step a\[0\] grow used more than/m);
+    expect(replay.stdout).not.toMatch(/NOT REPRODUCED/);
+  });
+
+  it('mmrace ci: the scenario is an error, the scenarios after it are reported not run, and JUnit and SARIF list every one', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'sc'));
+    const scenario = (name: string, s: object) => writeFileSync(join(dir, 'sc', `${name}.json`), JSON.stringify(s));
+    scenario('a-met', { model: join(root, 'examples/lost-update.ts'), expect: { verdict: 'violation', property: 'counted' } });
+    scenario('b-hog', { model: join(fixtures, 'memory-hog.ts'), expect: { verdict: 'safe' } });
+    scenario('c-after', { model: join(root, 'examples/lost-update.ts'), expect: { verdict: 'violation', property: 'counted' } });
+    const r = mmrace(['ci', 'sc', '--workers', '0', '--junit', 'junit.xml', '--sarif', 'out.sarif'], dir, heap);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/FATAL|    at /);
+    expect(r.stdout).toMatch(/SURPRISE b-hog: expected safe, got error E_MODEL_MEMORY: step a\[0\] grow used more than/);
+    expect(r.stdout).toMatch(/SURPRISE c-after: .*not run: the run ended at b-hog/);
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(3);
+    expect(junit.match(/<error /g)).toHaveLength(2);
+    const sarif = JSON.parse(readFileSync(join(dir, 'out.sarif'), 'utf8'));
+    expect(JSON.stringify(sarif)).toMatch(/E_MODEL_MEMORY/);
+  });
+});
+
+describe('an init that never returns: E_STEP_TIMEOUT naming the model’s init, in every strategy', () => {
+  it.each([['bfs'], ['dfs'], ['random']])('%s: exit 2, one line on stderr', (strategy) => {
+    const r = mmrace(['check', join(fixtures, 'init-loops.ts'), '--workers', '0', '--strategy', strategy, '--step-timeout', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mmrace: error E_STEP_TIMEOUT: the model's init ran for more than 1 s and was stopped/);
   });
 });

@@ -129,3 +129,13 @@ describe('ci: a scenario whose model exits is an error, and the others still run
     expect(text.stdout).toMatch(/SURPRISE c-surprise/);
   });
 });
+
+describe('process.exit from code the model scheduled for later (a timer)', () => {
+  it('check: exit 2, one line E_MODEL_EXIT saying it ran outside a step; never exit 0, never E_INTERNAL', () => {
+    const r = mmrace(['check', join(fixtures, 'model-exit/later.ts'), '--workers', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mmrace: error E_MODEL_EXIT: the model called process\.exit\(0\), from code the model scheduled to run later/);
+    expect(r.stderr).not.toMatch(/E_INTERNAL/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

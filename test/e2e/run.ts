@@ -21,7 +21,9 @@ export interface Run {
 
 /** Runs `bin/mmrace.js args` in a child process, as CI does (CI=true, no terminal), with `env` added. */
 export function mmrace(args: string[], cwd = root, env: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+  // A run that hangs (a watchdog that failed) is killed, not left behind: SIGKILL, since a
+  // main thread stuck in model code never runs the handler of SIGTERM.
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 300_000, killSignal: 'SIGKILL' });
   const lines = r.stdout.trimEnd().split('\n');
   let json: Record<string, any> = {};
   try {

@@ -47,14 +47,14 @@ describe('scenarios', () => {
   it('a scenario naming a model file that is not there: E_MODEL_LOAD naming the file', async () => {
     const o = await runMain(['check', join(fixtures, 'unknown-model.json'), '--workers', '0']);
     expect(expectFailure(o, 'unknown model')).toBe('E_MODEL_LOAD');
-    expect(errorLine(o)).toMatch(/model file not found: .*contpte-gone\.ts/);
+    expect(errorLine(o)).toMatch(/no such model file: .*contpte-gone\.ts \(a model is a file ending in \.ts/);
   });
 
   it('a scenario file that is not there: E_IO; a model file that is not there: E_MODEL_LOAD', async () => {
     const dir = temp();
     const scenario = await runMain(['check', join(dir, 'none.json')]);
     expect(expectFailure(scenario, 'missing scenario')).toBe('E_IO');
-    expect(errorLine(scenario)).toMatch(/no such file: .*none\.json: check takes a scenario \.json or a model file/);
+    expect(errorLine(scenario)).toMatch(/no such scenario file: .*none\.json \(check takes a scenario \.json or a model file/);
     const model = await runMain(['check', join(dir, 'none.ts'), '--workers', '0']);
     expect(expectFailure(model, 'missing model')).toBe('E_MODEL_LOAD');
     const trace = await runMain(['replay', join(dir, 'none.trace.json')]);

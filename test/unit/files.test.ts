@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MmraceError } from '../../src/errors.js';
-import { MAX_INPUT_BYTES, checkOutputFile, readInputText } from '../../src/files.js';
+import { MAX_INPUT_BYTES, checkInputFile, checkOutputFile, readInputText } from '../../src/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmrace-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +55,37 @@ describe('readInputText', () => {
       code = (e as NodeJS.ErrnoException).code;
     }
     expect(code).toBe('ENOENT');
+  });
+});
+
+describe('checkInputFile: one wording per refusal, for every input', () => {
+  it('missing, a folder, a FIFO, /dev/zero, too large; a regular file passes', () => {
+    writeFileSync(join(dir, 'ok.ts'), 'x');
+    expect(checkInputFile(join(dir, 'ok.ts'), { what: 'model' }).isFile()).toBe(true);
+    expect(refusal(() => checkInputFile(join(dir, 'gone.ts'), { what: 'model' }))).toEqual({ code: 'E_IO', message: `no such model file: ${join(dir, 'gone.ts')}` });
+    expect(refusal(() => checkInputFile(join(dir, 'ok.ts/x.json'), { what: 'scenario' })).message).toBe(`no such scenario file: ${join(dir, 'ok.ts/x.json')}`);
+    expect(refusal(() => checkInputFile(dir, { what: 'model' })).message).toBe(`${dir} is a folder, not a model file`);
+    const fifo = join(dir, 'in.fifo');
+    if (spawnSync('mkfifo', [fifo]).status === 0) expect(refusal(() => checkInputFile(fifo, { what: 'model' })).message).toBe(`${fifo} is a FIFO (named pipe), not a model file`);
+    if (existsSync('/dev/zero')) expect(refusal(() => checkInputFile('/dev/zero', { what: 'scenario' })).message).toBe('/dev/zero is a character device, not a scenario file');
+    expect(refusal(() => checkInputFile(join(dir, 'ok.ts'), { what: 'model', limit: 0 })).message).toMatch(/ok\.ts is too large for a model file: 1 bytes, more than the 0 bytes mmrace reads$/);
+  });
+
+  it("each caller's code and hint, and one case's own", () => {
+    const o = { what: 'model', code: 'E_MODEL_LOAD', codes: { folder: 'E_USAGE' }, hint: 'a model file', hints: { folder: 'mmrace ci' } } as const;
+    let e: unknown;
+    try {
+      checkInputFile(dir, o);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toMatchObject({ code: 'E_USAGE', message: `${dir} is a folder, not a model file`, hint: 'mmrace ci' });
+    try {
+      checkInputFile(join(dir, 'gone.ts'), o);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toMatchObject({ code: 'E_MODEL_LOAD', message: `no such model file: ${join(dir, 'gone.ts')}`, hint: 'a model file' });
   });
 });
 

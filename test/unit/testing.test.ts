@@ -93,7 +93,7 @@ describe('expectSafe / expectViolation', () => {
   });
 
   it('a scenario that cannot be read rejects with its error', async () => {
-    await expect(expectSafe('scenarios/no-such.json')).rejects.toThrow(/no such file: scenarios\/no-such\.json/);
+    await expect(expectSafe('scenarios/no-such.json')).rejects.toThrow(/no such scenario file: scenarios\/no-such\.json/);
   });
 });
 

@@ -300,14 +300,14 @@ describe('a checkpoint that cannot be resumed is refused (E_CHECKPOINT)', () => 
       [{ model: 'other' }, /is of model contpte; this run checks model other/],
       [{ sourceHash: 'sha256:0' }, /another source of model contpte/],
       [{ stateSize: key.stateSize + 1 }, /another state layout/],
-      [{ params: { ...key.params, n: 5 } }, /saved with parameters n=4 .*; this run has n=5/],
-      [{ por: !key.por }, /partial-order reduction .* on; this run has off/],
-      [{ symmetry: !key.symmetry }, /symmetry reduction/],
-      [{ sleep: !key.sleep }, /sleep sets/],
-      [{ allViolations: true }, /--all-violations off; this run has on/],
-      [{ maxStates: 100 }, /--max-states none; this run has 100/],
-      [{ maxDepth: 7 }, /--max-depth none; this run has 7/],
-      [{ shard: { index: 0, count: 2, depth: null } }, /--shard none; this run has 0\/2/],
+      [{ params: { ...key.params, n: 5 } }, /^was saved with other parameters: n=4 in the checkpoint, n=5 in this run$/],
+      [{ por: !key.por }, /^was saved with other options: partial-order reduction \(--por, --no-por\) on in the checkpoint, off in this run$/],
+      [{ symmetry: !key.symmetry }, new RegExp(`other options: symmetry reduction \\(--symmetry, --no-symmetry\\) ${key.symmetry ? 'on' : 'off'} in the checkpoint, ${key.symmetry ? 'off' : 'on'} in this run$`)],
+      [{ sleep: !key.sleep }, /other options: sleep sets \(--sleep-sets\) off in the checkpoint, on in this run$/],
+      [{ allViolations: true }, /other options: --all-violations off in the checkpoint, on in this run$/],
+      [{ maxStates: 100 }, /other options: --max-states none in the checkpoint, 100 in this run$/],
+      [{ maxDepth: 7 }, /other options: --max-depth none in the checkpoint, 7 in this run$/],
+      [{ shard: { index: 0, count: 2, depth: null } }, /other options: --shard none in the checkpoint, 0\/2 in this run$/],
     ];
     for (const [change, message] of cases) {
       expect(keyMismatch(key, { ...key, ...change })).toMatch(message);
@@ -315,6 +315,25 @@ describe('a checkpoint that cannot be resumed is refused (E_CHECKPOINT)', () => 
     }
     // The same parameters in another order are the same search.
     expect(keyMismatch(key, { ...key, params: Object.fromEntries(Object.entries(key.params).reverse()) })).toBeNull();
+  });
+
+  it('of other parameters that shape the state: each parameter named with both values, not blamed on the files', async () => {
+    const { key } = await sample();
+    // n sets the number of ptes: the layout differs too, because of the parameter.
+    const now = { ...key, params: { ...key.params, n: 2, extra: true }, stateSize: key.stateSize - 7 };
+    const why = keyMismatch(key, now)!;
+    expect(why).toBe('was saved with other parameters: extra (not set) in the checkpoint, extra=true in this run; n=4 in the checkpoint, n=2 in this run');
+    expect(why).not.toMatch(/imports|layout/);
+    // With the same parameters, another layout is a change of a file the model imports.
+    expect(keyMismatch(key, { ...key, stateSize: key.stateSize + 1 })).toMatch(/with the same parameters: a file it imports changed since$/);
+  });
+
+  it('of other options: every option that differs is named, with both values', async () => {
+    const { key } = await sample();
+    expect(keyMismatch(key, { ...key, por: !key.por, maxDepth: 5, shard: { index: 1, count: 4, depth: 3 } })).toBe(
+      'was saved with other options: partial-order reduction (--por, --no-por) on in the checkpoint, off in this run; ' +
+        '--max-depth none in the checkpoint, 5 in this run; --shard none in the checkpoint, 1/4 at depth 3 in this run',
+    );
   });
 
   it('a missing file, and the explorer refusing another search before it explores anything', async () => {

@@ -3,6 +3,7 @@
  * the expander writes, the watch over worker hearts (on fake time), and the options. The
  * watchdog that stops a stuck step is tested end to end, in test/e2e/faulty.test.ts.
  */
+import { getHeapStatistics } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bool, defineModel, int } from '../../../src/index.js';
 import { Expander } from '../../../src/engine/transitions.js';
@@ -10,14 +11,34 @@ import {
   BEAT,
   DONE,
   HEART_STRIDE,
+  IDLE,
+  ORDINAL,
   STARTED,
+  inModelCode,
   invariantsWord,
+  memoryGrowthLimit,
   stepTimeoutError,
+  stuckError,
   stuckStep,
   watchSlots,
   watchThisThread,
 } from '../../../src/engine/watchdog.js';
 import { checkIn, compileModel, mmRejection } from '../helpers.js';
+
+/**
+ * The expander whose heart the model's code reads while it runs (`spy`), and the beat and
+ * ordinal words it read last: what a watcher sees while that code runs.
+ */
+let watched: Expander | null = null;
+let seenWord = 0;
+let seenOrdinal = 0;
+const spy = (): void => {
+  if (watched === null) return;
+  seenWord = watched.heart[BEAT]!;
+  seenOrdinal = watched.heart[ORDINAL]!;
+};
+/** An expander of `m` whose heart the model's code reads. */
+const spied = (m: ReturnType<typeof compileModel>): Expander => (watched = new Expander(m));
 
 /** p[0] and p[1] wait for `go`, then work; q[0] sets `go`; t[0] has three steps. */
 const model = defineModel({
@@ -27,14 +48,22 @@ const model = defineModel({
     p: {
       instances: 2,
       steps: {
-        wait: { await: (c) => c.s.go, do: () => {} },
+        wait: { await: (c) => (spy(), c.s.go), do: () => spy() },
         work: (c) => {
           c.s.n = c.choose(2);
+          spy();
         },
       },
     },
-    q: { steps: { start: (c) => void (c.s.go = true) } },
-    t: { steps: { a: () => {}, b: () => {}, c: () => {} } },
+    q: {
+      steps: {
+        start: (c) => {
+          c.s.go = true;
+          spy();
+        },
+      },
+    },
+    t: { steps: { a: () => spy(), b: () => spy(), c: () => spy() } },
   },
 });
 
@@ -42,14 +71,17 @@ const model = defineModel({
 const stepName = (m: ReturnType<typeof compileModel>, k: number, label: string) => `step ${m.instances[k]!.actor}[${m.instances[k]!.index}] ${label}`;
 
 describe('heartbeat words', () => {
-  it('each successor was made by the step the heart names last', () => {
+  it('each successor was made by the step the heart named while it ran; once it returned, the heart says IDLE', () => {
     const m = compileModel(model);
-    const ex = new Expander(m);
+    const ex = spied(m);
     const src = m.initialAt(0)!.state;
     const seen: [string, string][] = [];
     ex.expand(src, {
       successor(k) {
-        seen.push([stuckStep(m, ex.heart[BEAT]!).what, stepName(m, k, m.instances[k]!.labelIn(src))]);
+        seen.push([stuckStep(m, seenWord).what, stepName(m, k, m.instances[k]!.labelIn(src))]);
+        expect(ex.heart[BEAT]).toBe(IDLE);
+        expect(inModelCode(ex.heart[BEAT]!)).toBe(false);
+        expect(inModelCode(seenWord)).toBe(true);
         return true;
       },
     });
@@ -60,16 +92,18 @@ describe('heartbeat words', () => {
 
   it('a guard is named as the await of its step, with its instance', () => {
     const m = compileModel(model);
-    const ex = new Expander(m);
+    const ex = spied(m);
     const src = m.initialAt(0)!.state;
     expect(ex.enabled(src, 1)).toBe(false);
-    const s = stuckStep(m, ex.heart[BEAT]!);
+    const s = stuckStep(m, seenWord);
     expect(s).toEqual({ what: 'the await of p[1] wait', k: 1, pc: 0, guard: true });
+    expect(seenOrdinal).toBe(-1);
+    expect(ex.heart[BEAT]).toBe(IDLE);
   });
 
   it('every step of every instance has its own code', () => {
     const m = compileModel(model);
-    const ex = new Expander(m);
+    const ex = spied(m);
     const names = new Set<string>();
     // Walk every schedule up to depth 4, naming each step as it runs.
     const go = (src: Int32Array, depth: number): void => {
@@ -78,7 +112,7 @@ describe('heartbeat words', () => {
       ex.expand(src, {
         successor(k) {
           const want = stepName(m, k, m.instances[k]!.labelIn(src));
-          expect(stuckStep(m, ex.heart[BEAT]!).what).toBe(want);
+          expect(stuckStep(m, seenWord).what).toBe(want);
           names.add(want);
           next.push(ex.work.slice());
           return true;
@@ -93,12 +127,12 @@ describe('heartbeat words', () => {
 
   it('the same step run again writes another word: a watcher sees progress', () => {
     const m = compileModel(model);
-    const ex = new Expander(m);
+    const ex = spied(m);
     const src = m.initialAt(0)!.state;
     const words: number[] = [];
     for (let i = 0; i < 3; i++) {
       ex.runOrdinal(src, 2, 0);
-      words.push(ex.heart[BEAT]!);
+      words.push(seenWord);
     }
     expect(new Set(words).size).toBe(3);
     for (const w of words) expect(stuckStep(m, w).what).toBe('step q[0] start');
@@ -116,13 +150,36 @@ describe('heartbeat words', () => {
 
   it('E_STEP_TIMEOUT names the step and the timeout, and says what to look for', () => {
     const m = compileModel(model);
-    const ex = new Expander(m);
-    ex.runOrdinal(m.initialAt(0)!.state, 3, 0);
-    const e = stepTimeoutError(m, ex.heart[BEAT]!, 1.5);
+    spied(m).runOrdinal(m.initialAt(0)!.state, 3, 0);
+    const e = stepTimeoutError(m, seenWord, 1.5);
     expect(e.code).toBe('E_STEP_TIMEOUT');
     expect(e.message).toBe('step t[0] a ran for more than 1.5 s and was stopped');
     expect(e.hint).toMatch(/loop/);
     expect(e.hint).toMatch(/--step-timeout/);
+  });
+
+  it('the ordinal word names the run of a body with choices', () => {
+    const m = compileModel(model);
+    const ex = spied(m);
+    // After q[0] start, p[0] wait, p[0] work chooses 0 or 1: two runs of its body.
+    const go = ex.runOrdinal(m.initialAt(0)!.state, 2, 0) !== null ? ex.work.slice() : null;
+    const waited = ex.runOrdinal(go!, 0, 0) !== null ? ex.work.slice() : null;
+    for (const ordinal of [0, 1]) {
+      expect(ex.runOrdinal(waited!, 0, ordinal)).toEqual([ordinal]);
+      expect(seenOrdinal).toBe(ordinal);
+      expect(stuckStep(m, seenWord).what).toBe('step p[0] work');
+    }
+  });
+
+  it('E_MODEL_MEMORY names the step and what it used (in this thread) or the heap it filled (on a worker)', () => {
+    const m = compileModel(model);
+    spied(m).runOrdinal(m.initialAt(0)!.state, 3, 0);
+    const here = stuckError(m, seenWord, { kind: 'memory', bytes: 300 * 2 ** 20 });
+    expect(here.code).toBe('E_MODEL_MEMORY');
+    expect(here.message).toBe('step t[0] a used more than 300 MiB of memory while it ran and was stopped');
+    expect(here.hint).toMatch(/grows without end/);
+    const worker = stuckError(m, seenWord, { kind: 'memory', bytes: null });
+    expect(worker.message).toBe('step t[0] a filled the heap of its worker thread while it ran, twice from the same state');
   });
 });
 
@@ -165,8 +222,19 @@ describe('watchSlots (the hearts of worker tasks, on fake time)', () => {
 });
 
 describe('the watch of this thread, and the option', () => {
-  it('no watchdog thread with an infinite timeout', () => {
-    expect(watchThisThread(Infinity, () => {})).toBeNull();
+  it('no watchdog thread with an infinite timeout and no memory watch; the memory watch alone arms one', () => {
+    expect(watchThisThread(Infinity, () => {}, 0)).toBeNull();
+    const memory = watchThisThread(Infinity, () => {});
+    expect(memory).not.toBeNull();
+    memory!.stop();
+  });
+
+  it('the memory a piece of model code may add is half the room left in the heap, at most 1 GiB', () => {
+    const h = getHeapStatistics();
+    const limit = memoryGrowthLimit();
+    expect(limit).toBeLessThanOrEqual(2 ** 30);
+    expect(limit).toBeLessThanOrEqual((h.heap_size_limit - h.used_heap_size) / 2 + 2 ** 20);
+    expect(limit).toBeGreaterThan(0);
   });
 
   it('a watch gives a heart that another thread can read, and stops without firing', () => {

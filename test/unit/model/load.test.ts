@@ -113,10 +113,10 @@ describe('loadModel', () => {
     expect(none.message).toMatch(/none\.ts does not export a model$/);
     expect(none.hint).toContain('export default defineModel');
     const d = await mmRejection(loadModel(dir));
-    expect(d.message).toContain('is a directory, not a model file');
+    expect(d.message).toMatch(/ is a folder, not a model file$/);
     expect(d.hint).toContain('mmrace ci');
     const missing = await mmRejection(loadModel(join(dir, 'gone.ts')));
-    expect(missing.message).toMatch(/^model file not found: .*gone\.ts$/);
+    expect(missing.message).toMatch(/^no such model file: .*gone\.ts$/);
     expect((await mmRejection(loadModel(join(dir, 'notes.txt')))).message).toContain('is not a model file');
   });
 

@@ -385,9 +385,9 @@ class BatchSink implements SuccessorSink {
       this.stolen.push(entry);
     }
     if (!this.all && this.marks.length > 0) return true;
-    let inv: string | null;
+    let violated: readonly string[];
     try {
-      inv = this.judge.invariant(work);
+      violated = this.judge.violated(work, this.all);
     } catch (e) {
       if (!this.markError) {
         this.markError = true;
@@ -397,7 +397,8 @@ class BatchSink implements SuccessorSink {
       }
       return this.all;
     }
-    if (inv !== null && (this.all ? !this.markSeen.has(inv) : true)) {
+    for (const inv of violated) {
+      if (this.all && this.markSeen.has(inv)) continue;
       this.markSeen.add(inv);
       this.marks.push({ c, property: inv, error: null });
       if (!this.all) {

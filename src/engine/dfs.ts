@@ -225,11 +225,9 @@ class DfsStore implements SuccessorSink {
     const id = this.states++;
     this.links.push(parent, move);
     if (depth > this.depth) this.depth = depth;
-    const inv = this.judge.invariant(s);
-    if (inv !== null) {
-      this.found(invariantViolation(inv, this.pathTo(id)));
-      if (!this.all) return -1;
-    }
+    const violated = this.judge.violated(s, this.all);
+    for (const inv of violated) this.found(invariantViolation(inv, this.pathTo(id)));
+    if (violated.length > 0 && !this.all) return -1;
     this.frontier!.add(s, id);
     return 1;
   }

@@ -57,6 +57,8 @@ export function foundError(e: unknown, path: Path | null): FoundError {
   return { code: err.code, message: err.message, hint: err.hint, path: full };
 }
 
+const NONE: readonly string[] = [];
+
 /** The checks of one state, with an expander's guards and heartbeat. */
 export class Judge {
   private readonly nInst: number;
@@ -71,6 +73,21 @@ export class Judge {
   invariant(s: Int32Array): string | null {
     this.ex.beatInvariants();
     const violated = this.m.violatedInvariant(s);
+    this.ex.idle();
+    return violated;
+  }
+
+  /**
+   * The invariants `s` violates: with `all` (--all-violations) every one, in declaration
+   * order; else the first, or none. Throws what an invariant throws.
+   */
+  violated(s: Int32Array, all: boolean): readonly string[] {
+    if (!all) {
+      const inv = this.invariant(s);
+      return inv === null ? NONE : [inv];
+    }
+    this.ex.beatInvariants();
+    const violated = this.m.violatedInvariants(s);
     this.ex.idle();
     return violated;
   }

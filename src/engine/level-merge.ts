@@ -8,7 +8,7 @@
  */
 import { MmraceError } from '../errors.js';
 import { fingerprint, fp } from '../state/fingerprint.js';
-import { resultBuffers, type BatchMode, type BatchResult } from './batch.js';
+import { resultBuffers, type BatchMode, type BatchResult, type MarkAt } from './batch.js';
 import { DEADLOCK, invariantViolation, pathPlus } from './judge.js';
 import { countBelow, countUpToTx, identity, levelOf, type Level, type Segment } from './level.js';
 import { shardOf, type LevelSearch } from './levels.js';
@@ -24,7 +24,8 @@ interface Event {
    */
   readonly rank: 0 | 1 | 2;
   readonly what:
-    | { readonly kind: 'mark'; readonly c: number }
+    /** A candidate's invariant violation or error (with allViolations, a candidate may have several). */
+    | { readonly kind: 'mark'; readonly c: number; readonly mk: MarkAt }
     | { readonly kind: 'fault'; readonly f: BatchResult['faults'][number] }
     | { readonly kind: 'error'; readonly e: NonNullable<BatchResult['error']> }
     | { readonly kind: 'deadlock' }
@@ -100,7 +101,7 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
     }
     const evs: Event[] = [];
     const isKept = (c: number): boolean => stolen === undefined || !stolen.has(r.entries[c]!);
-    for (const mk of r.marks) evs.push({ i: r.parents[mk.c]!, tx: r.tx[mk.c]!, rank: 1, what: { kind: 'mark', c: mk.c } });
+    for (const mk of r.marks) evs.push({ i: r.parents[mk.c]!, tx: r.tx[mk.c]!, rank: 1, what: { kind: 'mark', c: mk.c, mk } });
     for (const f of r.faults) evs.push({ i: f.i, tx: f.tx, rank: 1, what: { kind: 'fault', f } });
     if (r.error) evs.push({ i: r.error.i, tx: r.error.tx, rank: 2, what: { kind: 'error', e: r.error } });
     if (r.deadlock) evs.push({ i: r.deadlock.i, tx: r.deadlock.tx, rank: 2, what: { kind: 'deadlock' } });
@@ -125,7 +126,7 @@ export async function mergeLevel(x: LevelSearch, level: Level, mode: BatchMode, 
     for (const ev of evs) {
       const w = ev.what;
       if (w.kind === 'mark') {
-        const mk = r.marks.find((m) => m.c === w.c)!;
+        const mk = w.mk;
         if (other?.has(w.c)) continue;
         if (!isKept(w.c)) {
           if (mk.error === null && x.found.has(mk.property!)) continue;
@@ -213,7 +214,7 @@ function settle(x: LevelSearch, level: Level, cuts: readonly (readonly [number, 
       x.error = { code: w.e.code, message: w.e.message, hint: w.e.hint, path: pathAt(batchFirstId + w.e.i, w.e.k, w.e.ordinal) };
       return;
     case 'mark': {
-      const mk = r.marks.find((m) => m.c === w.c)!;
+      const mk = w.mk;
       const mv = r.moves[w.c]!;
       if (mk.error !== null) {
         x.error = { ...mk.error, path: pathAt(batchFirstId + r.parents[w.c]!, mv % x.nInst, Math.floor(mv / x.nInst)) };

@@ -124,11 +124,9 @@ class LevelSink implements SuccessorSink {
     const id = x.states++;
     x.links.push(this.parent, k + this.nInst * ordinal);
     if (this.depth > x.depth) x.depth = this.depth;
-    const inv = x.judge.invariant(work);
-    if (inv !== null) {
-      x.record(invariantViolation(inv, x.links.pathTo(id)));
-      if (!x.all) return false;
-    }
+    const violated = x.judge.violated(work, x.all);
+    for (const inv of violated) x.record(invariantViolation(inv, x.links.pathTo(id)));
+    if (violated.length > 0 && !x.all) return false;
     this.out.roll();
     const col = this.out.col;
     col.pushState(work);

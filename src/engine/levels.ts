@@ -489,17 +489,15 @@ export class LevelSearch {
     }
     const id = this.states++;
     this.links.push(NO_PARENT, i);
-    let inv: string | null;
+    let violated: readonly string[];
     try {
-      inv = this.judge.invariant(s);
+      violated = this.judge.violated(s, this.all);
     } catch (e) {
       this.fail(e, { init: i, moves: [] });
       return false;
     }
-    if (inv !== null) {
-      this.record(invariantViolation(inv, this.links.pathTo(id)));
-      if (!this.all) return false;
-    }
+    for (const inv of violated) this.record(invariantViolation(inv, this.links.pathTo(id)));
+    if (violated.length > 0 && !this.all) return false;
     kept.push(s.slice());
     entries.push(entry);
     return true;

@@ -484,14 +484,33 @@ export class CompiledModel implements World {
 
   /** Name of the first invariant violated by `buf`, or null. */
   violatedInvariant(buf: Int32Array): string | null {
+    return this.violatedFrom(buf, 0);
+  }
+
+  /**
+   * Names of every invariant violated by `buf`, in declaration order (--all-violations:
+   * an invariant that fails only where an earlier one fails too is a violation of its own).
+   */
+  violatedInvariants(buf: Int32Array): string[] {
+    const out: string[] = [];
+    for (let inv = this.violatedFrom(buf, 0); inv !== null; inv = this.violatedFrom(buf, this.invariantIndex.get(inv)! + 1)) out.push(inv);
+    return out;
+  }
+
+  /** Each invariant's place in declaration order. */
+  private readonly invariantIndex = new Map<string, number>();
+
+  /** Name of the first invariant violated by `buf` from the `from`-th on, or null. */
+  private violatedFrom(buf: Int32Array, from: number): string | null {
     const invs = this.invariants;
-    if (invs.length === 0) return null;
+    if (invs.length <= from) return null;
+    if (this.invariantIndex.size === 0) invs.forEach((inv, i) => this.invariantIndex.set(inv.name, i));
     const $ = this.store;
     $.bind(buf);
     const saved = $.m;
     $.m = MODE_READONLY;
     try {
-      for (let i = 0; i < invs.length; i++) {
+      for (let i = from; i < invs.length; i++) {
         const inv = invs[i]!;
         $.readOnlyWhat = `invariant ${inv.name}`;
         let ok: boolean;

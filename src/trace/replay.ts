@@ -232,8 +232,11 @@ function run(
   }
   const want = trace.violation;
   const judge = new Judge(m, ex);
-  const inv = judge.invariant(s);
-  if (inv !== null) {
+  const violated = judge.violated(s, want?.kind === 'invariant');
+  if (violated.length > 0) {
+    // The recorded invariant when the state violates it, also after an earlier one
+    // (--all-violations reports each); else the first.
+    const inv = want?.kind === 'invariant' && violated.includes(want.property) ? want.property : violated[0]!;
     return {
       reproduced: want?.kind === 'invariant' && want.property === inv,
       kind: 'invariant',

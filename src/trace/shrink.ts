@@ -346,16 +346,17 @@ class Shrinker {
    */
   private check(s: Int32Array, steps: number): { r: 'reached'; message: string } | { r: 'reject' } | { r: 'go on' } {
     const t = this.target;
-    let inv: string | null;
+    let violated: readonly string[];
     try {
-      inv = this.judge.invariant(s);
+      // An invariant target is reached where the state violates it, also after an earlier one.
+      violated = this.judge.violated(s, t.kind === 'invariant');
     } catch (e) {
       return this.isTargetError(e) ? { r: 'reached', message: e.message } : { r: 'reject' };
     }
     if (t.kind === 'invariant') {
-      return inv === t.property ? { r: 'reached', message: invariantMessage(inv, steps === 0) } : { r: 'go on' };
+      return violated.includes(t.property) ? { r: 'reached', message: invariantMessage(t.property, steps === 0) } : { r: 'go on' };
     }
-    if (t.kind === 'deadlock' && inv === null) {
+    if (t.kind === 'deadlock' && violated.length === 0) {
       let deadlocked: boolean;
       try {
         deadlocked = this.judge.deadlocked(s);

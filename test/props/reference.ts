@@ -36,12 +36,6 @@ export interface Reference {
   readonly violations: ReadonlyMap<string, number>;
   /** Shortest trace length of any violation, or null when there is none. */
   readonly shortest: number | null;
-  /**
-   * `violations` as a checker reports them that names, of the invariants a state
-   * violates, only the first (in declaration order): an invariant violated only where an
-   * earlier one is too is missing, others may be met later.
-   */
-  readonly firstInvariants: ReadonlyMap<string, number>;
 }
 
 /** Thrown when a model has more states than `cap` (the property then discards it). */
@@ -119,12 +113,9 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
   }
 
   const violations = new Map<string, number>();
-  const firstInvariants = new Map<string, number>();
-  const found = (property: string, distance: number, first = true) => {
+  const found = (property: string, distance: number) => {
     const before = violations.get(property);
     if (before === undefined || distance < before) violations.set(property, distance);
-    const shown = firstInvariants.get(property);
-    if (first && (shown === undefined || distance < shown)) firstInvariants.set(property, distance);
   };
 
   // Initial states: every combination of the variables' initial values.
@@ -147,12 +138,9 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
     const s = queue[head]!;
     const ds = dist.get(JSON.stringify(s))!;
     maxDistance = Math.max(maxDistance, ds);
-    let first = true;
+    // Every invariant the state violates: each is a violation of its own.
     d.invariants.forEach((c, i) => {
-      if (!holds(s.v[(c.v as { i: number }).i]!, c.cmp, c.c)) {
-        found(`inv${i}`, ds, first);
-        first = false;
-      }
+      if (!holds(s.v[(c.v as { i: number }).i]!, c.cmp, c.c)) found(`inv${i}`, ds);
     });
     let enabled = 0;
     let allDone = true;
@@ -187,6 +175,5 @@ export function explore(d: ModelDesc, cap = 20000): Reference {
     maxDistance,
     violations,
     shortest: lengths.length ? Math.min(...lengths) : null,
-    firstInvariants,
   };
 }

@@ -283,6 +283,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
   // CI outputs, whatever the format: JUnit, SARIF, GitHub Actions annotations.
   const ciCase: SarifCase = {
     scenarioFile: shownTarget.split(sep).join('/'),
+    modelFile: modelPath,
     name: sc?.name ?? m.id,
     result: r,
     ...(r.expected !== undefined ? { expected: r.expected, met: r.expectationMet === true } : {}),

@@ -8,6 +8,7 @@ import { MmraceError } from '../errors.js';
 import { checkOutputFile } from '../files.js';
 import { githubAnnotations } from '../report/github.js';
 import { junitXml, type CaseResult } from '../report/junit.js';
+import { findingLine, repositoryRoot, underRoot } from '../report/locate.js';
 import { sarif, type SarifCase } from '../report/sarif.js';
 import { VERSION } from '../version.js';
 import { command } from './output.js';
@@ -52,6 +53,23 @@ export function junitCase(c: SarifCase, suite: string): CaseResult {
  */
 export function writeCiOutputs(cases: readonly SarifCase[], flags: { readonly junit?: string | undefined; readonly sarif?: string | undefined }, seconds: number, junit?: readonly CaseResult[]): void {
   if (flags.junit !== undefined) writeReport(flags.junit, junitXml(junit ?? cases.map((c) => junitCase(c, 'mmrace check')), seconds));
-  if (flags.sarif !== undefined) writeReport(flags.sarif, sarif(cases, VERSION));
-  if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of githubAnnotations(cases)) command(line);
+  const github = process.env['GITHUB_ACTIONS'] === 'true';
+  if (flags.sarif === undefined && !github) return;
+  // Paths from the repository that holds the working folder (code scanning's), and the
+  // line of the model that defines what failed.
+  const root = repositoryRoot(process.cwd());
+  const located = cases.map((c) => locate(c, root ?? process.cwd()));
+  if (flags.sarif !== undefined) writeReport(flags.sarif, sarif(located, VERSION, root ?? undefined));
+  if (github) for (const line of githubAnnotations(located)) command(line);
+}
+
+/** Case `c` with its paths relative to `root` and, when its result names one, the line of the model it is about. */
+function locate(c: SarifCase, root: string): SarifCase {
+  const line = c.result !== undefined && c.modelFile !== undefined ? findingLine(c.modelFile, c.result) : null;
+  return {
+    ...c,
+    scenarioFile: underRoot(c.scenarioFile, root),
+    ...(c.modelFile !== undefined ? { modelFile: underRoot(c.modelFile, root) } : {}),
+    ...(line !== null ? { modelLine: line } : {}),
+  };
 }

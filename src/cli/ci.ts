@@ -103,7 +103,7 @@ function rowOf(s: Scenario, r: CheckResult, base: Pick<Row, 'file' | 'name' | 's
   const ok = r.expectationMet === true;
   return {
     ...base,
-    ci: { scenarioFile: base.file.split(sep).join('/'), name: s.name, result: r, expected: base.expected, met: ok, ...(traceFile ? { traceFile } : {}) },
+    ci: { scenarioFile: base.file.split(sep).join('/'), modelFile: s.modelPath, name: s.name, result: r, expected: base.expected, met: ok, ...(traceFile ? { traceFile } : {}) },
     got: gotText(r),
     ok,
     error: r.verdict === 'error',

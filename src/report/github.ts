@@ -1,8 +1,8 @@
 /**
- * GitHub Actions workflow commands: an annotation per scenario that needs attention, shown
- * on the run's summary and on the scenario file in a pull request. The same cases are
- * reported as in SARIF (findingOf): `::error` for an expectation not met or an error,
- * `::notice` for a violation that was expected and found.
+ * GitHub Actions workflow commands: an `::error` annotation per surprise, shown on the
+ * run's summary and, in a pull request, on the line of the model file that defines the
+ * failing step or invariant (else on the scenario file). The same cases are reported as in
+ * SARIF (findingOf): a green run prints none.
  */
 import { oneLine } from './escape.js';
 import { findingOf, type SarifCase } from './sarif.js';
@@ -31,9 +31,9 @@ export function githubAnnotations(cases: readonly SarifCase[]): string[] {
   for (const c of cases) {
     const f = findingOf(c);
     if (f === null) continue;
-    const command = f.level === 'error' ? 'error' : 'notice';
-    const props = `file=${escapeProperty(c.scenarioFile)},title=${escapeProperty(`mmrace ${f.title}`)}`;
-    lines.push(`::${command} ${props}::${escapeData(f.text)}`);
+    const [file, line] = c.modelFile !== undefined && c.modelLine !== undefined ? [c.modelFile, c.modelLine] : [c.scenarioFile, 1];
+    const props = `file=${escapeProperty(file)},line=${line},title=${escapeProperty(`mmrace ${f.title}`)}`;
+    lines.push(`::${f.level} ${props}::${escapeData(f.text)}`);
   }
   return lines;
 }

@@ -34,7 +34,7 @@ export function junitXml(cases: readonly CaseResult[], totalSeconds: number): st
       '@_tests': cases.length,
       '@_failures': count('failure'),
       '@_errors': count('error'),
-      '@_skipped': count('skipped'),
+      // junit-10.xsd (the schema CI servers validate against) has no skipped on testsuites: only on testsuite.
       '@_time': totalSeconds.toFixed(3),
       testsuite: {
         '@_name': 'mmrace ci',

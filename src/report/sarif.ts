@@ -1,10 +1,14 @@
 /**
  * SARIF 2.1.0 for code-scanning UIs (GitHub code scanning, IDE SARIF viewers): one run of
- * the tool `mmrace`, one result per scenario whose outcome deserves attention. Which
- * scenarios those are, and how each is worded, is decided once by `findingOf`, which the
- * GitHub annotations (github.ts) share, so the two formats never disagree.
+ * the tool `mmrace`, one result per scenario whose outcome is a surprise (an unexpected
+ * violation, an expected one that did not come, an error): a green run has none, since
+ * code scanning shows every result as an alert. Which scenarios those are, and how each is
+ * worded, is decided once by `findingOf`, which the GitHub annotations (github.ts) share,
+ * so the two formats never disagree. A result points at the line of the model file that
+ * defines the failing step or invariant, with paths relative to the repository.
  */
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { shq } from './shell.js';
 import { headline } from './text.js';
 import type { CheckResult } from './verdict.js';
@@ -23,8 +27,10 @@ export interface SarifCase {
   readonly met?: boolean;
   /** Where the counterexample was written, for the replay command. */
   readonly traceFile?: string;
-  /** Path of the model file relative to the repository root, when known: a second location. */
+  /** Path of the model file relative to the repository root, when known. */
   readonly modelFile?: string;
+  /** The line of the model file that defines the failing step or invariant, when known: the result's location. */
+  readonly modelLine?: number;
 }
 
 /** The identifier of the SARIF 2.1.0 schema (OASIS): only an identifier, never fetched. */
@@ -38,8 +44,8 @@ export interface Finding {
   /** The violated property, the error code, or EXPECTATION_RULE. */
   readonly ruleId: string;
   readonly kind: 'violation' | 'error' | 'expectation';
-  /** error: an expectation not met (or nothing was expected); note: a violation that was expected and found. */
-  readonly level: 'error' | 'note';
+  /** Always error: only surprises are findings. */
+  readonly level: 'error';
   /** One line for a title: the scenario and what happened. */
   readonly title: string;
   /** The headline, the expectation, and the command that replays (or reruns) it, one per line. */
@@ -59,8 +65,9 @@ function gotText(r: CheckResult | undefined, errorCode: string | undefined): str
 
 /**
  * The finding of a case, or null when there is nothing to report: a case is reported when
- * its expectation is not met, or when it ended in a violation or an error. An error is
- * never what a scenario expects, so it is always level error.
+ * its expectation is not met, when it ended in an error (never what a scenario expects),
+ * or in a violation with no expectation (a bare model). A violation that was expected and
+ * found is the scenario passing: nothing to report.
  */
 export function findingOf(c: SarifCase): Finding | null {
   const r = c.result;
@@ -76,13 +83,13 @@ export function findingOf(c: SarifCase): Finding | null {
     return { ruleId: errorCode, kind: 'error', level: 'error', title: `${c.name}: error ${errorCode}`, text };
   }
   if (r?.verdict === 'violation') {
+    if (c.met === true) return null;
     const property = r.property ?? 'violation';
-    const expected = c.met === true;
     return {
       ruleId: property,
       kind: 'violation',
-      level: expected ? 'note' : 'error',
-      title: `${c.name}: violation of ${property}${expected ? ' (expected)' : ''}`,
+      level: 'error',
+      title: `${c.name}: violation of ${property}`,
       text,
       ...(r.kind ? { violationKind: r.kind } : {}),
     };
@@ -134,11 +141,25 @@ function fingerprint(c: SarifCase, ruleId: string): string {
   return createHash('sha256').update(`${c.scenarioFile}\0${c.name}\0${ruleId}`).digest('hex').slice(0, 32);
 }
 
+/** The base of the repository's paths in a SARIF log (originalUriBaseIds). */
+export const SRCROOT = 'SRCROOT';
+
+/** Where a case points code scanning: the step or invariant in the model file, else the scenario's first line. */
+function locationsOf(c: SarifCase, base: object): Record<string, unknown>[] {
+  // A file outside the repository is named by its absolute file URI, on no base.
+  const artifact = (path: string) => (path.startsWith('/') ? { uri: pathToFileURL(path).href } : { uri: pathUri(path), ...base });
+  const at = (path: string, line: number) => ({ physicalLocation: { artifactLocation: artifact(path), region: { startLine: line } } });
+  const scenario = at(c.scenarioFile, 1);
+  if (c.modelFile === undefined || c.modelLine === undefined) return [scenario];
+  return c.modelFile === c.scenarioFile ? [at(c.modelFile, c.modelLine)] : [at(c.modelFile, c.modelLine), scenario];
+}
+
 /**
- * The SARIF log of `cases`, pretty-printed. Code scanning anchors an alert to a line, and
- * the scenario as a whole is its subject: the scenario location names its first line.
+ * The SARIF log of `cases`, pretty-printed; `root`, the repository's absolute path, which
+ * the case's paths are relative to (originalUriBaseIds), when known.
  */
-export function sarif(cases: readonly SarifCase[], toolVersion: string): string {
+export function sarif(cases: readonly SarifCase[], toolVersion: string, root?: string): string {
+  const base = root !== undefined ? { uriBaseId: SRCROOT } : {};
   const rules: Record<string, unknown>[] = [];
   const index = new Map<string, number>();
   const results: Record<string, unknown>[] = [];
@@ -151,10 +172,7 @@ export function sarif(cases: readonly SarifCase[], toolVersion: string): string 
       index.set(f.ruleId, ruleIndex);
       rules.push(ruleOf(f));
     }
-    const locations = [
-      { physicalLocation: { artifactLocation: { uri: pathUri(c.scenarioFile) }, region: { startLine: 1 } } },
-      ...(c.modelFile !== undefined ? [{ physicalLocation: { artifactLocation: { uri: pathUri(c.modelFile) } } }] : []),
-    ];
+    const locations = locationsOf(c, base);
     const r = c.result;
     results.push({
       ruleId: f.ruleId,
@@ -175,7 +193,13 @@ export function sarif(cases: readonly SarifCase[], toolVersion: string): string 
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'mmrace', version: toolVersion, rules } }, results }],
+    runs: [
+      {
+        tool: { driver: { name: 'mmrace', version: toolVersion, rules } },
+        ...(root !== undefined ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root.endsWith('/') ? root : `${root}/`).href } } } : {}),
+        results,
+      },
+    ],
   };
   return JSON.stringify(log, null, 2) + '\n';
 }

@@ -134,13 +134,29 @@ describe('CI outputs', () => {
     const cases = [xml.testsuites.testsuite.testcase].flat();
     expect(cases.map((c: any) => c['@_name']).sort()).toEqual(['b-kernel', 'efi-mm', 'wrong']);
     expect(cases.filter((c: any) => c.failure !== undefined).map((c: any) => c['@_name'])).toEqual(['wrong']);
+    // junit-10.xsd: skipped is an attribute of testsuite, not of testsuites.
+    expect(xml.testsuites['@_skipped']).toBeUndefined();
     const log = JSON.parse(readFileSync(sarifFile, 'utf8')) as any;
     expect(log.version).toBe('2.1.0');
-    const errors = log.runs[0].results.filter((x: any) => x.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(JSON.stringify(errors[0].locations)).toContain('wrong.json');
-    // GitHub Actions: an error annotation for the surprise.
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error ')).length).toBe(1);
+    // Only the surprise is a result (the two expectations met are none).
+    const results = log.runs[0].results;
+    expect(results).toHaveLength(1);
+    expect(results[0].level).toBe('error');
+    // It points at the line of the model file that defines the failing step, relative to
+    // the repository (SRCROOT), and at the scenario.
+    const [step, scenario] = results[0].locations.map((l: any) => l.physicalLocation);
+    expect(log.runs[0].originalUriBaseIds.SRCROOT.uri).toBe(`file://${process.cwd()}/`);
+    expect(step.artifactLocation).toEqual({ uri: expect.stringMatching(/^models\/contpte\/[^/]+\.ts$/), uriBaseId: 'SRCROOT' });
+    expect(step.region.startLine).toBeGreaterThan(1);
+    const trace = JSON.parse(readFileSync(results[0].properties.traceFile, 'utf8')) as { schedule: { label: string }[] };
+    const label = trace.schedule.at(-1)!.label;
+    const line = readFileSync(step.artifactLocation.uri, 'utf8').split('\n')[step.region.startLine - 1]!;
+    expect(line).toContain(label);
+    expect(scenario.artifactLocation.uri).toMatch(/wrong\.json$/);
+    // GitHub Actions: one error annotation, for the surprise, on that line.
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(annotations).toHaveLength(1);
+    expect(annotations[0]).toContain(`::error file=${step.artifactLocation.uri},line=${step.region.startLine},`);
   });
 
   it('check --junit --sarif on one scenario', () => {
@@ -151,7 +167,8 @@ describe('CI outputs', () => {
     const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')) as any;
     // The scenario expects this violation: its testcase passes.
     expect(xml.testsuites['@_failures']).toBe('0');
+    // Green: no result, since code scanning shows each as an alert.
     const log = JSON.parse(readFileSync(sarifFile, 'utf8')) as any;
-    expect(log.runs[0].results.every((x: any) => x.level !== 'error')).toBe(true);
+    expect(log.runs[0].results).toEqual([]);
   });
 });

@@ -119,7 +119,7 @@ describe('githubAnnotations with control characters', () => {
     ]);
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(RAW);
-    expect(lines[0]).toMatch(/^::error file=s\/\\u001b\[31m\.json,title=mmrace n\\u0007%3A /);
+    expect(lines[0]).toMatch(/^::error file=s\/\\u001b\[31m\.json,line=1,title=mmrace n\\u0007%3A /);
     expect(lines[0]).toContain('P\\u001b]8;;x\\u0007');
   });
 });

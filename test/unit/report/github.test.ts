@@ -29,12 +29,12 @@ describe('githubAnnotations', () => {
       { scenarioFile: 'scenarios/xen/v.json', name: 'v', result: result({ states: 10 }), expected: 'violation of INV-X', met: false },
     ]);
     expect(lines).toEqual([
-      '::error file=scenarios/xen/v.json,title=mmrace v%3A expected violation of INV-X%2C got safe::' +
+      '::error file=scenarios/xen/v.json,line=1,title=mmrace v%3A expected violation of INV-X%2C got safe::' +
         'SAFE: no violation in the 10 reachable states%0Aexpected violation of INV-X: NOT MET%0Arerun: npx mmrace check scenarios/xen/v.json',
     ]);
   });
 
-  it('writes ::notice for an expected violation, with the replay command, and nothing for a met safe', () => {
+  it('writes nothing for a green run: an expected violation found, a met safe', () => {
     const lines = githubAnnotations([
       { scenarioFile: 'scenarios/a/safe.json', name: 'safe', result: result({}), expected: 'safe', met: true },
       {
@@ -46,15 +46,26 @@ describe('githubAnnotations', () => {
         traceFile: '.mmrace/traces/b-kernel-1.trace.json',
       },
     ]);
-    expect(lines).toHaveLength(1);
-    const c = parseCommand(lines[0]!);
-    expect(c.name).toBe('notice');
-    expect(c.props).toEqual({ file: 'scenarios/contpte/b-kernel.json', title: 'mmrace b-kernel: violation of INV-KFAULT (expected)' });
-    expect(c.message.split('\n')).toEqual([
-      'VIOLATION of INV-KFAULT: Oops',
-      'expected violation of INV-KFAULT: met',
-      'replay: npx mmrace replay .mmrace/traces/b-kernel-1.trace.json',
+    expect(lines).toEqual([]);
+  });
+
+  it('points an unexpected violation at the line of the model that defines its step, with the replay command', () => {
+    const lines = githubAnnotations([
+      {
+        scenarioFile: 'scenarios/contpte/s.json',
+        modelFile: 'models/contpte/contpte.ts',
+        modelLine: 42,
+        name: 's',
+        result: result({ verdict: 'violation', property: 'INV-KFAULT', kind: 'fault', message: 'Oops' }),
+        expected: 'safe',
+        met: false,
+        traceFile: '.mmrace/traces/s-1.trace.json',
+      },
     ]);
+    const c = parseCommand(lines[0]!);
+    expect(c.name).toBe('error');
+    expect(c.props).toEqual({ file: 'models/contpte/contpte.ts', line: '42', title: 'mmrace s: violation of INV-KFAULT' });
+    expect(c.message.split('\n')).toEqual(['VIOLATION of INV-KFAULT: Oops', 'expected safe: NOT MET', 'replay: npx mmrace replay .mmrace/traces/s-1.trace.json']);
   });
 
   it('writes ::error for an unexpected violation and for an error', () => {
@@ -83,7 +94,7 @@ describe('githubAnnotations', () => {
     expect(line).not.toMatch(/[\r\n]/);
     const got = parseCommand(line);
     expect(got.name).toBe('error');
-    expect(Object.keys(got.props)).toEqual(['file', 'title']);
+    expect(Object.keys(got.props)).toEqual(['file', 'line', 'title']);
     expect(got.props['file']).toBe(file);
     expect(got.props['title']).toBe(`mmrace n\n::warning::w: violation of P,title=Q::R\n::error::e`);
     expect(got.message).toContain(`VIOLATION of P,title=Q::R\n::error::e: ${hostile}`);

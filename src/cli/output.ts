@@ -79,13 +79,17 @@ export interface StepTimeoutReport {
 }
 
 /**
- * Prints a step timeout as any error (`reportError`): one line on stderr, and with `json`
- * the verdict `{verdict, code, message}` on stdout (with `traceFile` when there is one).
- * Written with writeSync: it runs in the middle of a stuck step, just before the process ends.
+ * Prints a step that was stopped (E_STEP_TIMEOUT, E_MODEL_MEMORY) as any error
+ * (`reportError`): one line on stderr; on stdout, with `json` the verdict `{verdict, code,
+ * message}` (with `traceFile` when there is one), else where the trace to the step's state
+ * was written. Written with writeSync: it runs in the middle of a stuck step, just before
+ * the process ends.
  */
 export function reportStepTimeout(r: CheckResult, how: StepTimeoutReport = {}): void {
   writeNow(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? '', r.hint))}\n`);
   if (how.json) {
     writeNow(1, JSON.stringify({ verdict: 'error', code: r.code, message: r.message, ...(how.traceFile ? { traceFile: how.traceFile } : {}) }) + '\n');
+  } else if (how.traceFile) {
+    writeNow(1, printable(oneLine(`trace to the state the step ran from written to ${how.traceFile}`)) + '\n');
   }
 }

@@ -246,6 +246,7 @@ describe('a step that fills memory: E_MODEL_MEMORY with the trace to the state i
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^mmrace: error E_MODEL_MEMORY: step a\[0\] grow used more than \d+ MiB of memory/);
+    expect(r.stdout).toBe(`trace to the state the step ran from written to ${trace}\n`);
     expect(labels(trace)).toEqual(['one']);
     expect(JSON.parse(readFileSync(trace, 'utf8')).error.code).toBe('E_MODEL_MEMORY');
     const replay = mmrace(['replay', trace], root, heap);

@@ -142,11 +142,6 @@ export type StuckCause =
   /** `bytes`: what it added to the process's memory; null: it filled its worker thread's heap. */
   | { readonly kind: 'memory'; readonly bytes: number | null };
 
-/** The E_STEP_TIMEOUT error of the step that beat word `word` names. */
-export function stepTimeoutError(m: CompiledModel, word: number, seconds: number): MmraceError {
-  return stuckError(m, word, { kind: 'time', seconds });
-}
-
 /** The error of the step that beat word `word` names, stopped for `cause`: E_STEP_TIMEOUT or E_MODEL_MEMORY. */
 export function stuckError(m: CompiledModel, word: number, cause: StuckCause): MmraceError {
   const s = stuckStep(m, word);

@@ -484,7 +484,8 @@ export class CompiledModel implements World {
 
   /** Name of the first invariant violated by `buf`, or null. */
   violatedInvariant(buf: Int32Array): string | null {
-    return this.violatedFrom(buf, 0);
+    const i = this.firstViolated(buf, 0);
+    return i < 0 ? null : this.invariants[i]!.name;
   }
 
   /**
@@ -493,18 +494,14 @@ export class CompiledModel implements World {
    */
   violatedInvariants(buf: Int32Array): string[] {
     const out: string[] = [];
-    for (let inv = this.violatedFrom(buf, 0); inv !== null; inv = this.violatedFrom(buf, this.invariantIndex.get(inv)! + 1)) out.push(inv);
+    for (let i = this.firstViolated(buf, 0); i >= 0; i = this.firstViolated(buf, i + 1)) out.push(this.invariants[i]!.name);
     return out;
   }
 
-  /** Each invariant's place in declaration order. */
-  private readonly invariantIndex = new Map<string, number>();
-
-  /** Name of the first invariant violated by `buf` from the `from`-th on, or null. */
-  private violatedFrom(buf: Int32Array, from: number): string | null {
+  /** Index of the first invariant violated by `buf` from the `from`-th on, or -1. */
+  private firstViolated(buf: Int32Array, from: number): number {
     const invs = this.invariants;
-    if (invs.length <= from) return null;
-    if (this.invariantIndex.size === 0) invs.forEach((inv, i) => this.invariantIndex.set(inv.name, i));
+    if (invs.length <= from) return -1;
     const $ = this.store;
     $.bind(buf);
     const saved = $.m;
@@ -523,10 +520,10 @@ export class CompiledModel implements World {
           if (ok !== false) {
             throw new MmraceError('E_MODEL_DEF', `invariant ${inv.name} returned ${String(ok)}, not a boolean`);
           }
-          return inv.name;
+          return i;
         }
       }
-      return null;
+      return -1;
     } finally {
       $.m = saved;
     }

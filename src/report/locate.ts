@@ -3,9 +3,9 @@
  * annotations): the line of the model file that defines the failing step or invariant, and
  * paths relative to the repository that holds them.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { MAX_INPUT_BYTES } from '../files.js';
+import { readInputText } from '../files.js';
 import type { CheckResult } from './verdict.js';
 
 /** Escapes `s` for a regular expression. */
@@ -44,9 +44,7 @@ export function findingLine(file: string, r: CheckResult): number | null {
   const what = findingName(r);
   if (what === null) return null;
   try {
-    const st = statSync(file);
-    if (!st.isFile() || st.size > MAX_INPUT_BYTES) return null;
-    const source = readFileSync(file, 'utf8');
+    const source = readInputText(file, { what: 'model' });
     // A step's label after its actor's key (two actors may have steps of one name).
     const actor = what.actor !== undefined ? keyLine(source, what.actor) : null;
     return (actor !== null ? keyLine(source, what.name, actor) : null) ?? keyLine(source, what.name);

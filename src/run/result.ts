@@ -9,8 +9,7 @@ import { verdictOf } from '../engine/result.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../report/verdict.js';
 import { collisionProbability } from '../state/fingerprint.js';
-import { Judge } from '../engine/judge.js';
-import { Expander, NONDETERMINISTIC_HINT } from '../engine/transitions.js';
+import { NONDETERMINISTIC_HINT } from '../engine/transitions.js';
 import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
 import { countPreemptions, shrink, type ShrinkOptions, type ShrinkSize } from '../trace/shrink.js';
 import { buildTrace, type Trace } from '../trace/trace.js';
@@ -142,31 +141,12 @@ function notReproduced(t: Trace, m: CompiledModel): string | null {
     throw e;
   }
   if (end.reproduced && end.kind === v.kind && end.property === v.property) return null;
-  // With --all-violations a deadlocked state that also violates an invariant is reported
-  // for both; replay tells the invariant.
-  if (v.kind === 'deadlock' && end.kind === 'invariant' && endsDeadlocked(t, m)) return null;
   const steps = t.schedule.length;
   const last = steps === 0 ? 'its initial state' : `its last state (after step ${steps})`;
   if (end.kind !== undefined) return `${from}, it ends in ${end.kind} ${end.property} after ${end.steps.length} steps: ${end.message}`;
   if (v.kind === 'fault') return `${from}, step ${steps} raises no fault ${v.property}`;
   if (v.kind === 'deadlock') return `${from}, ${last} is not a deadlock`;
   return `${from}, ${last} does not violate ${v.property}`;
-}
-
-/** Whether the last state of trace `t`, re-executed on `m`, is a deadlock. */
-function endsDeadlocked(t: Trace, m: CompiledModel): boolean {
-  try {
-    const ex = new Expander(m);
-    let s = m.initialState(t.init.choice ?? []);
-    if (s === null) return false;
-    for (const st of t.schedule) {
-      if (ex.runChoice(s, m.instance(st.actor, st.instance).k, st.choice ?? []) !== 'ok') return false;
-      s = ex.work.slice();
-    }
-    return new Judge(m, ex).deadlocked(s);
-  } catch {
-    return false;
-  }
 }
 
 /** A scenario's expected verdict, in words: `safe`, `violation of INV-X`. */

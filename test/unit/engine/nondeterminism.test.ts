@@ -255,7 +255,7 @@ describe('every violation is confirmed before it is reported', () => {
     expect(all.verdict).toBe('violation');
   });
 
-  it('--all-violations: a deadlock in a state that also violates an invariant is confirmed (replay tells the invariant)', async () => {
+  it('--all-violations: a deadlock in a state that also violates an invariant is confirmed (replay of its deadlock trace tells the deadlock)', async () => {
     const m = compileModel(
       defineModel({
         id: 'both',

@@ -17,7 +17,6 @@ import {
   inModelCode,
   invariantsWord,
   memoryGrowthLimit,
-  stepTimeoutError,
   stuckError,
   stuckStep,
   watchSlots,
@@ -151,7 +150,7 @@ describe('heartbeat words', () => {
   it('E_STEP_TIMEOUT names the step and the timeout, and says what to look for', () => {
     const m = compileModel(model);
     spied(m).runOrdinal(m.initialAt(0)!.state, 3, 0);
-    const e = stepTimeoutError(m, seenWord, 1.5);
+    const e = stuckError(m, seenWord, { kind: 'time', seconds: 1.5 });
     expect(e.code).toBe('E_STEP_TIMEOUT');
     expect(e.message).toBe('step t[0] a ran for more than 1.5 s and was stopped');
     expect(e.hint).toMatch(/loop/);

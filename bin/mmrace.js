@@ -59,3 +59,8 @@ try {
   fail('cannot load mmrace', e, BROKEN);
 }
 process.exitCode = await main(process.argv.slice(2));
+// mmrace has ended with its verdict: a model's timer or promise that still calls
+// process.exit must not replace that verdict's exit code (modelExitLater reports it).
+process.exit = (code) => {
+  throw Object.assign(new Error(`the model called process.exit(${code === undefined ? '' : String(code)})`), { code: 'E_MODEL_EXIT' });
+};

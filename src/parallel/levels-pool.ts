@@ -19,7 +19,8 @@
  *   or since the last look: at least MIN_IDLE of a core besides this thread's), one per
  *   idle core and one for the core this thread leaves while the workers expand a level;
  * - the levels they run are timed against the large levels this thread ran (transitions
- *   per second, over all such levels: one level's rate varies with its shape): when the
+ *   per second, over the last TREND such levels: one level's rate varies with its shape,
+ *   and a state costs more as the set grows): when the
  *   threads have run JUDGE_AFTER seconds of levels, after their first, at less than
  *   MIN_GAIN times this thread's rate, the search goes on in this thread and they end.
  *
@@ -195,8 +196,12 @@ class PiscinaLevels implements LevelPool {
   private losses: LevelLosses | null = null;
   private readonly ref: ModelRef;
   private readonly idle = new IdleMeter();
-  /** Transitions and seconds of the large levels run here, and of the levels on the threads but their first. */
-  private here = { transitions: 0, seconds: 0 };
+  /**
+   * Transitions and seconds of the last TREND large levels run here (the set grows and
+   * each state costs more as the search goes on: the threads are judged against this
+   * thread's recent levels, not its first), and of the levels on the threads but their first.
+   */
+  private readonly here: { transitions: number; seconds: number }[] = [];
   private there = { transitions: 0, seconds: 0 };
   /** Levels run on the threads. */
   private pooledLevels = 0;
@@ -217,6 +222,10 @@ class PiscinaLevels implements LevelPool {
   }
   /** `auto` gave the threads up: they did not pay. */
   private given = false;
+  /** Whether `auto` gave the threads up (for tests). */
+  get gaveUp(): boolean {
+    return this.given;
+  }
   /** Threads: the given number, or with `auto`, as many as idle cores allowed when they started. */
   workers: number;
 
@@ -314,14 +323,19 @@ class PiscinaLevels implements LevelPool {
     if (!this.o.auto || seconds <= 0) return;
     if (!pooled) {
       // Only levels as large as those the threads take compare (small ones fit in caches).
-      if (transitions >= AUTO_LEVEL) add(this.here, transitions, seconds);
+      if (transitions >= AUTO_LEVEL) {
+        this.here.push({ transitions, seconds });
+        if (this.here.length > TREND) this.here.shift();
+      }
       return;
     }
     // The first level on the threads runs while their compiler warms up: it is not judged.
     if (this.pooledLevels++ === 0) return;
     add(this.there, transitions, seconds);
-    if (this.there.seconds < JUDGE_AFTER || this.here.seconds === 0) return;
-    if (this.there.transitions / this.there.seconds < MIN_GAIN * (this.here.transitions / this.here.seconds)) {
+    const here = { transitions: 0, seconds: 0 };
+    for (const h of this.here) add(here, h.transitions, h.seconds);
+    if (this.there.seconds < JUDGE_AFTER || here.seconds === 0) return;
+    if (this.there.transitions / this.there.seconds < MIN_GAIN * (here.transitions / here.seconds)) {
       this.given = true;
       void this.close();
     }

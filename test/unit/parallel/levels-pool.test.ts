@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../../src/index.js';
 import { threadsStarted } from '../../../src/parallel/pool.js';
+import { levelPool } from '../../../src/parallel/levels-pool.js';
+import type { LevelPool } from '../../../src/engine/levels.js';
+import type { CompiledModel } from '../../../src/model/compile.js';
 import { root } from '../../e2e/run.js';
 
 const WIDE = join(root, 'test/e2e/fixtures/wide-level.ts');
@@ -38,5 +41,40 @@ describe('the threads of --workers N', () => {
     const r = await started(WIDE, { width: 4095 });
     expect(r.threads).toBe(0);
     expect(r.used).toBe(0);
+  });
+});
+
+describe('--workers auto judges the threads against this thread', () => {
+  /** A pool of `auto` whose threads never start (no level is handed to them here): only its judge runs. */
+  function judge(): LevelPool & { readonly gaveUp: boolean } {
+    const m = { params: {} } as unknown as CompiledModel;
+    return levelPool(m, { path: 'model.ts', url: 'file:///model.ts' }, { workers: 2, auto: true }) as LevelPool & { readonly gaveUp: boolean };
+  }
+  /** Levels of 100,000 transitions each, at `rate` transitions per second. */
+  const level = (rate: number): [number, number] => [100_000, 100_000 / rate];
+
+  it('keeps threads that beat the recent levels here, though not the first, faster ones', () => {
+    const p = judge();
+    // The first levels here are fast (a small set), the last four slower (a large one).
+    for (const rate of [4e6, 4e6, 4e6, 4e6, 1e6, 1e6, 1e6, 1e6]) p.observe(false, ...level(rate));
+    // The threads: a first level (not judged), then 1.5 times the recent rate.
+    for (let i = 0; i < 10; i++) p.observe(true, ...level(1.5e6));
+    expect(p.gaveUp).toBe(false);
+  });
+
+  it('gives up threads slower than MIN_GAIN times the recent levels here', () => {
+    const p = judge();
+    for (const rate of [1e6, 1e6, 1e6, 1e6, 2e6, 2e6, 2e6, 2e6]) p.observe(false, ...level(rate));
+    for (let i = 0; i < 20; i++) p.observe(true, ...level(2.2e6));
+    expect(p.gaveUp).toBe(true);
+  });
+
+  it('judges only after JUDGE_AFTER seconds of levels on the threads', () => {
+    const p = judge();
+    for (let i = 0; i < 4; i++) p.observe(false, ...level(1e6));
+    // Two levels of 0.1 s at a loss, the first not judged: 0.1 s is too little to judge.
+    p.observe(true, 100_000, 0.1);
+    p.observe(true, 100_000, 0.1);
+    expect(p.gaveUp).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ import { check } from '../run/check.js';
 import { autoWorkers, fitting } from '../run/plan.js';
 import type { StrategyName } from '../strategy/index.js';
 import { expectationText } from '../run/result.js';
-import type { Scenario } from '../run/scenario.js';
+import { mutantScenario, type Scenario } from '../run/scenario.js';
 import { writeTrace } from '../trace/trace.js';
 import { defaultTraceFile } from './check.js';
 import { findScenarios, type FoundScenario } from './list.js';
@@ -54,6 +54,8 @@ interface Row {
   readonly message?: string;
   /** What SARIF and the GitHub annotations say about the scenario (not in the --json output). */
   readonly ci?: SarifCase;
+  /** A mutant of the scenario in `file`: its name and the parameters it sets over the scenario's. */
+  readonly mutant?: { readonly name: string; readonly params: Readonly<Record<string, number | boolean | string>> };
 }
 
 function gotText(r: CheckResult): string {
@@ -134,9 +136,13 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
       continue;
     }
     const s = f.scenario;
+    // The scenario, then each of its mutants (run/scenario.ts), as a row of its own.
+    const runs = [{ s, mutant: undefined }, ...s.mutants.map((mu) => ({ s: mutantScenario(s, mu), mutant: { name: mu.name, params: mu.params } }))];
     if (s.tags.includes('deep') && !flags.deep) {
-      rows.push({ file: relative(process.cwd(), f.file), name: s.name, suite: basename(dirname(f.file)), expected: expectationText(s), got: SKIPPED, ok: true, error: false, skipped: true, states: 0, seconds: 0 });
-      print(rows[rows.length - 1]!);
+      for (const { s: r, mutant } of runs) {
+        rows.push({ file: relative(process.cwd(), f.file), name: r.name, suite: basename(dirname(f.file)), expected: expectationText(r), got: SKIPPED, ok: true, error: false, skipped: true, states: 0, seconds: 0, ...(mutant ? { mutant } : {}) });
+        print(rows[rows.length - 1]!);
+      }
       continue;
     }
     const stopped = (last: Row): void => {
@@ -152,12 +158,14 @@ export async function runCi(dir: string, flags: CiFlags): Promise<number> {
       }
       finish(rows, flags, started);
     };
-    try {
-      rows.push(await runOne(s, workers, flags, stopped));
-    } catch (e) {
-      rows.push({ ...errorRow(f.file, e), name: s.name, expected: expectationText(s) });
+    for (const { s: r, mutant } of runs) {
+      try {
+        rows.push({ ...(await runOne(r, workers, flags, stopped)), ...(mutant ? { mutant } : {}) });
+      } catch (e) {
+        rows.push({ ...errorRow(f.file, e), name: r.name, expected: expectationText(r), ...(mutant ? { mutant } : {}) });
+      }
+      print(rows[rows.length - 1]!);
     }
-    print(rows[rows.length - 1]!);
   }
   return finish(rows, flags, started);
 }
@@ -182,21 +190,32 @@ function finish(rows: readonly Row[], flags: CiFlags, started: number): number {
   const bad = ran.filter((r) => !r.ok);
   const errors = ran.filter((r) => r.error);
   const code = errors.length > 0 ? EXIT.error : bad.length > 0 ? EXIT.violation : EXIT.ok;
+  // Mutants run: killed when their expected violation was found.
+  const mutants = ran.filter((r) => r.mutant !== undefined);
+  const killed = mutants.filter((r) => r.ok).length;
   if (flags.json) {
-    out(JSON.stringify({ verdict: code === 0 ? 'pass' : 'fail', scenarios: rows.map(({ ci: _ci, ...row }) => row), passed: ran.length - bad.length, failed: bad.length, skipped: rows.length - ran.length, seconds: total }));
+    out(JSON.stringify({ verdict: code === 0 ? 'pass' : 'fail', scenarios: rows.map(({ ci: _ci, ...row }) => row), passed: ran.length - bad.length, failed: bad.length, skipped: rows.length - ran.length, mutants: { total: mutants.length, killed }, seconds: total }));
     return code;
   }
   out('');
-  out(`${ran.length - bad.length} passed, ${bad.length} failed, ${rows.length - ran.length} skipped`);
+  out(`${ran.length - bad.length} passed, ${bad.length} failed, ${rows.length - ran.length} skipped${mutants.length > 0 ? `; mutants: ${killed} of ${mutants.length} killed` : ''}`);
   out(`in ${secs(total)} s${rows.length > ran.length ? '; skipped scenarios are tagged deep: run them with --deep' : ''}`);
   for (const r of bad) {
-    out(capped(oneLine(`SURPRISE ${r.name}: expected ${r.expected}, got ${r.got}${r.message && r.error ? `: ${r.message}` : ''}`), 2 * MAX_MESSAGE));
+    const what = r.mutant && !r.error ? `mutant survived (the scenario could not fail without its fix): expected ${r.expected}, got ${r.got}` : `expected ${r.expected}, got ${r.got}`;
+    out(capped(oneLine(`SURPRISE ${r.name}: ${what}${r.message && r.error ? `: ${r.message}` : ''}`), 2 * MAX_MESSAGE));
     if (r.traceFile) out(`  ${oneLine(`replay: npx mmrace replay ${shq(r.traceFile)}`)}`);
-    else if (!r.error) out(`  ${oneLine(`rerun: npx mmrace check ${shq(r.file)}`)}`);
+    else if (!r.error) out(`  ${oneLine(`rerun: npx mmrace check ${shq(r.file)}${mutantParams(r)}`)}`);
   }
   if (flags.junit) out(oneLine(`JUnit XML written to ${flags.junit}`));
   if (flags.sarif) out(oneLine(`SARIF written to ${flags.sarif}`));
   return code;
+}
+
+/** The `-p name=value` options that give a mutant's search from its scenario's file ('' for a scenario). */
+function mutantParams(r: Row): string {
+  return Object.entries(r.mutant?.params ?? {})
+    .map(([k, v]) => ` -p ${shq(`${k}=${String(v)}`)}`)
+    .join('');
 }
 
 function errorRow(f: string, e: unknown): Row {
@@ -223,8 +242,11 @@ interface Table {
  * rest of its row right.
  */
 export function tableOf(found: readonly FoundScenario[]): Table {
-  const names = found.map((f) => ('scenario' in f ? rowName(basename(dirname(f.file)), f.scenario.name) : rowName(basename(dirname(f.file)), basename(f.file).replace(/\.json$/, ''))));
-  const expected = found.map((f) => ('scenario' in f ? oneLine(expectationText(f.scenario)) : '?'));
+  const suite = (f: FoundScenario) => basename(dirname(f.file));
+  const names = found.flatMap((f) =>
+    'scenario' in f ? [rowName(suite(f), f.scenario.name), ...f.scenario.mutants.map((mu) => rowName(suite(f), `${f.scenario.name}~${mu.name}`))] : [rowName(suite(f), basename(f.file).replace(/\.json$/, ''))],
+  );
+  const expected = found.flatMap((f) => ('scenario' in f ? [oneLine(expectationText(f.scenario)), ...f.scenario.mutants.map((mu) => oneLine(`violation of ${mu.expect.property}`))] : ['?']));
   const name = Math.max('scenario'.length, ...names.map((n) => n.length));
   const exp = Math.max('expected'.length, ...expected.map((e) => e.length));
   return { name, expected: exp, got: Math.max('got'.length, exp, SKIPPED.length) };

@@ -51,11 +51,11 @@ export function findScenarios(dir: string): FoundScenario[] {
 }
 
 export function runList(dir: string, flags: { json?: boolean }): number {
-  const rows: { kind: string; name: string; file: string; model?: string; expect?: string; tags?: string[]; error?: string }[] = [];
+  const rows: { kind: string; name: string; file: string; model?: string; expect?: string; tags?: string[]; mutants?: string[]; error?: string }[] = [];
   for (const f of findScenarios(dir)) {
     if ('scenario' in f) {
       const s = f.scenario;
-      rows.push({ kind: 'scenario', name: s.name, file: relative(process.cwd(), f.file), model: relative(process.cwd(), s.modelPath), expect: expectationText(s), tags: s.tags });
+      rows.push({ kind: 'scenario', name: s.name, file: relative(process.cwd(), f.file), model: relative(process.cwd(), s.modelPath), expect: expectationText(s), tags: s.tags, mutants: s.mutants.map((mu) => mu.name) });
     } else {
       const e = f.error;
       rows.push({ kind: 'invalid', name: f.file, file: relative(process.cwd(), f.file), error: isMmraceError(e) ? `${e.code}: ${e.message}` : String(e) });
@@ -82,7 +82,7 @@ export function runList(dir: string, flags: { json?: boolean }): number {
   }
   const w = Math.max(...rows.map((r) => oneLine(r.name).length));
   for (const r of rows) {
-    if (r.kind === 'scenario') out(`scenario  ${oneLine(r.name).padEnd(w)}  ${oneLine(`expect ${r.expect}${r.tags?.length ? ` [${r.tags.join(', ')}]` : ''}  (${r.file})`)}`);
+    if (r.kind === 'scenario') out(`scenario  ${oneLine(r.name).padEnd(w)}  ${oneLine(`expect ${r.expect}${r.tags?.length ? ` [${r.tags.join(', ')}]` : ''}${r.mutants?.length ? `, ${r.mutants.length} mutant${r.mutants.length > 1 ? 's' : ''}` : ''}  (${r.file})`)}`);
     else if (r.kind === 'model') out(`model     ${oneLine(r.name).padEnd(w)}  ${oneLine(r.file)}`);
     else out(`invalid   ${oneLine(`${r.file}: ${r.error}`)}`);
   }

@@ -14,17 +14,38 @@ import { MAX_SEED } from '../strategy/chooser.js';
 
 const paramValue = z.union([z.number(), z.boolean(), z.string()]);
 
+/** A scenario's name, or a mutant's: it names the trace file, so it may not leave that folder or hide there. */
+const fileName = z
+  .string()
+  .min(1)
+  .regex(/^[^./\\\u0000-\u001f\u007f][^/\\\u0000-\u001f\u007f]*$/, 'a name may not start with a dot nor hold /, \\ or control characters (it names the trace file)');
+
+/**
+ * A mutant of a safe scenario: the same search with the parameters that take its fix out
+ * (`params`, over the scenario's), which must then find the violation `expect` names.
+ * `mmrace ci` runs each mutant after its scenario; a mutant that survives (no violation
+ * of its property) fails the run: the scenario could not have failed.
+ */
+const mutantSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a mutant name is letters, digits, _, . and - (it names the mutant in reports and trace files)'),
+  description: z.string().optional(),
+  params: z.record(z.string(), paramValue).refine((p) => Object.keys(p).length > 0, 'a mutant sets at least one parameter'),
+  expect: z.strictObject({
+    verdict: z.literal('violation'),
+    /** The invariant, fault property or `deadlock` the mutant must violate. */
+    property: z.string().min(1),
+  }),
+});
+
+export type Mutant = z.infer<typeof mutantSchema>;
+
 export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   /**
    * Defaults to the file name without .json. It names the default trace file
    * (`.mmrace/traces/NAME-….trace.json`), so it may not leave that folder or hide there.
    */
-  name: z
-    .string()
-    .min(1)
-    .regex(/^[^./\\\u0000-\u001f\u007f][^/\\\u0000-\u001f\u007f]*$/, 'a name may not start with a dot nor hold /, \\ or control characters (it names the trace file)')
-    .optional(),
+  name: fileName.optional(),
   description: z.string().optional(),
   /** Path of the model file, relative to the scenario file. */
   model: z.string().min(1),
@@ -53,6 +74,10 @@ export const scenarioSchema = z.strictObject({
   ]),
   /** `deep` scenarios run only with `mmrace ci --deep`. */
   tags: z.array(z.string()).default([]),
+  /** Safe scenarios: the fix removals that must break them (see `Mutant`). */
+  mutants: z.array(mutantSchema).default([]),
+  /** A safe scenario without mutants says why none exists. */
+  noMutants: z.string().min(1).optional(),
 });
 
 export type ScenarioFile = z.infer<typeof scenarioSchema>;
@@ -87,8 +112,48 @@ export function parseScenario(json: unknown, file: string): Scenario {
   if (walk && s.expect.verdict === 'safe') {
     throw wrong('expect.verdict', `${s.strategy} is a bug-hunting strategy: it never reports safe, so it cannot meet "safe" (use bfs or dfs)`);
   }
+  checkMutants(s, json, file);
   const abs = resolve(file);
   return { ...s, name: s.name ?? basename(file).replace(/\.json$/, ''), file: abs, modelPath: resolve(dirname(abs), s.model) };
+}
+
+/** The rules of `mutants` and `noMutants` that the schema alone does not say (`json`: the file as read). */
+function checkMutants(s: ScenarioFile, json: unknown, file: string): void {
+  const wrong = (where: string, message: string) => new MmraceError('E_SCENARIO', `${file}: at ${where}: ${message}`, 'see docs/scenarios.md, "Mutants"');
+  if (s.expect.verdict !== 'safe') {
+    if (s.mutants.length > 0) throw wrong('mutants', 'mutants belong to a safe scenario: they take its fix out and must then find a violation');
+    if (s.noMutants !== undefined) throw wrong('noMutants', 'applies to a safe scenario');
+    return;
+  }
+  if (s.noMutants !== undefined && s.mutants.length > 0) throw wrong('noMutants', 'a scenario with mutants needs no reason for having none');
+  const seen = new Set<string>();
+  s.mutants.forEach((mu, i) => {
+    if (seen.has(mu.name)) throw wrong(`mutants.${i}.name`, `a second mutant named '${mu.name}'`);
+    seen.add(mu.name);
+    // zod builds `params` afresh and drops a `__proto__` key: look for it in the file's own.
+    const raw = (json as { mutants?: { params?: unknown }[] }).mutants?.[i]?.params;
+    if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) throw wrong(`mutants.${i}.params.__proto__`, 'not a parameter name');
+    if (Object.entries(mu.params).every(([k, v]) => s.params[k] === v)) {
+      throw wrong(`mutants.${i}.params`, `mutant '${mu.name}' sets every parameter as the scenario does: it is the scenario's own search, which is safe`);
+    }
+  });
+}
+
+/**
+ * Mutant `mu` of scenario `s` as a scenario of its own: `s` with `mu`'s parameters over
+ * its own and `mu`'s expectation, named `S~M`, from the same file.
+ */
+export function mutantScenario(s: Scenario, mu: Mutant): Scenario {
+  const { description, ...rest } = s;
+  return {
+    ...rest,
+    name: `${s.name}~${mu.name}`,
+    ...(mu.description !== undefined ? { description: mu.description } : description !== undefined ? { description } : {}),
+    params: { ...s.params, ...mu.params },
+    expect: mu.expect,
+    mutants: [],
+    noMutants: undefined,
+  };
 }
 
 /** What a scenario is, for the errors of a scenario file that cannot be read. */

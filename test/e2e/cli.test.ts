@@ -172,13 +172,18 @@ describe('ci and list', () => {
     const walk = (d: string): void => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
         if (e.isDirectory()) walk(join(d, e.name));
-        else if (e.name.endsWith('.json')) files.push(e.name);
+        else if (e.name.endsWith('.json')) files.push(join(d, e.name));
       }
     };
     walk(join(root, 'scenarios'));
-    expect(r.json.scenarios).toHaveLength(files.length);
+    // A row and a testcase for each scenario and each of its mutants, every mutant killed.
+    const mutants = files.reduce((n, f) => n + (JSON.parse(readFileSync(f, 'utf8')).mutants?.length ?? 0), 0);
+    expect(mutants).toBeGreaterThanOrEqual(25);
+    expect(r.json.scenarios).toHaveLength(files.length + mutants);
+    const skippedMutants = (r.json.scenarios as { skipped: boolean; mutant?: unknown }[]).filter((x) => x.skipped && x.mutant).length;
+    expect(r.json.mutants).toEqual({ total: mutants - skippedMutants, killed: mutants - skippedMutants });
     const xml = readFileSync(junit, 'utf8');
-    expect(xml.match(/<testcase /g)).toHaveLength(files.length);
+    expect(xml.match(/<testcase /g)).toHaveLength(files.length + mutants);
     expect(xml).not.toMatch(/<failure/);
   });
 
@@ -206,7 +211,7 @@ describe('ci and list', () => {
     const r = mmrace(['list', 'scenarios']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/scenario\s+b-kernel\s+expect violation of INV-KFAULT/);
-    expect(r.stdout).toMatch(/scenario\s+s\s+expect safe/);
+    expect(r.stdout).toMatch(/scenario\s+s\s+expect safe, 3 mutants/);
   });
 });
 

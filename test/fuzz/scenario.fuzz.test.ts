@@ -21,7 +21,8 @@ afterAll(removeTemps);
 
 const STRATEGIES = ['bfs', 'dfs', 'random', 'pct', 'bounded'];
 const WALKS = ['random', 'pct', 'bounded'];
-const TOP = ['$schema', 'name', 'description', 'model', 'params', 'strategy', 'seed', 'pctDepth', 'limits', 'expect', 'tags'];
+const TOP = ['$schema', 'name', 'description', 'model', 'params', 'strategy', 'seed', 'pctDepth', 'limits', 'expect', 'tags', 'mutants', 'noMutants'];
+const MUTANT = ['name', 'description', 'params', 'expect'];
 const LIMITS = ['maxStates', 'maxDepth', 'timeLimit', 'runs'];
 /** The seeds of random, pct and bounded are 32-bit (docs/strategies.md). */
 const MAX_SEED = 2 ** 32 - 1;
@@ -70,6 +71,30 @@ function refusal(x: unknown): string | null {
     if (!onlyKeys(e, ['verdict', 'property']) || typeof e['property'] !== 'string' || e['property'] === '') return 'expect.property';
   } else return 'expect.verdict';
   if ('tags' in x && !(Array.isArray(x['tags']) && x['tags'].every((t) => typeof t === 'string'))) return 'tags';
+  return mutantsRefusal(x, e['verdict'] === 'safe');
+}
+
+/** Why the docs' "Mutants" section refuses the `mutants` and `noMutants` of `x`, or null. */
+function mutantsRefusal(x: Record<string, unknown>, safe: boolean): string | null {
+  if ('noMutants' in x && (typeof x['noMutants'] !== 'string' || x['noMutants'] === '' || !safe)) return 'noMutants';
+  if (!('mutants' in x)) return null;
+  const ms = x['mutants'];
+  if (!Array.isArray(ms)) return 'mutants';
+  if (ms.length > 0 && (!safe || 'noMutants' in x)) return 'mutants';
+  const params = isObject(x['params']) ? x['params'] : {};
+  const names = new Set<unknown>();
+  for (const m of ms) {
+    if (!isObject(m) || !onlyKeys(m, MUTANT)) return 'mutant';
+    if (typeof m['name'] !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(m['name']) || names.has(m['name'])) return 'mutant name';
+    names.add(m['name']);
+    if ('description' in m && typeof m['description'] !== 'string') return 'mutant description';
+    const p = m['params'];
+    if (!isObject(p) || Object.hasOwn(p, '__proto__') || Object.keys(p).length === 0) return 'mutant params';
+    if (!Object.values(p).every((v) => ['number', 'boolean', 'string'].includes(typeof v))) return 'mutant params value';
+    if (Object.entries(p).every(([k, v]) => params[k] === v)) return "mutant params: the scenario's own";
+    const e = m['expect'];
+    if (!isObject(e) || !onlyKeys(e, ['verdict', 'property']) || e['verdict'] !== 'violation' || typeof e['property'] !== 'string' || e['property'] === '') return 'mutant expect';
+  }
   return null;
 }
 
@@ -145,6 +170,11 @@ const fieldPath = fc.constantFrom(
   ['params', 'n'],
   ['params', '__proto__'],
   ['tags', '0'],
+  ['mutants', '0'],
+  ['mutants', '0', 'name'],
+  ['mutants', '0', 'params'],
+  ['mutants', '0', 'expect', 'verdict'],
+  ['mutants', '1'],
 );
 const unknownKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !TOP.includes(k) && !LIMITS.includes(k) && !['verdict', 'property', '__proto__'].includes(k));
 
@@ -178,7 +208,7 @@ function mutate(json: Record<string, unknown>, m: Mutation): Record<string, unkn
     for (const k of m.path.slice(0, -1)) {
       if (!isObject(o) && !Array.isArray(o)) break;
       const rec = o as Record<string, unknown>;
-      if (rec[k] === undefined && m.kind === 'set') rec[k] = k === 'tags' ? [] : {};
+      if (rec[k] === undefined && m.kind === 'set') rec[k] = k === 'tags' || k === 'mutants' ? [] : {};
       o = rec[k];
     }
     const last = m.path[m.path.length - 1]!;

@@ -1,6 +1,6 @@
 /**
  * The Xen PV page-type oracle: what the hypervisor checks when a paravirtualised guest
- * builds, pins and hooks its page tables (shared/models.md §2, "What Xen checks").
+ * builds, pins and hooks its page tables (docs/seed-problems.md §2, "What Xen checks").
  *
  * Xen (xen/arch/x86/mm.c) keeps for every machine frame f a type and a type count
  * (page->u.inuse.type_info): type(f) ∈ {none, W, L1, L2, L3, L4}, tcount(f), and a pin

@@ -198,6 +198,7 @@ function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
             c.l.young ||= e.young;
             c.l.dirty ||= e.dirty;
             e.valid = e.cont = e.young = e.dirty = e.fresh = false;
+            if (c.noting) c.note(`pte[${c.l.i}] = 0`);
             c.l.i++;
             if (c.l.i < c.p.n) c.goto('contpte_convert:xchg');
             else c.l.i = 0;
@@ -222,6 +223,7 @@ function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
   const flush = {
     // TLBI VALE1IS over the block + DSB ISH: every CPU drops its entries for the block.
     __flush_tlb_range: (c: any) => {
+      if (c.noting) c.note('TLBI+DSB');
       tlbFlushAll(c.s.tlb);
       c.l.i = 0;
     },
@@ -234,6 +236,7 @@ function u1Steps(p: P, folds: boolean): Record<string, StepDef<any, any, any>> {
       e.cont = true;
       e.young = c.l.young;
       e.dirty = c.l.dirty;
+      if (c.noting) c.note(`pte[${c.l.i}] = pte | PTE_CONT`);
       c.l.i++;
       if (c.l.i < c.p.n) c.goto('__set_ptes');
     },
@@ -259,34 +262,43 @@ function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
     ? { space: 'kernel', property: 'INV-KFAULT' }
     : { space: 'user', property: 'INV-UFAULT', handler: 'handle_pte_fault:ptep_get_lockless' };
   return {
+    // The access this CPU makes: a page of the block, a load or a store.
     access: (c) => {
-      c.l.j = c.choose(c.p.n);
-      c.l.store = c.p.stores ? c.choose([false, true]) : false;
+      c.l.j = c.choose('page', c.p.n);
+      c.l.store = c.p.stores ? c.choose('op', ['load', 'store']) === 'store' : false;
     },
-    'mmu:walk': (c) => {
-      const t = c.s.tlb[c.self];
-      const e = c.s.pte[c.l.j];
-      const hit = tlbHit(t, c.l.j);
-      if (!hit || (c.l.store && !e.dirty)) {
-        // A TLB miss walks the table; a store through a clean entry makes the hardware
-        // update the pte's dirty bit (DBM), an atomic read-modify-write of the pte that
-        // also needs a valid pte.
-        if (!e.valid) {
-          return takeFault(c, policy, `CPU${c.self} translation fault on page ${c.l.j} of ${c.p.mm}: do_translation_fault -> do_bad_area`);
-        }
-        if (!hit) {
-          tlbInsert(t, c.l.j, e.cont);
-          e.young = true;
-          c.s.hwYoung = true;
-        }
-        if (c.l.store) {
-          e.dirty = true;
-          c.s.hwDirty = true;
-        }
-      }
-      c.l.left++;
-      if (c.l.left < c.p.accesses) c.goto('access');
-      else c.finish();
+    'mmu:walk': {
+      // The MMU: a TLB lookup, and on a miss the hardware table walk (not a kernel call).
+      hw: true,
+      doc: 'the MMU: TLB lookup; on a miss the hardware walk (a block entry for a cont pte); DBM sets dirty on a store',
+      do: (c) => {
+        const t = c.s.tlb[c.self];
+        const e = c.s.pte[c.l.j];
+        const hit = tlbHit(t, c.l.j);
+        if (!hit || (c.l.store && !e.dirty)) {
+          // A TLB miss walks the table; a store through a clean entry makes the hardware
+          // update the pte's dirty bit (DBM), an atomic read-modify-write of the pte that
+          // also needs a valid pte.
+          if (!e.valid) {
+            if (c.noting) c.note(`pte[${c.l.j}]==0`);
+            return takeFault(c, policy, `CPU${c.self} translation fault on page ${c.l.j} of ${c.p.mm}: do_translation_fault -> do_bad_area`);
+          }
+          if (!hit) {
+            if (c.noting) c.note(`pte[${c.l.j}] valid, cache ${e.cont ? 'block' : 'page'} entry`);
+            tlbInsert(t, c.l.j, e.cont);
+            e.young = true;
+            c.s.hwYoung = true;
+          } else if (c.noting) c.note('TLB hit');
+          if (c.l.store) {
+            if (c.noting) c.note('DBM: set dirty');
+            e.dirty = true;
+            c.s.hwDirty = true;
+          }
+        } else if (c.noting) c.note('TLB hit');
+        c.l.left++;
+        if (c.l.left < c.p.accesses) c.goto('access');
+        else c.finish();
+      },
     },
     'handle_pte_fault:ptep_get_lockless': (c) => {
       c.l.origValid = c.s.pte[c.l.j].valid;
@@ -319,7 +331,7 @@ function cpuSteps(kernel: boolean): Record<string, StepDef<any, any, any>> {
 function lockless(): Record<string, StepDef<any, any, any>> {
   return {
     gup_fast: (c) => {
-      c.l.j = c.choose(c.p.n);
+      c.l.j = c.choose('page', c.p.n);
     },
     'ptep_get_lockless:orig': (c) => {
       const s = c.s;

@@ -171,6 +171,14 @@ function open(g: Gate, s: { dpa: boolean; rodata_full: boolean }): boolean {
   return g === 'rodata_full' ? s.rodata_full : g === 'dpa' ? s.dpa : s.dpa || s.rodata_full;
 }
 
+/** A closed gate as the kernel tests it, for the notes. */
+const CLOSED: Readonly<Record<Gate, string>> = {
+  rodata_full: 'if (!rodata_full) return',
+  dpa: 'if (!debug_pagealloc()) return',
+  'dpa||rodata_full': 'if (!debug_pagealloc() && !rodata_full) return',
+};
+const closedText = (g: Gate): string => CLOSED[g];
+
 /**
  * x86 change_page_attr on one 4K page of the direct map (__set_pages_p / __set_pages_np):
  * a LARGE mapping is kept when the page already has the requested present bit, else
@@ -180,10 +188,14 @@ function cpa(c: Ctx, i: number, v: 'VALID' | 'INVALID'): number {
   const s = c.s;
   if (s.level.get(i) === 'LARGE') {
     if (s.pte.get(i) === v) return 0; // try_preserve_large_page: nothing to change
-    if (c.p.alloc_fail && c.choose(['split: alloc ok', 'split: alloc fails']) === 'split: alloc fails') return ENOMEM;
+    if (c.p.alloc_fail && c.choose(['split: alloc ok', 'split: alloc fails']) === 'split: alloc fails') {
+      if (c.noting) c.note(`page ${i}: split_large_page: -ENOMEM, pte unchanged`);
+      return ENOMEM;
+    }
     s.level.set(i, '4K');
   }
   s.pte.set(i, v);
+  if (c.noting) c.note(`page ${i} ${v}`);
   return 0;
 }
 
@@ -191,7 +203,11 @@ function cpa(c: Ctx, i: number, v: 'VALID' | 'INVALID'): number {
 function setDirectMap(c: Ctx, i: number, v: 'VALID' | 'INVALID'): number {
   if (c.p.arch === 'x86') return cpa(c, i, v);
   // arm64: if (!gate) return 0; apply_to_page_range() on an existing pte cannot fail.
-  if (open(ARM64_GATES[c.p.code].sdm, c.s)) c.s.pte.set(i, v);
+  const gate = ARM64_GATES[c.p.code].sdm;
+  if (open(gate, c.s)) {
+    c.s.pte.set(i, v);
+    if (c.noting) c.note(`page ${i} ${v}`);
+  } else if (c.noting) c.note(`${closedText(gate)} 0`);
   return 0;
 }
 
@@ -213,8 +229,13 @@ function kernelMapPages(c: Ctx, i: number, v: 'VALID' | 'INVALID'): number {
     flushTlb(c, 'all');
     return ret;
   }
-  if (!open(ARM64_GATES[c.p.code].kmp, c.s)) return 0;
+  const gate = ARM64_GATES[c.p.code].kmp;
+  if (!open(gate, c.s)) {
+    if (c.noting) c.note(closedText(gate));
+    return 0;
+  }
   c.s.pte.set(i, v);
+  if (c.noting) c.note(`page ${i} ${v}`);
   flushTlb(c, i);
   return 0;
 }
@@ -223,7 +244,12 @@ function kernelMapPages(c: Ctx, i: number, v: 'VALID' | 'INVALID'): number {
 function kernelPagePresent(c: Ctx, i: number): boolean {
   // arm64: if (!gate) return true; else walk: pte_valid(). x86: lookup_address() is
   // level-aware: the pte or the large pmd/pud that maps the page, & _PAGE_PRESENT.
-  if (c.p.arch === 'arm64' && !open(ARM64_GATES[c.p.code].kpp, c.s)) return true;
+  const gate = ARM64_GATES[c.p.code].kpp;
+  if (c.p.arch === 'arm64' && !open(gate, c.s)) {
+    if (c.noting) c.note(`${closedText(gate)} true`);
+    return true;
+  }
+  if (c.noting) c.note(`page ${i} ${c.s.pte.get(i)} -> ${c.s.pte.get(i) === 'VALID'}`);
   return c.s.pte.get(i) === 'VALID';
 }
 
@@ -295,6 +321,8 @@ function hSteps(p: P, n: number): Record<string, StepDef<any, any, P>> {
     'create_image:local_irq_disable': (c) => {
       c.s.frozen = true;
       c.l.i = 0;
+      // The vfree()ing thread, paused between two of its steps, stays so.
+      if (c.noting && !p.unconstrained && c.pc('V') !== 'done' && c.pc('V') !== 'remove_vm_area') c.note('V', '/* thread is frozen */');
     },
     [H1]: (c) => {
       const i = c.l.i;
@@ -317,6 +345,7 @@ function hSteps(p: P, n: number): Record<string, StepDef<any, any, P>> {
         return c.finish();
       }
       c.s.tlb.set(i, true); // the load walked the pte and cached the translation
+      if (c.noting) c.note(`page ${i}`);
       if (c.l.present) nextPage(c);
     },
     [unmapLabel]: (c) => {
@@ -373,8 +402,9 @@ function aSteps(p: P, page: number): Record<string, StepDef<any, any, P>> {
   };
 }
 
-function pick(c: { choose<T>(v: readonly T[]): T }, v: (typeof TRI)[number]): boolean {
-  return v === 'both' ? c.choose([false, true]) : v === 'on';
+/** A config bit from its parameter: off, on, or both (a named choice of init: `dpa=on`). */
+function pick(c: { choose<T>(name: string, v: readonly T[]): T }, name: string, v: (typeof TRI)[number]): boolean {
+  return v === 'both' ? c.choose(name, ['off', 'on']) === 'on' : v === 'on';
 }
 
 export default defineModel({
@@ -426,13 +456,13 @@ export default defineModel({
   init: (c) => {
     const p = c.p as P;
     const { n, np } = layout(p);
-    c.s.dpa = pick(c, p.dpa);
-    c.s.rodata_full = p.arch === 'arm64' ? pick(c, p.rodata_full) : false;
+    c.s.dpa = pick(c, 'dpa', p.dpa);
+    c.s.rodata_full = p.arch === 'arm64' ? pick(c, 'rodata_full', p.rodata_full) : false;
     for (let i = 0; i < n; i++) {
       c.s.pte.set(i, i === np ? 'INVALID' : 'VALID');
       // x86 maps the direct map with large pages unless debug_pagealloc is on; V's pages
       // may sit in either; A's page is 4K (dpa); the hypothetical region is LARGE.
-      const large = p.arch === 'x86' && !c.s.dpa && (i === np || (i < p.vpages && c.choose([false, true])));
+      const large = p.arch === 'x86' && !c.s.dpa && (i === np || (i < p.vpages && c.choose(`level[${i}]`, ['4K', 'LARGE']) === 'LARGE'));
       c.s.level.set(i, large ? 'LARGE' : '4K');
     }
   },

@@ -257,6 +257,7 @@ export default defineModel({
     }
     c.s.current = 'T';
     c.s.satp = MM_T;
+    c.note(`T, O forked before kexec_load: mmT.pgd[${PGD_LINEAR}] = ${ptFormat(pt[MM_T]![PGD_LINEAR]!)} (pgd_alloc's memcpy)`);
   },
   actors: (p) => ({
     S: actor({ locals: { r: int(MM_T, MM_N + 1) }, steps: sSteps(p) }),
@@ -289,6 +290,7 @@ function sSteps(p: P): Record<string, StepDef<any, any, any>> {
     const leaf = ptLeaf(c.s.pt, MM_T, va);
     if (!ptAllows(leaf, 'w')) throw new Error(`model: control code buffer not writable: ${ptFormat(leaf)}`);
     if (p.cached) ptCopy(c.s.tlb, leaf!);
+    if (c.noting) c.note(`mmT.pgd: ${ptFormat(leaf)}${p.cached ? ', cached in the TLB' : ''}`);
   };
   if (!p.setx) return steps;
 
@@ -313,11 +315,13 @@ function sSteps(p: P): Record<string, StepDef<any, any, any>> {
   // walk_page_range_novma(&init_mm, ...): the pageattr callback rewrites the leaf in place.
   steps[`pageattr_${lvl}_entry(init_mm)`] = (c) => {
     ptModifyLeaf(ptWalk(c.s.pt, INIT, va).entry, { x: true });
+    if (c.noting) c.note(`init_mm.${lvl}: ${ptFormat(ptWalk(c.s.pt, INIT, va).entry)}`);
   };
   if (p.activeMm) {
     // v1: walk_page_range_novma(current->active_mm, ...) as well (current is T).
     steps[`pageattr_${lvl}_entry(current->active_mm)`] = (c) => {
       ptModifyLeaf(ptWalk(c.s.pt, MM_T, va).entry, { x: true });
+      if (c.noting) c.note(`mmT.${lvl}: ${ptFormat(ptWalk(c.s.pt, MM_T, va).entry)}`);
     };
   }
   if (p.sync !== 'none') {
@@ -338,6 +342,7 @@ function sSteps(p: P): Record<string, StepDef<any, any, any>> {
     // flush_tlb_kernel_range: sfence.vma on every hart (this CPU's TLB entry goes).
     steps['flush_tlb_kernel_range'] = (c) => {
       ptClear(c.s.tlb);
+      if (c.noting) c.note('sfence.vma: no TLB entry left');
     };
   }
   return steps;
@@ -357,6 +362,7 @@ function fSteps(p: P): Record<string, StepDef<any, any, any>> {
     const k = c.l.ent;
     if (k === va[0] && !ptAllows(ptLeaf(c.s.pt, INIT, va), 'x')) c.s.copiedBeforeSetX = true;
     ptCopy(c.s.pt[MM_N][k], c.s.pt[INIT][k]);
+    if (c.noting) c.note(`mmN.pgd[${k}] = ${ptFormat(c.s.pt[MM_N][k])}`);
     c.l.ent = k + 1;
     if (c.l.ent < ENTRIES) c.goto(label);
   };
@@ -399,7 +405,7 @@ function cswSteps(p: P): Record<string, StepDef<any, any, any>> {
       // After machine_shutdown (interrupts off, other harts offline) nothing is scheduled.
       if (c.pc('E') !== E_FIRST) return c.finish();
       const runnable = TASKS.filter((t) => t !== c.s.current && (t !== 'N' || (f && c.pc('F') === 'done')));
-      const next = c.choose(runnable);
+      const next = c.choose('next', runnable);
       // switch_mm: csr_write(satp, next->mm->pgd); a kernel thread has no mm and keeps
       // the previous one (enter_lazy_tlb: active_mm = prev->active_mm, satp unchanged).
       if (next !== 'K') c.s.satp = MM_OF[next];
@@ -426,6 +432,7 @@ function eSteps(p: P): Record<string, StepDef<any, any, any>> {
       // INV-SYNC: the kernel made the page executable, this CPU's view disagrees.
       // INV-EXEC (the fault condition): not even init_mm maps it executable.
       const property = ptAllows(ref, 'x') ? 'INV-SYNC' : 'INV-EXEC';
+      if (c.noting) c.note(`satp = ${ROOT_NAME[c.s.satp]}.pgd; jump control_code_buffer: ${cached ? 'TLB' : 'walk'}: ${ptFormat(leaf)}, not X`);
       const via = cached
         ? `TLB entry ${ptFormat(leaf)}`
         : `${ROOT_NAME[c.s.satp]}.pgd (satp of task ${c.s.current}): ${ptFormat(leaf)} at ${LEVELS[ptWalk(c.s.pt, c.s.satp, va).level]}`;

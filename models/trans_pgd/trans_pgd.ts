@@ -135,6 +135,22 @@ export function pteOptions(sources: '2019' | 'all', dpa: boolean): { kind: SrcKi
   return out;
 }
 
+/** A pte's option as the reports name it: its kind, and `in D` when R writes the page. */
+const optionName = (o: { kind: SrcKind; inD: boolean }): string => (o.inD ? `${o.kind} in D` : o.kind);
+
+/** pteOptions and their names, made once per (sources, dpa): init runs for every initial state. */
+const OPTIONS = new Map<string, { opts: { kind: SrcKind; inD: boolean }[]; names: string[] }>();
+function optionsOf(sources: '2019' | 'all', dpa: boolean): { opts: { kind: SrcKind; inD: boolean }[]; names: string[] } {
+  const key = `${sources} ${dpa}`;
+  let o = OPTIONS.get(key);
+  if (o === undefined) {
+    const opts = pteOptions(sources, dpa);
+    o = { opts, names: opts.map(optionName) };
+    OPTIONS.set(key, o);
+  }
+  return o;
+}
+
 export default defineModel({
   id: 'trans_pgd',
   title: 'arm64 hibernate / trans_pgd: copy of the linear map before the TTBR1 switch',
@@ -164,11 +180,12 @@ export default defineModel({
     invented: bool(),
   }),
   init: (c) => {
-    c.s.dpa = c.p.dpa === 'any' ? c.choose([false, true]) : c.p.dpa === '1';
-    const opts = pteOptions(c.p.sources, c.s.dpa);
+    c.s.dpa = c.p.dpa === 'any' ? c.choose('dpa', [0, 1]) === 1 : c.p.dpa === '1';
+    const { opts, names } = optionsOf(c.p.sources, c.s.dpa);
     let from = 0;
     for (let i = 0; i < c.p.n; i++) {
-      const k = c.choose(opts.length - from) + from;
+      // Named by value for the reports: `pte[2]=INV_OTHER in D`.
+      const k = names.indexOf(c.choose(`pte[${i}]`, from === 0 ? names : names.slice(from)), from);
       if (c.p.symmetry) from = k;
       c.s.src.set(i, opts[k]!.kind);
       c.s.D.set(i, opts[k]!.inD);
@@ -216,19 +233,24 @@ function copyPteSteps(): Record<string, StepDef<any, any, any>> {
       if (valid(pte)) {
         // set_pte(dst_ptep, pte_mkwrite(pte)): clear PTE_RDONLY for the restore.
         c.s.dst.set(i, pte === 'V_RO' && !applies(c.p.mkwrite, c.s.dpa) ? 'V_RO' : 'V_RW');
+        if (c.noting) c.note(`pte[${i}] ${pte} -> dst ${c.s.dst.get(i)}`);
       } else if (fixup && pte !== 'NONE') {
         if (!pfnValid(pte)) {
           c.s.invented = true;
           if (c.p.bug_on) {
             // BUG_ON(!pfn_valid(pte_pfn(pte))): the machine stops here.
+            if (c.noting) c.note(`pte[${i}] ${pte}: BUG_ON(!pfn_valid)`);
             c.s.outcome = 'BUG';
             return c.finish();
           }
         }
         // set_pte(dst_ptep, pte_mkpresent(pte_mkwrite(pte))).
         c.s.dst.set(i, pfnValid(pte) ? 'V_RW' : 'V_BOGUS');
+        if (c.noting) c.note(`pte[${i}] ${pte} (${c.p.algo === 'v2' ? '!pte_none' : 'dpa'} case) -> dst ${c.s.dst.get(i)}`);
+      } else if (c.noting) {
+        // dst stays none.
+        c.note(pte === 'NONE' ? `pte[${i}] none -> dst none` : `pte[${i}] ${pte} invalid (!dpa case) -> dst none`);
       }
-      // else: dst stays none.
       nextPte(c, '_copy_pte');
     },
   };
@@ -241,7 +263,10 @@ function flaggedSteps(): Record<string, StepDef<any, any, any>> {
       const i = c.l.i;
       const pte: SrcKind = (c.l.pte = c.s.src.get(i));
       // if (pte_none(src_pte)) continue;
-      if (pte === 'NONE') return nextPte(c, 'copy_pte');
+      if (pte === 'NONE') {
+        if (c.noting) c.note(`pte[${i}] none -> dst none`);
+        return nextPte(c, 'copy_pte');
+      }
       const mkwrite = applies(c.p.mkwrite, c.s.dpa);
       const mkvalid = applies(c.p.mkvalid, c.s.dpa);
       const checkpfn = applies(c.p.checkpfn, c.s.dpa);
@@ -249,6 +274,7 @@ function flaggedSteps(): Record<string, StepDef<any, any, any>> {
       if (checkpfn && !pfnValid(pte)) {
         // return -ENXIO: swsusp_arch_resume prints "Tried to set PTE for PFN that does
         // not exist" and returns; resume is aborted and the boot kernel runs on.
+        if (c.noting) c.note(`pte[${i}] ${pte}: !pfn_valid -> -ENXIO, resume aborted, the boot kernel runs on`);
         c.s.outcome = 'ABORT';
         return c.finish();
       }
@@ -259,6 +285,7 @@ function flaggedSteps(): Record<string, StepDef<any, any, any>> {
       else if (pte === 'V_RO' && !mkwrite) d = 'V_RO';
       else d = 'V_RW';
       c.s.dst.set(i, d);
+      if (c.noting) c.note(`pte[${i}] ${pte} -> dst ${d}`);
       nextPte(c, 'copy_pte');
     },
   };
@@ -284,6 +311,7 @@ function restoreSteps(): Record<string, StepDef<any, any, any>> {
       },
     },
     break_before_make_ttbr_switch: (c) => {
+      if (c.noting) c.note('TTBR1 = tmp_pg_dir');
       c.s.ttbr1 = 'tmp_pg_dir';
       c.l.i = nextInD(c, 0);
       if (c.l.i >= c.p.n) c.goto('_cpu_resume');
@@ -294,9 +322,11 @@ function restoreSteps(): Record<string, StepDef<any, any, any>> {
       if (c.s.dst.get(i) !== 'V_RW') {
         // A translation (dst NONE, INV) or permission (V_RO) fault while kernel text and
         // page tables are being overwritten: no recovery.
+        if (c.noting) c.note(`__va(P${i}): dst ${c.s.dst.get(i)} -> ${c.s.dst.get(i) === 'V_RO' ? 'permission' : 'translation'} fault, no recovery`);
         c.s.outcome = 'FAULT';
         return c.finish();
       }
+      if (c.noting) c.note(`__va(P${i})`);
       c.l.i = nextInD(c, i + 1);
       if (c.l.i < c.p.n) c.goto('copy_page');
     },

@@ -30,9 +30,10 @@
  * Actors. G, the boot CPU running init_memory_mapping, single-threaded: the steps G1..G7
  * of models.md. H, the hypervisor, is not an actor: it is the synchronous oracle of
  * src/kernel/xen.ts (X1, X2, X3), whose checks run inside the G step that makes the
- * hypercall (or whose write Xen traps and emulates). There is no concurrency: the
- * checker explores the layouts (where the page-table buffer lies, which free frame the
- * 3.9 allocator returns), not interleavings.
+ * hypercall (or whose write Xen traps and emulates). The race diagram gives Xen a
+ * column of its own: G's steps note what Xen did (`c.note('Xen', ...)`: a validation, a
+ * refusal). There is no concurrency: the checker explores the layouts (where the
+ * page-table buffer lies, which free frame the 3.9 allocator returns), not interleavings.
  *
  * Geometry (parameters `ranges`, `pages`, `spare`). Physical frames 0..F-1, pfn == mfn:
  *   [0, B)       the boot region, B = 1 + ranges + spare: memory already mapped, RW, by a
@@ -253,7 +254,31 @@ function maskRwPte(p: P, s: any, pfn: number, earlyIoremap: boolean): 'RO' | 'RW
 }
 
 function bug(c: StepCtx, call: string, err: string): void {
+  // What Xen did, in its own column of the race diagram: `get_page_type(7,L1): W!=L1 -> -EINVAL`.
+  if (c.noting) c.note('Xen', xenRefusal(err));
   c.fault(`${call} failed: (XEN) mm.c: ${err} -> BUG()`, 'INV-X');
+}
+
+/** Xen's log line as the diagram tells the refusal: the get_page_type that failed. */
+function xenRefusal(err: string): string {
+  const m = /Bad type \(saw (\w+) != exp (\w+)\) for mfn (\d+)/.exec(err);
+  return m ? `get_page_type(${m[3]},${m[2]}): ${m[1]}!=${m[2]} -> -EINVAL` : `${err} -> -EINVAL`;
+}
+
+/** The frames a table's RW entries map inside the page-table buffer, with their type count: what a validation typed W there. */
+function wTyped(s: any, entries: readonly L1e[]): string {
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.rw && e.frame >= s.pgt_buf_start && e.frame < s.pgt_buf_top) out.push(`${e.frame}: type W, count ${s.xen[e.frame].tcount}`);
+  }
+  return out.join('; ');
+}
+
+/** The name of a frame the boot CPU allocated, for the notes: `M`, `P1`, ... */
+function frameName(s: any, ranges: number, f: number): string {
+  if (s.pmd_page === f) return `M=${f}`;
+  for (let r = 0; r < ranges; r++) if (s.pte_page.get(r) === f) return `P${r + 1}=${f}`;
+  return `${f}`;
 }
 
 /**
@@ -263,9 +288,16 @@ function bug(c: StepCtx, call: string, err: string): void {
  */
 function setLowmemPage(c: StepCtx, g: Geo, f: number, prot: 'RO' | 'RW', fn: string): boolean {
   const s = c.s;
-  if (!lookupAddress(s, g, f)) return true; // vaddr missing: nothing happens
+  if (!lookupAddress(s, g, f)) {
+    if (c.noting) c.note(`__va(${f}): lookup_address -> NULL (path via M unhooked) -> no-op`);
+    return true; // vaddr missing: nothing happens
+  }
   const old = s.lm.get(f) as Prot;
-  if (old === 'ABSENT') return true; // a none pte stays none
+  if (old === 'ABSENT') {
+    if (c.noting) c.note(`__va(${f}): pte none -> no-op`);
+    return true; // a none pte stays none
+  }
+  if (c.noting) c.note(`__va(${f}): update_va_mapping(${prot})`);
   const err = modL1Entry(s.xen, { frame: f, rw: old === 'RW' }, { frame: f, rw: prot === 'RW' });
   if (err !== null) {
     bug(c, `${fn}(__va(${f})): HYPERVISOR_update_va_mapping`, err);
@@ -297,15 +329,17 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
       for (let r = 0; r < p.ranges; r++) used ||= s.pte_page.get(r) === f;
       if (!used) free.push(f);
     }
-    return c.choose(free);
+    return c.choose('frame', free);
   };
 
   /** early_memremap(pfn): the fixmap pte goes through xen_set_pte_init -> mask_rw_pte,
    * a direct write into the pinned fixmap L1 that Xen traps and emulates (X1, X3). */
   const earlyMemremap = (c: StepCtx, f: number): void => {
     const prot = maskRwPte(p, c.s, f, true);
+    if (c.noting) c.note(`fixmap alias of ${f} ${prot}`);
     const err = modL1Entry(c.s.xen, null, { frame: f, rw: prot === 'RW' });
     if (err !== null) {
+      if (c.noting) c.note('Xen', xenRefusal(err));
       c.fault(`early_memremap(${f}): xen_set_pte_init: Xen refuses to emulate the fixmap pte write: (XEN) mm.c: ${err} -> Oops`, 'INV-X');
       return;
     }
@@ -317,22 +351,27 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
     const old = c.s.fixmap.get(f);
     modL1Entry(c.s.xen, old === 'NONE' ? null : { frame: f, rw: old === 'RW' }, null);
     c.s.fixmap.set(f, 'NONE');
+    if (c.noting) c.note(`fixmap alias of ${f} cleared`);
   };
 
   if (pgtBuf) {
+    // Where a high buffer may start: any frame of the range mapped that leaves room for it.
+    const starts = Array.from({ length: g.frames - g.boot - g.buffer + 1 }, (_, i) => g.boot + i);
     steps['find_early_table_space'] = (c) => {
       // The buffer: low, in memory already mapped (2.6.37/38); or high, anywhere inside
       // the range this call maps (4b239f458).
-      const start = p.placement === 'low' ? 0 : g.boot + c.choose(g.frames - g.boot - g.buffer + 1);
+      const start = p.placement === 'low' ? 0 : c.choose('start', starts);
       c.s.pgt_buf_start = start;
       c.s.pgt_buf_end = start;
       c.s.pgt_buf_top = start + g.buffer;
+      if (c.noting) c.note(`pgt_buf = [${start}, ${start + g.buffer})${p.placement === 'low' ? '' : ', inside the range mapped'}`);
     };
   }
 
   // G1: phys_pud_init finds the pud entry empty: M = alloc_low_page().
   steps['phys_pud_init:alloc_low_page'] = (c) => {
     c.s.pmd_page = alloc(c);
+    if (c.noting) c.note(`M = ${c.s.pmd_page}`);
     c.l.r = 0;
   };
   if (pgtBuf) steps['phys_pud_init:early_memremap'] = (c) => earlyMemremap(c, c.s.pmd_page);
@@ -340,6 +379,7 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
   // G2..G5 for each 2 MB range r: phys_pmd_init.
   steps['phys_pmd_init:alloc_low_page'] = (c) => {
     c.s.pte_page.set(c.l.r, alloc(c));
+    if (c.noting) c.note(`P${c.l.r + 1} = ${c.s.pte_page.get(c.l.r)}`);
   };
   if (pgtBuf) steps['phys_pmd_init:early_memremap'] = (c) => earlyMemremap(c, c.s.pte_page.get(c.l.r));
   steps['phys_pte_init'] = (c) => {
@@ -347,6 +387,11 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
     // xen_set_pte_init -> mask_rw_pte. P_r is not yet typed: plain writes Xen never sees.
     const first = g.first(c.l.r);
     for (let q = first; q < first + p.pages; q++) c.s.lm.set(q, maskRwPte(p, c.s, q, false));
+    if (c.noting) c.note(() => {
+      const ptes: string[] = [];
+      for (let q = first; q < first + p.pages; q++) ptes.push(`${q}:${c.s.lm.get(q)}`);
+      return `P${c.l.r + 1} fill: pte ${ptes.join(' ')}${pgtBuf ? ` (pgt_buf_end ${c.s.pgt_buf_end})` : ''}`;
+    });
   };
   if (pgtBuf) steps['phys_pmd_init:unmap_low_page'] = (c) => unmapLowPage(c, c.s.pte_page.get(c.l.r));
   // G5: pmd_populate_kernel(&init_mm, pmd, P_r) -> paravirt_alloc_pte -> xen_alloc_pte_init.
@@ -358,12 +403,18 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
     const r = c.l.r;
     const f = s.pte_page.get(r);
     // X2: MMUEXT_PIN_L1_TABLE validates P_r, X1 for each of its RW entries.
+    if (c.noting) c.note(`pin L1(${frameName(s, p.ranges, f)})`);
     const err = pinTable(s.xen, f, 'L1', () => allocL1Table(s.xen, l1Entries(s, g, p, r)));
     if (err !== null) return bug(c, `pin_pagetable_pfn(MMUEXT_PIN_L1_TABLE, ${f}): HYPERVISOR_mmuext_op`, err);
+    if (c.noting) c.note('Xen', () => {
+      const typed = wTyped(s, l1Entries(s, g, p, r));
+      return `validate ${f}${typed ? ` -> ${typed}` : ': OK'}`;
+    });
   };
   steps['pmd_populate_kernel:set_pmd'] = (c) => {
     // M[r] = P_r: M is not typed yet, a plain write through its alias.
     c.s.pmd.set(c.l.r, true);
+    if (c.noting) c.note(`M[${c.l.r}] = P${c.l.r + 1}`);
     c.l.r++;
     if (c.l.r < p.ranges) c.goto('phys_pmd_init:alloc_low_page');
   };
@@ -388,6 +439,8 @@ function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
     };
     const err = getPageType(s.xen, m, 'L2', () => allocTable(s.xen, 'L2', children, validateChild));
     if (err !== null) return bug(c, `set_pud(pud, __pud(${m} | _PAGE_TABLE)): HYPERVISOR_mmu_update`, err);
+    if (c.noting) c.note(`hook M=${m}`);
+    if (c.noting) c.note('Xen', `validate ${m} as L2`);
     s.pud = true;
     // G7: __flush_tlb_all; x86_init.mapping.pagetable_reserve(start, end).
     if (!restore || s.pgt_buf_end >= s.pgt_buf_top) return c.finish();

@@ -24,6 +24,12 @@ import { checkInputFile, checkOutputFile } from '../files.js';
 import { writeCiOutputs } from './ci-output.js';
 import { createProgress, progressLine } from './progress.js';
 import { reportOf } from './report-of.js';
+import { attachmentOf, shown, tellReplay } from './replay.js';
+import { CompiledModel } from '../model/compile.js';
+import { loadModel } from '../model/load.js';
+import { loadScenario } from '../run/scenario.js';
+import { reproduceOf, scheduleCommand, type Reproduce } from '../report/reproduce.js';
+import { decodeSchedule, traceOfSchedule } from '../trace/schedule.js';
 
 export interface CheckFlags {
   param?: string[];
@@ -62,6 +68,8 @@ export interface CheckFlags {
   comparePor?: boolean;
   shard?: { index: number; count: number };
   shardDepth?: number;
+  /** --schedule S: replay this one-line schedule (trace/schedule.ts) instead of searching. */
+  schedule?: string;
 }
 
 /** Where a trace goes when --trace is not given. */
@@ -166,6 +174,11 @@ function resumeCommand(target: string, flags: CheckFlags, file: string): string 
   return args.map(shq).join(' ');
 }
 
+/** The JSON fields of a violation's one-line schedule: the string and its command. */
+function scheduleFields(again: Reproduce | null): { schedule?: string; scheduleCommand?: string } {
+  return again !== null ? { schedule: again.schedule, scheduleCommand: again.command } : {};
+}
+
 function mebibytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
@@ -195,7 +208,33 @@ export function expectTargetFile(target: string): void {
   }
 }
 
+/**
+ * `check TARGET --schedule S`: no search; the schedule replayed on the target's model and
+ * parameters (with --param on top), told as `mmrace replay` tells a trace, with its exit
+ * codes. With --trace FILE, the trace the schedule stands for is written there too.
+ */
+async function checkSchedule(target: string, text: string, flags: CheckFlags, format: Format): Promise<number> {
+  const schedule = decodeSchedule(text);
+  expectTargetFile(target);
+  if (flags.trace !== undefined) checkOutputFile(flags.trace, 'trace');
+  const sc = target.endsWith('.json') ? loadScenario(target) : null;
+  const loaded = await loadModel(sc?.modelPath ?? target);
+  const m = new CompiledModel(loaded.model, { ...sc?.params, ...parseParamArgs(flags.param ?? []) });
+  const trace = traceOfSchedule(schedule, m, { modelPath: loaded.path, scenario: sc?.file });
+  if (flags.trace !== undefined) writeTrace(trace, flags.trace);
+  const code = tellReplay(trace, m, {
+    name: `schedule ${text}`,
+    trace: null,
+    model: { path: shown(loaded.path), namedBy: sc ? `scenario ${shown(sc.file)}` : 'the command line' },
+    target: { file: target, params: sc?.params ?? {} },
+    command: scheduleCommand(target, text, flags.param ?? []),
+  }, format);
+  if (flags.trace !== undefined && format === 'text') out(oneLine(`trace written to ${flags.trace}`));
+  return code;
+}
+
 async function checkWith(target: string, flags: CheckFlags, format: Format, live: LiveProgress | null, workers: number): Promise<number> {
+  if (flags.schedule !== undefined) return checkSchedule(target, flags.schedule, flags, format);
   expectTargetFile(target);
   // The files it will write, checked before the search: not a folder, a device, a FIFO, /proc.
   for (const [file, what] of [[flags.trace, 'trace'], [flags.junit, ''], [flags.sarif, ''], [flags.checkpoint, 'checkpoint']] as const) {
@@ -280,6 +319,9 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     }
   }
   const replayCmd = traceFile ? `npx mmrace replay ${shq(traceFile)}` : null;
+  // The one-line schedule of each violation: the same run with no trace file.
+  const again = (trace: NonNullable<CheckResult['trace']>): Reproduce | null => reproduceOf(trace, m, target, sc?.params);
+  const first = r.trace && r.verdict === 'violation' ? again(r.trace) : null;
   // CI outputs, whatever the format: JUnit, SARIF, GitHub Actions annotations.
   const ciCase: SarifCase = {
     scenarioFile: shownTarget.split(sep).join('/'),
@@ -296,9 +338,19 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
       JSON.stringify({
         ...rest,
         ...(violations
-          ? { violations: violations.map((v, i) => ({ property: v.property, kind: v.kind, message: v.message, steps: v.trace.schedule.length, traceFile: i === 0 ? traceFile : more[i - 1]!.file })) }
+          ? {
+              violations: violations.map((v, i) => ({
+                property: v.property,
+                kind: v.kind,
+                message: v.message,
+                steps: v.trace.schedule.length,
+                traceFile: i === 0 ? traceFile : more[i - 1]!.file,
+                ...(i === 0 ? scheduleFields(first) : scheduleFields(again(v.trace))),
+              })),
+            }
           : {}),
         ...(traceFile ? { traceFile, replay: replayCmd, steps: r.trace!.schedule.length } : {}),
+        ...scheduleFields(first),
         ...(interrupted !== null ? { signal: interrupted } : {}),
         ...(flags.resume !== undefined ? { resumedFrom: flags.resume } : {}),
         ...(stopSave !== null ? { checkpoint: { file: stopSave.file, bytes: stopSave.bytes, seconds: stopSave.seconds, reason: stopSave.reason }, resume: resumeCmd } : {}),
@@ -308,7 +360,8 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     return exitCodeOf(r.verdict);
   }
   if (format !== 'text') {
-    out(reportOf(r, m, traceFile, format, [headlineOf(r, interrupted), statsLine(r)]));
+    const attach = r.trace && traceFile ? attachmentOf(sc ? { ...r.trace, scenario: sc.file } : r.trace, traceFile, first) : undefined;
+    out(reportOf(r, m, traceFile, format, [headlineOf(r, interrupted), statsLine(r)], attach));
     return exitCodeOf(r.verdict);
   }
   out(oneLine(`mmrace ${VERSION} · model ${m.id} (${relative(process.cwd(), modelPath)}) · ${formatParams(m.params)}`));
@@ -365,6 +418,7 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     out(oneLine(`trace written to ${traceFile}`));
     out(oneLine(`replay: ${replayCmd}`));
   }
+  if (first !== null) out(oneLine(`schedule: ${first.command}`));
   if (stopSave !== null) {
     out(oneLine(`checkpoint written to ${stopSave.file} (${mebibytes(stopSave.bytes)} in ${secs(stopSave.seconds)} s)`));
     out(oneLine(`resume: ${resumeCmd!}`));
@@ -375,6 +429,8 @@ async function checkWith(target: string, flags: CheckFlags, format: Format, live
     r.violations.forEach((v, i) => {
       const file = i === 0 ? traceFile! : more[i - 1]!.file;
       out(`  ${oneLine(`${v.property} (${v.kind}, ${v.trace.schedule.length} steps): npx mmrace replay ${shq(file)}`)}`);
+      const cmd = i === 0 ? first : again(v.trace);
+      if (cmd !== null) out(`    ${oneLine(`schedule: ${cmd.command}`)}`);
     });
   }
   return exitCodeOf(r.verdict);

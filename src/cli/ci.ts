@@ -10,7 +10,9 @@ import type { CaseResult } from '../report/junit.js';
 import type { SarifCase } from '../report/sarif.js';
 import { num, secs } from '../report/text.js';
 import { EXIT, type CheckResult } from '../report/verdict.js';
-import { check } from '../run/check.js';
+import { checkTarget } from '../run/check.js';
+import type { CompiledModel } from '../model/compile.js';
+import { reproduceOf } from '../report/reproduce.js';
 import { autoWorkers, fitting } from '../run/plan.js';
 import type { StrategyName } from '../strategy/index.js';
 import { expectationText } from '../run/result.js';
@@ -51,6 +53,9 @@ interface Row {
   readonly states: number;
   readonly seconds: number;
   readonly traceFile?: string;
+  /** A violation's one-line schedule, and the command that replays it with no trace file. */
+  readonly schedule?: string;
+  readonly scheduleCommand?: string;
   readonly message?: string;
   /** What SARIF and the GitHub annotations say about the scenario (not in the --json output). */
   readonly ci?: SarifCase;
@@ -82,26 +87,28 @@ async function runOne(s: Scenario, workers: number, flags: CiFlags, onStopped: (
   const live = !flags.json && process.stderr.isTTY ? createProgress({ stream: process.stderr, quiet: flags.quiet, workers }) : null;
   const progress = live ? { onProgress: (p: Progress) => live.update(p), progressEvery: 0.1 } : {};
   let r: CheckResult;
+  let m: CompiledModel;
   try {
     // The suite's --workers and reductions, where they fit this scenario's strategy.
     const onStepTimeout = (stuck: CheckResult): void => {
       live?.stop();
       onStopped(rowOf(s, stuck, base));
     };
-    r = await check(s, { ...fitting({ workers: flags.workers, memory: flags.memory, por: flags.por !== false, symmetry: flags.symmetry !== false, ...progress }, s.strategy as StrategyName), onStepTimeout });
+    ({ result: r, model: m } = await checkTarget(s, { ...fitting({ workers: flags.workers, memory: flags.memory, por: flags.por !== false, symmetry: flags.symmetry !== false, ...progress }, s.strategy as StrategyName), onStepTimeout }));
   } finally {
     live?.stop();
   }
-  return rowOf(s, r, base);
+  return rowOf(s, r, base, m);
 }
 
-/** The row of scenario `s`, which gave `r`; its trace is written. */
-function rowOf(s: Scenario, r: CheckResult, base: Pick<Row, 'file' | 'name' | 'suite' | 'expected' | 'skipped'>): Row {
+/** The row of scenario `s`, which gave `r` on `m`; its trace is written. */
+function rowOf(s: Scenario, r: CheckResult, base: Pick<Row, 'file' | 'name' | 'suite' | 'expected' | 'skipped'>, m?: CompiledModel): Row {
   let traceFile: string | undefined;
   if (r.trace) {
     traceFile = defaultTraceFile(s.name, r.params);
     writeTrace({ ...r.trace, scenario: s.file }, traceFile);
   }
+  const again = r.trace && r.verdict === 'violation' && m !== undefined ? reproduceOf(r.trace, m, base.file, s.params) : null;
   const ok = r.expectationMet === true;
   return {
     ...base,
@@ -112,6 +119,7 @@ function rowOf(s: Scenario, r: CheckResult, base: Pick<Row, 'file' | 'name' | 's
     states: r.states,
     seconds: r.seconds,
     ...(traceFile ? { traceFile } : {}),
+    ...(again !== null ? { schedule: again.schedule, scheduleCommand: again.command } : {}),
     ...(r.message ? { message: r.message } : {}),
   };
 }
@@ -204,7 +212,8 @@ function finish(rows: readonly Row[], flags: CiFlags, started: number): number {
     const what = r.mutant && !r.error ? `mutant survived (the scenario could not fail without its fix): expected ${r.expected}, got ${r.got}` : `expected ${r.expected}, got ${r.got}`;
     out(capped(oneLine(`SURPRISE ${r.name}: ${what}${r.message && r.error ? `: ${r.message}` : ''}`), 2 * MAX_MESSAGE));
     if (r.traceFile) out(`  ${oneLine(`replay: npx mmrace replay ${shq(r.traceFile)}`)}`);
-    else if (!r.error) out(`  ${oneLine(`rerun: npx mmrace check ${shq(r.file)}${mutantParams(r)}`)}`);
+    if (r.scheduleCommand) out(`  ${oneLine(`schedule: ${r.scheduleCommand}`)}`);
+    if (!r.traceFile && !r.scheduleCommand && !r.error) out(`  ${oneLine(`rerun: npx mmrace check ${shq(r.file)}${mutantParams(r)}`)}`);
   }
   if (flags.junit) out(oneLine(`JUnit XML written to ${flags.junit}`));
   if (flags.sarif) out(oneLine(`SARIF written to ${flags.sarif}`));

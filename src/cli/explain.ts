@@ -5,7 +5,7 @@
  * what each step changed.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { MmraceError } from '../errors.js';
 import { checkOutputFile } from '../files.js';
 import type { Format } from '../report/formats.js';
@@ -13,8 +13,9 @@ import { renderStory } from '../report/render.js';
 import { buildStory } from '../report/story.js';
 import { formatReplay } from '../report/text.js';
 import { TraceDiverged, replay, type ReplayResult } from '../trace/replay.js';
-import type { Trace } from '../trace/trace.js';
-import { loadTraceAndModel, reportDrift } from './replay.js';
+import { attachmentOf, loadTraceAndModel, reportDrift } from './replay.js';
+import { reproduceOf } from '../report/reproduce.js';
+import { traceText, type Trace } from '../trace/trace.js';
 import { out } from './output.js';
 
 export interface ExplainFlags {
@@ -23,10 +24,9 @@ export interface ExplainFlags {
   model?: string;
 }
 
-/** The trace as JSON, its model path relative to `dir` (where the output goes). */
+/** The trace as JSON, its model and scenario paths relative to `dir` (where the output goes). */
 export function traceJson(trace: Trace, dir: string): string {
-  const rel = relative(dir, trace.model.path).split(sep).join('/');
-  return JSON.stringify({ ...trace, model: { ...trace.model, path: rel } }, null, 2) + '\n';
+  return traceText(trace, dir);
 }
 
 /** Writes `text` to `file`, or to stdout without one. */
@@ -46,7 +46,7 @@ export function emit(text: string, file: string | undefined): void {
 
 export async function runExplain(file: string, flags: ExplainFlags): Promise<number> {
   const format = flags.format ?? 'text';
-  const { trace, m } = await loadTraceAndModel(file, flags);
+  const { trace, m, target } = await loadTraceAndModel(file, flags);
   if (format === 'json') {
     emit(traceJson(trace, flags.out !== undefined ? dirname(resolve(flags.out)) : process.cwd()), flags.out);
     return 0;
@@ -63,7 +63,11 @@ export async function runExplain(file: string, flags: ExplainFlags): Promise<num
     emit(formatReplay(r, file).join('\n'), flags.out);
     return 0;
   }
-  emit(renderStory(buildStory(trace, m, file), format), flags.out);
+  // The md and html reports carry the trace file and its schedule: the report alone reproduces the run.
+  const story = buildStory(trace, m, file);
+  const violated = story.end.kind === 'invariant' || story.end.kind === 'fault' || story.end.kind === 'deadlock';
+  const attach = attachmentOf(trace, file, violated ? reproduceOf(trace, m, target.file, target.params) : null);
+  emit(renderStory(story, format, attach), flags.out);
   if (flags.out !== undefined) out(`${format} report written to ${flags.out}`);
   return 0;
 }

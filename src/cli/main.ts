@@ -78,7 +78,43 @@ export function refuseCheckFlags(flags: CheckFlags): void {
   if (flags.quiet === true && json) {
     throw usage(`--quiet does not apply with ${flags.json === true ? '--json' : '--format json'}, which draws no live line`, 'leave --quiet out: it turns off the live progress line of text output on a terminal');
   }
+  if (flags.schedule !== undefined) {
+    for (const [key, name] of SEARCH_ONLY) {
+      const v = flags[key];
+      if (v === undefined) continue;
+      const given = v === false ? name.replace(/^--/, '--no-') : name;
+      throw usage(`${given} does not apply with --schedule, which replays one schedule instead of searching`, 'leave it out: with --schedule, check takes --param, --trace, --format and --json');
+    }
+  }
 }
+
+/** The options of `check` that shape or report a search, which --schedule does not make. */
+const SEARCH_ONLY: readonly (readonly [keyof CheckFlags, string])[] = [
+  ['strategy', '--strategy'],
+  ['seed', '--seed'],
+  ['runs', '--runs'],
+  ['pctDepth', '--pct-depth'],
+  ['maxStates', '--max-states'],
+  ['maxDepth', '--max-depth'],
+  ['timeLimit', '--time-limit'],
+  ['workers', '--workers'],
+  ['memory', '--memory'],
+  ['allViolations', '--all-violations'],
+  ['por', '--por'],
+  ['sleepSets', '--sleep-sets'],
+  ['comparePor', '--compare-por'],
+  ['symmetry', '--symmetry'],
+  ['shard', '--shard'],
+  ['shardDepth', '--shard-depth'],
+  ['checkpoint', '--checkpoint'],
+  ['checkpointEvery', '--checkpoint-every'],
+  ['resume', '--resume'],
+  ['stepTimeout', '--step-timeout'],
+  ['progress', '--progress'],
+  ['quiet', '--quiet'],
+  ['junit', '--junit'],
+  ['sarif', '--sarif'],
+];
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 /** --memory: bytes, or a number with K, M, G or T (powers of 1024), e.g. 512M, 4G. */
@@ -183,6 +219,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--junit <file>', 'write JUnit XML with one testcase for this check')
     .option('--sarif <file>', 'write SARIF 2.1.0 for code-scanning tools')
     .option('--json', 'print one JSON object with the result on the last line of stdout')
+    .option('--schedule <s>', 'no search: replay this one-line schedule (mm1.…, printed after a violation) on the target, as mmrace replay does a trace')
     .action(async (target: string, flags: CheckFlags) => {
       refuseCheckFlags(flags);
       const { runCheck } = await import('./check.js');

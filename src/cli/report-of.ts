@@ -7,13 +7,14 @@ import { esc } from '../report/html.js';
 import { plain } from '../report/lkml.js';
 import { mdText } from '../report/markdown.js';
 import { renderStory } from '../report/render.js';
+import type { Attachment } from '../report/reproduce.js';
 import { buildStory } from '../report/story.js';
 import type { CheckResult } from '../report/verdict.js';
 
-export function reportOf(r: CheckResult, m: CompiledModel, traceFile: string | null, format: 'lkml' | 'md' | 'html', summary: readonly string[]): string {
+export function reportOf(r: CheckResult, m: CompiledModel, traceFile: string | null, format: 'lkml' | 'md' | 'html', summary: readonly string[], attach?: Attachment): string {
   // A model that is not deterministic (E_NONDETERMINISTIC): its trace does not replay as
   // recorded, so it is told by its headline; `mmrace replay` shows what the trace does now.
-  if (r.trace !== undefined && r.code !== 'E_NONDETERMINISTIC') return renderStory(buildStory(r.trace, m, traceFile ?? 'trace.json'), format).replace(/\n$/, '');
+  if (r.trace !== undefined && r.code !== 'E_NONDETERMINISTIC') return renderStory(buildStory(r.trace, m, traceFile ?? 'trace.json'), format, attach).replace(/\n$/, '');
   const [head = '', ...rest] = summary;
   switch (format) {
     case 'lkml':

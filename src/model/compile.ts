@@ -14,6 +14,110 @@ export interface CompiledStep {
   readonly label: string;
   readonly guard: ((c: StepCtx) => boolean) | null;
   readonly body: ((c: StepCtx) => void) | null;
+  /** The step is something hardware does, not a kernel call (StepDef `hw`, or a label `hw:...`). */
+  readonly hw: boolean;
+  /** The step's `doc`, for the reports. */
+  readonly doc?: string;
+}
+
+/** A choice as a replay records it: its name (a named choice), the value taken and its index. */
+export interface ChoiceMade {
+  readonly name?: string;
+  /** The value: a string, number or boolean as the model gave it, anything else as text. */
+  readonly value: string | number | boolean;
+  readonly index: number;
+  /** Made by `choose(n)` (or `choose(name, n)`): the value is the index. */
+  readonly count?: boolean;
+}
+
+/** A note of a step (`c.note`): about the step itself, or what `party` (another column: Xen) did. */
+export interface StepNote {
+  readonly party?: string;
+  readonly text: string;
+}
+
+/**
+ * What a step (or init) says besides its effect on the state: its choices by value and
+ * its notes. Kept only while a replay runs (CompiledModel.recording); the search never
+ * builds one.
+ */
+export class Recording {
+  readonly choices: ChoiceMade[] = [];
+  readonly notes: StepNote[] = [];
+}
+
+/** A value as a record keeps it: a string, number or boolean as it is, anything else as text. */
+function recordedValue(v: unknown): string | number | boolean {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A name of a named choice: a non-empty string that is not a number (object keys keep their order then). */
+function checkChoiceName(name: string, what: string): void {
+  const first = name.charCodeAt(0);
+  if (name.length === 0 || (first >= 48 && first <= 57)) {
+    throw new MmraceError('E_MODEL_DEF', `${what}: choose(): the choice name '${name}' must be a non-empty name that does not start with a digit`);
+  }
+}
+
+/**
+ * `choose` of a step or of init, in all its forms: `choose(n)` (an index), `choose(values)`
+ * (a value), `choose(name, n | values)` (one named choice), and `choose({ name: values |
+ * n, ... })` (one choice per key, in key order, returning `{ name: value, ... }`). Each
+ * form makes one index per choice, as the trace records it.
+ */
+function chooseWith(ch: Choices, rec: Recording | null, what: string, a: unknown, b?: unknown): any {
+  if (typeof a === 'number') {
+    const i = ch.pick(a, what);
+    if (rec !== null) rec.choices.push({ value: i, index: i, count: true });
+    return i;
+  }
+  if (typeof a === 'string') {
+    checkChoiceName(a, what);
+    return chooseOne(ch, rec, what, a, b);
+  }
+  if (Array.isArray(a)) return chooseOne(ch, rec, what, undefined, a);
+  if (typeof a === 'object' && a !== null) {
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(a)) {
+      checkChoiceName(name, what);
+      out[name] = chooseOne(ch, rec, what, name, (a as Record<string, unknown>)[name]);
+    }
+    return out;
+  }
+  throw new MmraceError('E_MODEL_DEF', `${what}: choose() takes a count, an array of values, a name and either, or an object of named options`);
+}
+
+function chooseOne(ch: Choices, rec: Recording | null, what: string, name: string | undefined, x: unknown): unknown {
+  if (typeof x === 'number') {
+    const i = ch.pick(x, what);
+    if (rec !== null) rec.choices.push({ ...(name !== undefined ? { name } : {}), value: i, index: i, count: true });
+    return i;
+  }
+  if (!Array.isArray(x)) {
+    throw new MmraceError('E_MODEL_DEF', `${what}: choose(${name !== undefined ? `'${name}', ` : ''}...): the options must be a count or an array of values`);
+  }
+  const i = ch.pick(x.length, what);
+  const v = x[i];
+  if (rec !== null) rec.choices.push({ ...(name !== undefined ? { name } : {}), value: recordedValue(v), index: i });
+  return v;
+}
+
+/** `note` of a step or of init: recorded on replay only; `text` may be a function, called only then. */
+function noteWith(ch: Choices, rec: Recording | null, what: string, a: unknown, b?: unknown): void {
+  if (rec === null || ch.inGuard) return;
+  const party = b === undefined ? undefined : a;
+  const text = b === undefined ? a : b;
+  if (party !== undefined && (typeof party !== 'string' || party.trim() === '')) {
+    throw new MmraceError('E_MODEL_DEF', `${what}: note(party, text): the party must be a non-empty string`);
+  }
+  const t = typeof text === 'function' ? (text as () => unknown)() : text;
+  rec.notes.push({ ...(party !== undefined ? { party: party as string } : {}), text: String(t) });
 }
 
 /** The choice vector of the step being run, shared by all contexts of a model. */
@@ -189,9 +293,14 @@ export class Ctx implements StepCtx {
     this.p = model.params;
     this.ch = model.choices;
   }
-  choose(x: number | readonly unknown[]): any {
-    if (typeof x === 'number') return this.ch.pick(x, this.inst.name);
-    return x[this.ch.pick(x.length, this.inst.name)];
+  choose(a: unknown, b?: unknown): any {
+    return chooseWith(this.ch, this.model.recording, this.inst.name, a, b);
+  }
+  note(a: unknown, b?: unknown): void {
+    noteWith(this.ch, this.model.recording, this.inst.name, a, b);
+  }
+  get noting(): boolean {
+    return this.model.recording !== null && !this.ch.inGuard;
   }
   goto(label: string): void {
     const i = this.inst.labels.get(label);
@@ -253,6 +362,8 @@ export class CompiledModel implements World {
   readonly byActor: ReadonlyMap<string, readonly Instance[]>;
   readonly invariants: readonly CompiledInvariant[];
   readonly choices = new Choices();
+  /** Set while a replay runs a step or init (trace/replay.ts): its choices by value and notes go there. */
+  recording: Recording | null = null;
   /** Number of leading slots that belong to the shared state (the rest are pcs and locals). */
   readonly sharedSize: number;
   /** `size` is the number of 32-bit words of a state; `slots` are its bit fields. */
@@ -457,8 +568,8 @@ export class CompiledModel implements World {
   private readonly initCtx = {
     s: undefined as unknown,
     p: undefined as unknown,
-    choose: (x: number | readonly unknown[]): any =>
-      typeof x === 'number' ? this.choices.pick(x, 'init') : x[this.choices.pick(x.length, 'init')],
+    choose: (a: unknown, b?: unknown): any => chooseWith(this.choices, this.recording, 'init', a, b),
+    note: (a: unknown, b?: unknown): void => noteWith(this.choices, this.recording, 'init', a, b),
     locals: (actor: string, i = 0) => this.instance(actor, i).locals,
   };
 
@@ -624,21 +735,27 @@ function compileSteps(modelId: string, actor: string, def: ActorDef): { steps: C
     }
     let guard: CompiledStep['guard'] = null;
     let body: CompiledStep['body'] = null;
+    let hw = label.startsWith('hw:');
+    let doc: string | undefined;
     if (typeof sd === 'function') body = sd as (c: StepCtx) => void;
     else if (typeof sd === 'object' && sd !== null) {
-      const known = new Set(['await', 'do', 'doc']);
+      const known = new Set(['await', 'do', 'doc', 'hw']);
       for (const k of Object.keys(sd)) {
-        if (!known.has(k)) throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: unknown key '${k}' (await, do, doc)`);
+        if (!known.has(k)) throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: unknown key '${k}' (await, do, doc, hw)`);
       }
       if (sd.await !== undefined && typeof sd.await !== 'function') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: await must be a function`);
       if (sd.do !== undefined && typeof sd.do !== 'function') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: do must be a function`);
+      if (sd.doc !== undefined && typeof sd.doc !== 'string') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: doc must be a string`);
+      if (sd.hw !== undefined && typeof sd.hw !== 'boolean') throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label}: hw must be true or false`);
       guard = (sd.await as CompiledStep['guard']) ?? null;
       body = (sd.do as CompiledStep['body']) ?? null;
+      if (sd.hw !== undefined) hw = sd.hw;
+      doc = sd.doc;
     } else {
       throw new MmraceError('E_MODEL_DEF', `model ${modelId}: ${actor} step ${label} must be a function or { await, do }`);
     }
     labels.set(label, steps.length);
-    steps.push({ label, guard, body });
+    steps.push({ label, guard, body, hw, ...(doc !== undefined ? { doc } : {}) });
   }
   if (steps.length === 0) throw new MmraceError('E_MODEL_DEF', `model ${modelId}: actor ${actor} has no steps`);
   return { steps, labels };

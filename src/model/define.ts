@@ -71,7 +71,29 @@ export interface StepCtx<S = any, L = any, PV = any> {
   /** Data nondeterminism: each of 0..n-1 is a separate transition. */
   choose(n: number): number;
   /** Data nondeterminism: each value is a separate transition. */
-  choose<T>(values: readonly T[]): T;
+  choose<const T>(values: readonly T[]): T;
+  /** One named choice (the reports show `name value`): an index of 0..n-1, or a value. */
+  choose(name: string, n: number): number;
+  choose<const T>(name: string, values: readonly T[]): T;
+  /**
+   * Named choices, one per key in key order (each a separate choice, as `choose(name, x)`
+   * would make): `c.choose({ page: [0, 1], op: ['load', 'store'] })` gives `{ page, op }`.
+   */
+  choose<const O extends ChoiceOptions>(options: O): ChosenOf<O>;
+  /**
+   * A note for the reports, recorded when a trace is replayed and never in the search (no
+   * effect on the state): `note(text)` tells what this step found or did (shown after the
+   * step in the race diagram); `note(party, text)` what another party did in this step (a
+   * column of its own, e.g. the hypervisor: `c.note('Xen', 'get_page_type(X,L1): -EINVAL')`).
+   * `text` may be a function, then called only when the note is recorded.
+   */
+  note(text: NoteText): void;
+  note(party: string, text: NoteText): void;
+  /**
+   * True only while a replay records the step's notes (never in the search): a step can
+   * skip the work of building a note, `if (c.noting) c.note(...)`, where it runs often.
+   */
+  readonly noting: boolean;
   /** Continue at `label` instead of falling through to the next step. */
   goto(label: string): void;
   /** This instance is finished after this step. */
@@ -86,6 +108,13 @@ export interface StepCtx<S = any, L = any, PV = any> {
   pc(actor: string, instance?: number): string;
 }
 
+/** The options of a named choice: per name, a count or the values. */
+export type ChoiceOptions = { readonly [name: string]: number | readonly unknown[] };
+/** What a named choice returns: per name, the index (a count) or the value chosen. */
+export type ChosenOf<O extends ChoiceOptions> = 0 extends 1 & O ? any : { -readonly [K in keyof O]: O[K] extends readonly (infer T)[] ? T : number };
+/** The text of a note, or a function that makes it (called only on replay). */
+export type NoteText = string | (() => string);
+
 export type StepFn<S, L, PV> = (c: StepCtx<S, L, PV>) => void;
 export type GuardFn<S, L, PV> = (c: StepCtx<S, L, PV>) => boolean;
 
@@ -95,7 +124,18 @@ export type GuardFn<S, L, PV> = (c: StepCtx<S, L, PV>) => boolean;
  */
 export type StepDef<S, L, PV> =
   | StepFn<S, L, PV>
-  | { readonly await?: GuardFn<S, L, PV>; readonly do?: StepFn<S, L, PV>; readonly doc?: string };
+  | {
+      readonly await?: GuardFn<S, L, PV>;
+      readonly do?: StepFn<S, L, PV>;
+      /** What the step stands for, shown in the Markdown and HTML reports. */
+      readonly doc?: string;
+      /**
+       * The step is something hardware does (a page-table walk, a TLB fill), not a kernel
+       * call: the race diagram shows its label's last part without `()` (`mmu:walk` is
+       * shown `walk`). A label `hw:...` says the same.
+       */
+      readonly hw?: boolean;
+    };
 
 /** The view of an actor's locals; `any` when the locals' types are not known (inline actors). */
 export type LocalsView<L extends Fields> = 0 extends 1 & L ? any : ViewOf<RecordType<L>>;
@@ -143,7 +183,13 @@ export interface InitCtx<S = any, PV = any> {
   readonly p: PV;
   /** Several initial states: each of 0..n-1 is a separate initial state. */
   choose(n: number): number;
-  choose<T>(values: readonly T[]): T;
+  choose<const T>(values: readonly T[]): T;
+  /** Named choices (the race diagram's `init:` line shows them as `name=value`); see StepCtx.choose. */
+  choose(name: string, n: number): number;
+  choose<const T>(name: string, values: readonly T[]): T;
+  choose<const O extends ChoiceOptions>(options: O): ChosenOf<O>;
+  /** A note about the initial state, for the race diagram's `init:` line (recorded on replay only). */
+  note(text: NoteText): void;
   /** The locals of an instance, to initialise them. */
   locals(actor: string, instance?: number): any;
 }

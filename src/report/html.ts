@@ -14,7 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { match } from 'ts-pattern';
+import type { Attachment } from './reproduce.js';
 import type { Story, StoryStep } from './story.js';
+import { choiceText } from './lkml.js';
 
 /** Escapes text for HTML text and quoted attribute values alike. */
 export function esc(s: string): string {
@@ -146,6 +148,14 @@ function panelTitle(story: Story, n: number): string {
   return s ? `After step ${s.n} · ${actorName(story, s)} · ${s.label}` : 'Initial state';
 }
 
+/**
+ * The slots some step of the trace changes: what the state panel shows by default (the
+ * others keep their initial value all along, and show with "all slots").
+ */
+export function varyingSlots(story: Story): Set<string> {
+  return new Set(story.steps.flatMap((s) => s.changes.map((c) => c.slot)));
+}
+
 /** The whole state after step `n`: the initial state with the changes of steps 1..n. */
 function stateAfter(story: Story, n: number): { slot: string; value: string }[] {
   const state = new Map(story.initial.map((x) => [x.slot, x.value]));
@@ -178,10 +188,18 @@ function markGroup(story: Story, n: number, cls: string, title: string, body: st
   return `<g${attrs(a)}><title>${esc(title)}</title>${body}</g>`;
 }
 
+/** What a step noted (`c.note`): about itself, then what other parties did (`Xen: ...`). */
+function stepNotes(story: Story, s: StoryStep): string[] {
+  const columns = [...story.actors.map((a) => a.name), ...(story.parties ?? [])];
+  return [...(s.notes ?? []), ...(s.asides ?? []).map((a) => `${columns[a.column] ?? '?'}: ${a.text}`)];
+}
+
 /** The full text of a step, for its <title>: who, what, which choice, what it changed. */
 function stepTitle(story: Story, s: StoryStep): string {
-  const choice = s.choice?.length ? ` (choice ${s.choice.join(',')})` : '';
+  const choice = s.values?.length ? ` (${choiceText(s)})` : s.choice?.length ? ` (choice ${s.choice.join(',')})` : '';
   const lines = [`${s.n}. ${actorName(story, s)}: ${s.label}${choice}`];
+  if (s.doc !== undefined) lines.push(s.doc);
+  for (const n of stepNotes(story, s)) lines.push(n);
   for (const c of s.changes) lines.push(`${c.slot}: ${c.from} → ${c.to}`);
   if (s.fault) lines.push(`FAULT ${s.fault.property}: ${s.fault.message}`);
   return lines.join('\n');
@@ -249,16 +267,26 @@ function panel(story: Story, n: number): string {
       ? step.changes.map((c) => `<li><code>${esc(`${c.slot}: ${c.from} → ${c.to}`)}</code></li>`).join('')
       : '<li class="none">no slot changed</li>'
     : '<li class="none">the state before any step</li>';
-  const rows = stateAfter(story, n)
-    .map((x) => `<tr${changed.has(x.slot) ? ' class="changed"' : ''}><th scope="row">${esc(x.slot)}</th><td>${esc(x.value)}</td></tr>`)
+  const state = stateAfter(story, n);
+  // Changed only, by default: the slots no step changes are hidden (by CSS, so the
+  // checkbox shows them with or without the script), unless no step changes any.
+  const varying = varyingSlots(story);
+  const hidden = varying.size > 0 ? state.filter((x) => !varying.has(x.slot)).length : 0;
+  const rowClass = (slot: string): string => [changed.has(slot) ? 'changed' : '', hidden > 0 && !varying.has(slot) ? 'constant' : ''].filter((c) => c).join(' ');
+  const rows = state
+    .map((x) => `<tr${rowClass(x.slot) ? ` class="${rowClass(x.slot)}"` : ''}><th scope="row">${esc(x.slot)}</th><td>${esc(x.value)}</td></tr>`)
     .join('\n');
+  const toggle =
+    hidden > 0
+      ? `<input type="checkbox" id="show-all"><label for="show-all" id="show-all-label">show all ${state.length} slots (${hidden} that no step changes ${hidden === 1 ? 'is' : 'are'} hidden)</label>\n`
+      : '';
   return `<aside id="panel" aria-live="polite">
 <h2 id="panel-title">${esc(panelTitle(story, n))}</h2>
 <p id="panel-note" class="note"${note ? '' : ' hidden'}>${esc(note)}</p>
 <h3>Changed by this step</h3>
 <ul id="diff">${diff}</ul>
 <h3>State</h3>
-<table id="state"><thead><tr><th scope="col">slot</th><th scope="col">value</th></tr></thead><tbody>
+${toggle}<table id="state"><thead><tr><th scope="col">slot</th><th scope="col">value</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 </aside>`;
@@ -268,9 +296,14 @@ ${rows}
 function stepList(story: Story): string {
   const bad = violatingStep(story);
   const items = story.steps.map((s) => {
-    const choice = s.choice?.length ? ` <span class="choice">choice ${esc(s.choice.join(','))}</span>` : '';
+    const choice = s.values?.length
+      ? ` <span class="choice">${esc(choiceText(s))}</span>`
+      : s.choice?.length
+        ? ` <span class="choice">choice ${esc(s.choice.join(','))}</span>`
+        : '';
+    const said = [...(s.doc !== undefined ? [s.doc] : []), ...stepNotes(story, s)].map((n) => `<p class="note">${esc(n)}</p>`).join('');
     const changes = s.changes.map((c) => `<li><code>${esc(`${c.slot}: ${c.from} → ${c.to}`)}</code></li>`).join('');
-    const fault = s.fault ? `<p class="note">${esc(`FAULT ${s.fault.property}: ${s.fault.message}`)}</p>` : '';
+    const fault = said + (s.fault ? `<p class="note">${esc(`FAULT ${s.fault.property}: ${s.fault.message}`)}</p>` : '');
     return (
       `<li value="${s.n}"${s.n === bad ? ' class="violating"' : ''}><span class="who">${esc(actorName(story, s))}</span> ` +
       `<code>${esc(s.label)}</code>${choice}${changes ? `<ul>${changes}</ul>` : ''}${fault}</li>`
@@ -280,8 +313,21 @@ function stepList(story: Story): string {
   return `<section id="steps"><h2>Steps</h2><ol>\n${items.join('\n')}\n</ol>${end}</section>`;
 }
 
+/**
+ * The trace file the replay command names, whole, for the reader to save under that name:
+ * element text, its `&`, `<` and `>` written as references, so that no string in it
+ * (`</pre>`, `<script>`) can become markup.
+ */
+function traceSection(attach: Attachment): string {
+  return `<section id="trace"><h2>Trace file</h2>
+<p>Save this as <code>${esc(attach.traceFile)}</code> to replay it with the command above.</p>
+<details><summary>trace (JSON)</summary><pre id="mmrace-trace">${attach.traceJson.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre></details>
+</section>
+`;
+}
+
 /** The header: what was found, on what, and how to see it again. */
-function header(story: Story): string {
+function header(story: Story, attach?: Attachment): string {
   const v = verdict(story);
   const params = Object.entries(story.params).map(([k, val]) => `<code>${esc(`${k}=${String(val)}`)}</code>`);
   const facts: [string, string][] = [];
@@ -290,6 +336,10 @@ function header(story: Story): string {
   facts.push(['parameters', params.length ? params.join(' ') : '(no parameters)']);
   facts.push(['steps', `${story.steps.length} by ${story.actors.length} actor${story.actors.length === 1 ? '' : 's'}`]);
   facts.push(['replay', `<code id="replay">${esc(story.replayCommand)}</code>`]);
+  if (attach !== undefined) {
+    facts.push(['trace file', `${esc(attach.traceFile)}, the file the replay command names: attached below, under “trace (JSON)”`]);
+    if (attach.scheduleCommand !== undefined) facts.push(['schedule', `<code id="schedule">${esc(attach.scheduleCommand)}</code> (replays it with no trace file)`]);
+  }
   const warnings: string[] = [];
   if (story.end.notRun) warnings.push('the replay ends at the state the stopped step ran from; that step is not run again');
   else if (!story.end.reproduced && story.end.kind !== 'none') warnings.push('the trace did not end as recorded when it was replayed');
@@ -349,7 +399,11 @@ svg text { font-size: 12px; white-space: pre; fill: #1d1d1d; }
 #state thead th { border-bottom: 1px solid var(--line); font-family: system-ui, sans-serif; }
 #state tbody th { font-weight: normal; }
 #state tr.changed { background: var(--hi); font-weight: bold; }
-#steps { margin-top: 1.5rem; }
+#state tr.constant { display: none; }
+#show-all:checked ~ #state tr.constant { display: table-row; color: #555; }
+#show-all-label { font-size: 0.85rem; color: #555; margin-left: 0.3rem; }
+#steps, #trace { margin-top: 1.5rem; }
+#mmrace-trace { font-size: 12px; background: #f7f7f9; padding: 0.5rem; overflow-x: auto; }
 #steps > ol > li { margin: 0.3rem 0; }
 #steps li.violating { color: var(--bad); }
 .who { font-weight: bold; }
@@ -383,6 +437,8 @@ const SCRIPT = `
     if (cls) e.className = cls;
     return e;
   };
+  const varying = new Set(story.steps.flatMap((s) => s.changes.map((c) => c.slot)));
+  const hides = document.getElementById('show-all') !== null;
   const stateAfter = (n) => {
     const state = new Map(story.initial.map((x) => [x.slot, x.value]));
     for (const s of story.steps.slice(0, n)) for (const c of s.changes) state.set(c.slot, c.to);
@@ -408,7 +464,8 @@ const SCRIPT = `
     const changed = new Set(step ? step.changes.map((c) => c.slot) : []);
     const rows = [];
     for (const [slot, value] of stateAfter(n)) {
-      const tr = node('tr', undefined, changed.has(slot) ? 'changed' : '');
+      const cls = [changed.has(slot) ? 'changed' : '', hides && !varying.has(slot) ? 'constant' : ''].filter((c) => c).join(' ');
+      const tr = node('tr', undefined, cls);
       const th = node('th', slot);
       th.scope = 'row';
       tr.append(th, node('td', value));
@@ -443,7 +500,7 @@ const scriptHash = `'sha256-${createHash('sha256').update(SCRIPT).digest('base64
 export const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src ${scriptHash}; img-src data:; base-uri 'none'; form-action 'none'`;
 
 /** The self-contained HTML report of a counterexample. */
-export function html(story: Story): string {
+export function html(story: Story, attach?: Attachment): string {
   const v = verdict(story);
   const shown = violatingStep(story) ?? story.steps.length;
   const title = `${v.head} · ${story.model}${story.scenario !== undefined ? ` ${story.scenario}` : ''} · mmrace`;
@@ -458,7 +515,7 @@ export function html(story: Story): string {
 <style>${STYLE}</style>
 </head>
 <body>
-${header(story)}
+${header(story, attach)}
 <main>
 <section id="lanes">
 <h2>Timeline</h2>
@@ -468,7 +525,7 @@ ${timeline(story, shown)}
 ${panel(story, shown)}
 </main>
 ${stepList(story)}
-<script type="application/json" id="story">${scriptJson(story)}</script>
+${attach !== undefined ? traceSection(attach) : ''}<script type="application/json" id="story">${scriptJson(story)}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

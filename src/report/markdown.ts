@@ -5,7 +5,8 @@
  * hostile label can neither break the table, nor inject HTML, nor make a link.
  */
 import { match } from 'ts-pattern';
-import { lkml, plain } from './lkml.js';
+import { choiceText, lkml, plain } from './lkml.js';
+import type { Attachment } from './reproduce.js';
 import type { Story, StoryStep } from './story.js';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
@@ -55,10 +56,14 @@ function paramsText(params: Story['params']): string {
 /** A table row: number, actor, the step (its choice and fault), and each slot it changed. */
 function stepRow(s: StoryStep, story: Story): string {
   const actor = mdText(story.actors[s.column]?.name ?? '?');
-  const choice = s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
+  // The choices by value when the replay recorded them (`page 1, store`), else the indices.
+  const choice = s.values?.length ? ` (${mdText(choiceText(s))})` : s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
+  const said = [...(s.notes ?? []), ...(s.asides ?? []).map((a) => `${[...story.actors.map((x) => x.name), ...(story.parties ?? [])][a.column] ?? '?'}: ${a.text}`)];
+  const notes = said.length ? `: ${mdText(said.join('; '))}` : '';
+  const doc = s.doc !== undefined ? `<br>*${mdText(s.doc)}*` : '';
   const fault = s.fault ? ` → **fault ${mdText(s.fault.property)}**` : '';
   const changes = s.changes.map((c) => `${mdText(c.slot)}: ${mdText(c.from)} → ${mdText(c.to)}`).join('<br>');
-  return `| ${s.n} | ${actor} | ${mdText(s.label)}${choice}${fault} | ${changes} |`;
+  return `| ${s.n} | ${actor} | ${mdText(s.label)}${choice}${notes}${doc}${fault} | ${changes} |`;
 }
 
 /** How the run ended, in a sentence, and the notes a reader needs before trusting it. */
@@ -86,7 +91,7 @@ function outcome(story: Story): string[] {
 }
 
 /** The Markdown report of `story`, ending with a newline. */
-export function markdown(story: Story): string {
+export function markdown(story: Story, attach?: Attachment): string {
   const lines = [
     `## ${title(story.end)}`,
     '',
@@ -102,9 +107,26 @@ export function markdown(story: Story): string {
     '',
     ...outcome(story),
     '',
-    'Replay:',
-    '',
-    fenced(story.replayCommand, 'sh'),
+    ...(attach === undefined ? ['Replay:', '', fenced(story.replayCommand, 'sh')] : attachment(story, attach)),
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * How to reproduce the run from this report alone: the replay command, the trace file it
+ * names (attached, collapsed), and the schedule command, which needs no file.
+ */
+function attachment(story: Story, attach: Attachment): string[] {
+  return [
+    `Replay: the trace file this command names, ${mdText(attach.traceFile)}, is attached below as *trace (JSON)*: save it under that name, then run:`,
+    '',
+    fenced(story.replayCommand, 'sh'),
+    '',
+    ...(attach.scheduleCommand !== undefined ? ['Or replay its schedule, with no trace file:', '', fenced(attach.scheduleCommand, 'sh'), ''] : []),
+    '<details><summary>trace (JSON)</summary>',
+    '',
+    fenced(attach.traceJson, 'json'),
+    '',
+    '</details>',
+  ];
 }

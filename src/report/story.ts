@@ -4,7 +4,7 @@
  * it changed, and how the run ended. Every string in it may come from a model (actor
  * names, labels, slot paths, messages): each renderer escapes them for its format.
  */
-import type { CompiledModel } from '../model/compile.js';
+import type { ChoiceMade, CompiledModel } from '../model/compile.js';
 import { replay, type ReplayResult, type SlotChange } from '../trace/replay.js';
 import type { Trace } from '../trace/trace.js';
 import { isAbsolute, relative } from 'node:path';
@@ -30,6 +30,16 @@ export interface StoryStep {
    */
   readonly calls: readonly string[];
   readonly choice?: readonly number[];
+  /** The choices by value (and name), when the replay recorded them: one per index of `choice`. */
+  readonly values?: readonly ChoiceMade[];
+  /** The step is hardware's (StepDef `hw`, a label `hw:...`): shown as its last call, without `()`. */
+  readonly hw?: boolean;
+  /** The step's `doc`. */
+  readonly doc?: string;
+  /** What the step noted about itself (`c.note(text)`). */
+  readonly notes?: readonly string[];
+  /** What other parties did in the step (`c.note(party, text)`): `column` indexes `Story.actors` then `Story.parties`. */
+  readonly asides?: readonly { readonly column: number; readonly text: string }[];
   /** The slots the step changed (the pcs of instances left out). */
   readonly changes: readonly SlotChange[];
   /** The step raised this fault (the last step then). */
@@ -50,6 +60,17 @@ export interface Story {
   readonly scenario?: string;
   /** The actor instances that took a step, in the order they first did. */
   readonly actors: readonly StoryActor[];
+  /** Parties that are not actors but that steps noted (`c.note('Xen', ...)`): columns after the actors'. */
+  readonly parties?: readonly string[];
+  /**
+   * What the run started from, as the diagram's header tells it: the parameters whose
+   * value differs from the model's default, and init's choices by value and its notes.
+   */
+  readonly setup?: {
+    readonly params: readonly { readonly name: string; readonly value: number | boolean | string }[];
+    readonly init: readonly ChoiceMade[];
+    readonly notes: readonly string[];
+  };
   readonly steps: readonly StoryStep[];
   /** Every slot of the initial state (pcs left out), in the model's order. */
   readonly initial: readonly { readonly slot: string; readonly value: string }[];
@@ -83,7 +104,9 @@ export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: Co
   if (m) for (const inst of m.instances) count.set(inst.actor, (count.get(inst.actor) ?? 0) + 1);
   const columns = new Map<string, number>();
   const actors: StoryActor[] = [];
-  const steps = r.steps.map((s): StoryStep => {
+  // What other parties did in each step (`c.note('Xen', ...)`), placed once the actors are known.
+  const said: { party: string; text: string }[][] = [];
+  const steps = r.steps.map((s, i): StoryStep => {
     const key = `${s.actor}\u0000${s.instance}`;
     let column = columns.get(key);
     if (column === undefined) {
@@ -92,23 +115,48 @@ export function storyOf(trace: Trace, r: ReplayResult, traceFile: string, m?: Co
       const single = m !== undefined ? count.get(s.actor) === 1 : false;
       actors.push({ name: single ? s.actor : `${s.actor}[${s.instance}]`, actor: s.actor, instance: s.instance });
     }
+    const step = m?.byActor.get(s.actor)?.[s.instance]?.steps.find((x) => x.label === s.label);
+    const own = (s.notes ?? []).filter((n) => n.party === undefined).map((n) => n.text);
+    said[i] = (s.notes ?? []).flatMap((n) => (n.party !== undefined ? [{ party: n.party, text: n.text }] : []));
     return {
       n: s.n,
       column,
       label: s.label,
       calls: s.label.split(':').filter((p, i, all) => p.length > 0 || all.length === 1),
       ...(s.choice?.length ? { choice: s.choice } : {}),
+      ...(s.values?.length ? { values: s.values } : {}),
+      ...(step?.hw ? { hw: true } : {}),
+      ...(step?.doc !== undefined ? { doc: step.doc } : {}),
+      ...(own.length ? { notes: own } : {}),
       changes: s.changes.filter((c) => !c.slot.endsWith('.pc')),
       ...(s.fault ? { fault: s.fault } : {}),
     };
   });
+  // A party named like an actor's column writes there; the others get columns after the actors', in the order they first speak.
+  const partyList: string[] = [];
+  for (const n of said.flat()) if (!actors.some((a) => a.name === n.party) && !partyList.includes(n.party)) partyList.push(n.party);
+  const columnOf = (party: string): number => {
+    const at = actors.findIndex((a) => a.name === party);
+    return at >= 0 ? at : actors.length + partyList.indexOf(party);
+  };
+  const placed = steps.map((st, i): StoryStep => (said[i]!.length ? { ...st, asides: said[i]!.map((n) => ({ column: columnOf(n.party), text: n.text })) } : st));
+  const defaults = m?.model.params ?? {};
+  const changedParams = Object.entries(trace.params)
+    .filter(([name, value]) => Object.hasOwn(defaults, name) && (defaults as Record<string, { default: unknown }>)[name]!.default !== value)
+    .map(([name, value]) => ({ name, value }));
+  const setup =
+    changedParams.length || r.init?.values.length || r.init?.notes.length
+      ? { setup: { params: changedParams, init: r.init?.values ?? [], notes: r.init?.notes ?? [] } }
+      : {};
   return {
     model: trace.model.id,
     params: trace.params,
     // A trace read from a file holds an absolute path: show it from the current folder.
     ...(trace.scenario !== undefined ? { scenario: fromHere(trace.scenario) } : {}),
     actors,
-    steps,
+    ...(partyList.length ? { parties: partyList } : {}),
+    ...setup,
+    steps: placed,
     initial: r.initial.filter((x) => !x.slot.endsWith('.pc')),
     end: {
       kind: r.kind ?? 'none',

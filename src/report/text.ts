@@ -8,6 +8,7 @@
  */
 import { match } from 'ts-pattern';
 import { oneLine } from './escape.js';
+import { choiceText } from './lkml.js';
 import type { ReplayResult, ReplayStep } from '../trace/replay.js';
 import type { CheckResult } from './verdict.js';
 
@@ -115,7 +116,8 @@ function whoOf(s: ReplayStep): string {
 
 function stepHead(s: ReplayStep, width: number): string {
   const who = whoOf(s);
-  const choice = s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
+  // The choices by value when the replay recorded them (`page 1, store`), else the indices.
+  const choice = s.values?.length ? ` (${oneLine(choiceText(s))})` : s.choice?.length ? ` choice ${s.choice.join(',')}` : '';
   return `${String(s.n).padStart(3)}. ${who.padEnd(width)} ${oneLine(s.label)}${choice}`;
 }
 
@@ -127,6 +129,7 @@ export function formatSteps(r: ReplayResult, indent = '  '): string[] {
     lines.push(indent + stepHead(s, width));
     const pad = indent + ' '.repeat(width + 6);
     const shown = s.changes.filter((c) => !c.slot.endsWith('.pc'));
+    for (const n of s.notes ?? []) lines.push(`${pad}${oneLine(n.party === undefined ? `note: ${n.text}` : `${n.party}: ${n.text}`)}`);
     for (const c of shown) lines.push(`${pad}${oneLine(`${c.slot}: ${c.from} → ${c.to}`)}`);
     if (s.fault) lines.push(`${pad}FAULT ${oneLine(`${s.fault.property}: ${s.fault.message}`)}`);
   }
@@ -138,6 +141,7 @@ export function formatReplay(r: ReplayResult, traceFile: string, model?: { reado
   const lines: string[] = [];
   lines.push(`replay of ${oneLine(traceFile)}${r.sourceChanged ? ' (the model source changed since it was recorded)' : ''}`);
   if (model) lines.push(`  model ${oneLine(`${model.path} (named by ${model.namedBy})`)}`);
+  if (r.init?.values.length) lines.push(`  init chose: ${oneLine(r.init.values.map((v) => (v.name === undefined ? String(v.value) : `${v.name}=${String(v.value)}`)).join(', '))}`);
   lines.push('  initial state:');
   for (const s of r.initial) if (!s.slot.endsWith('.pc')) lines.push(`    ${oneLine(`${s.slot} = ${s.value}`)}`);
   lines.push(...formatSteps(r));

@@ -16,6 +16,7 @@ import { shq } from '../report/shell.js';
 import type { Model, ParamValue } from '../model/define.js';
 import { lkml } from '../report/lkml.js';
 import { buildStory } from '../report/story.js';
+import { reproduceOf } from '../report/reproduce.js';
 import { num } from '../report/text.js';
 import type { CheckResult } from '../report/verdict.js';
 import { check, checkTarget, type Checked } from '../run/check.js';
@@ -55,7 +56,8 @@ function scheduleLines(r: CheckResult): string[] {
 
 /**
  * The failure of an expectation: expected against got, and for a counterexample its race
- * diagram and the commands that write and replay its trace (`<scenario>.trace.json`).
+ * diagram, the commands that write and replay its trace (`<scenario>.trace.json`), and
+ * for a violation the one-line schedule command, which replays it with no trace file.
  */
 function mismatch(file: string, run: Checked, want: string): Error {
   const { scenario: sc, result: r } = run;
@@ -72,6 +74,8 @@ function mismatch(file: string, run: Checked, want: string): Error {
       // A model that replays differently still has its schedule told.
       lines.push(`(no diagram: the replay failed: ${(e as Error).message})`, ...scheduleLines(r));
     }
+    const again = r.verdict === 'violation' ? reproduceOf(r.trace, run.model, file, sc?.params) : null;
+    if (again !== null) lines.push(`or, no file:     ${again.command}`);
   }
   return new Error(lines.join('\n'));
 }

@@ -15,7 +15,7 @@
 import { MmraceError } from '../errors.js';
 import { Expander } from '../engine/transitions.js';
 import { DEADLOCK, Judge, deadlockMessage, invariantMessage } from '../engine/judge.js';
-import type { CompiledModel } from '../model/compile.js';
+import { Recording, type ChoiceMade, type CompiledModel, type StepNote } from '../model/compile.js';
 import { formatSlotValue, readSlot } from '../model/layout.js';
 import { fingerprintHex } from '../state/fingerprint.js';
 import { hashSource } from '../model/load.js';
@@ -35,6 +35,10 @@ export interface ReplayStep {
   readonly instance: number;
   readonly label: string;
   readonly choice?: readonly number[];
+  /** The step's choices by value (and name), one per index of `choice`. */
+  readonly values?: readonly ChoiceMade[];
+  /** The step's notes (`c.note`): about itself, or what another party did. */
+  readonly notes?: readonly StepNote[];
   readonly changes: readonly SlotChange[];
   /** The fault the step raised, if any. */
   readonly fault?: { readonly property: string; readonly message: string };
@@ -48,6 +52,8 @@ export interface ReplayResult {
   readonly message?: string;
   /** The initial state, slot by slot. */
   readonly initial: readonly { readonly slot: string; readonly value: string }[];
+  /** What init chose, by value (and name), and what it noted. */
+  readonly init?: { readonly values: readonly ChoiceMade[]; readonly notes: readonly string[] };
   readonly steps: readonly ReplayStep[];
   /** The model file differs from the one the trace was recorded with. */
   readonly sourceChanged: boolean;
@@ -165,7 +171,8 @@ function run(
   const diverged = (step: number, where: string, reason: string, nondeterministic = false): TraceDiverged =>
     new TraceDiverged({ reproduced: false, initial, steps: [...steps], sourceChanged, diverged: { step, where, reason } }, nondeterministic);
   const initChoice = trace.init.choice ?? [];
-  const init = m.initialState(initChoice);
+  const initRec = new Recording();
+  const init = recording(m, initRec, () => m.initialState(initChoice));
   if (init === null) throw diverged(0, 'the initial state', `init makes other choices than [${initChoice.join(', ')}]`);
   const again = m.initialState(initChoice);
   if (again === null || fingerprintHex(again) !== fingerprintHex(init)) {
@@ -176,6 +183,7 @@ function run(
   }
   initial = m.slots.map((slot) => ({ slot: slot.path, value: formatSlotValue(slot.type, readSlot(init, slot)) }));
   setInitial(initial);
+  const initSaid = initRec.choices.length || initRec.notes.length ? { init: { values: initRec.choices, notes: initRec.notes.map((n) => n.text) } } : {};
   const ex = new Expander(m);
   let s = init;
   for (let i = 0; i < trace.schedule.length; i++) {
@@ -190,10 +198,11 @@ function run(
     const last = i === trace.schedule.length - 1;
     const choice = st.choice ?? [];
     let outcome: 'disabled' | 'choice' | 'ok';
+    const rec = new Recording();
     if (st.guard) {
       ex.enabled(s, inst.k);
       outcome = 'ok';
-    } else outcome = ex.runChoice(s, inst.k, choice);
+    } else outcome = recording(m, rec, () => ex.runChoice(s, inst.k, choice));
     if (st.guard) throw stop('the guard that threw when recorded did not throw');
     if (outcome === 'disabled') throw stop('the step is not enabled');
     if (outcome === 'choice') throw stop(`the step makes other choices than [${choice.join(', ')}]`);
@@ -220,6 +229,8 @@ function run(
       instance: st.instance,
       label: st.label,
       ...(choice.length ? { choice } : {}),
+      ...(rec.choices.length ? { values: rec.choices } : {}),
+      ...(rec.notes.length ? { notes: rec.notes } : {}),
       changes,
       ...(faultMsg !== null ? { fault: { property: faultProp, message: faultMsg } } : {}),
     });
@@ -227,7 +238,7 @@ function run(
     if (faultMsg !== null) {
       const want = trace.violation;
       const reproduced = last && want?.kind === 'fault' && want.property === faultProp;
-      return { reproduced, kind: 'fault', property: faultProp, message: faultMsg, initial, steps, sourceChanged };
+      return { reproduced, kind: 'fault', property: faultProp, message: faultMsg, initial, ...initSaid, steps, sourceChanged };
     }
   }
   const want = trace.violation;
@@ -245,6 +256,7 @@ function run(
       property: inv,
       message: invariantMessage(inv, trace.schedule.length === 0),
       initial,
+      ...initSaid,
       steps,
       sourceChanged,
     };
@@ -256,6 +268,7 @@ function run(
       property: DEADLOCK,
       message: deadlockMessage(m, s),
       initial,
+      ...initSaid,
       steps,
       sourceChanged,
     };
@@ -263,7 +276,17 @@ function run(
   // A step that was stopped (it would not end, or it filled memory) is not run again:
   // the replay ends at the state it ran from, which the fingerprints above confirmed.
   if (trace.verdict === 'error' && trace.error !== undefined && STOPPED_STEP_ERRORS.has(trace.error.code)) {
-    return { reproduced: false, notRun: true, kind: 'error', property: trace.error.code, message: trace.error.message, initial, steps, sourceChanged };
+    return { reproduced: false, notRun: true, kind: 'error', property: trace.error.code, message: trace.error.message, initial, ...initSaid, steps, sourceChanged };
   }
-  return { reproduced: false, initial, steps, sourceChanged };
+  return { reproduced: false, initial, ...initSaid, steps, sourceChanged };
+}
+
+/** Runs `f` with `rec` recording the model's choices by value and notes (replay only). */
+function recording<T>(m: CompiledModel, rec: Recording, f: () => T): T {
+  m.recording = rec;
+  try {
+    return f();
+  } finally {
+    m.recording = null;
+  }
 }

@@ -124,19 +124,28 @@ export function buildTrace(
   };
 }
 
-/** Writes a trace, storing the model path relative to the trace file's folder. */
-export function writeTrace(trace: Trace, file: string): void {
-  const abs = resolve(file);
-  const here = (p: string) => relative(dirname(abs), isAbsolute(p) ? p : resolve(p)).split(sep).join('/');
+/**
+ * The text of a trace file in folder `dir`: JSON, its model and scenario paths relative to
+ * `dir`, with forward slashes.
+ */
+export function traceText(trace: Trace, dir: string): string {
+  const here = (p: string) => relative(resolve(dir), isAbsolute(p) ? p : resolve(p)).split(sep).join('/');
   const out: Trace = {
     ...trace,
     model: { ...trace.model, path: here(trace.model.path) },
     ...(trace.scenario !== undefined ? { scenario: here(trace.scenario) } : {}),
   };
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** Writes a trace, storing the model path relative to the trace file's folder. */
+export function writeTrace(trace: Trace, file: string): void {
+  const abs = resolve(file);
+  const text = traceText(trace, dirname(abs));
   checkOutputFile(file, 'trace');
   try {
     mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, JSON.stringify(out, null, 2) + '\n');
+    writeFileSync(abs, text);
   } catch (e) {
     throw new MmraceError('E_IO', `cannot write trace ${file}: ${(e as Error).message}`);
   }

@@ -131,6 +131,26 @@ describe('the HTML report of contpte b-kernel in chromium', () => {
     await page.locator('svg#timeline .mark').nth(2).click();
   });
 
+  it('shows only the slots some step changes, until "show all" is ticked, and again once it is not', async () => {
+    const changed = new Set(story.steps.flatMap((s) => s.changes.map((c) => c.slot)));
+    const all = await page.locator('#state tbody tr').count();
+    expect(changed.size).toBeGreaterThan(0);
+    expect(changed.size).toBeLessThan(all);
+    const visible = async (): Promise<string[]> => page.locator('#state tbody tr:visible th').allInnerTexts();
+    expect((await visible()).sort()).toEqual([...changed].sort());
+    const label = page.locator('label[for="show-all"]');
+    expect(await label.innerText()).toContain(`${all - changed.size} that no step changes`);
+    await label.click();
+    expect(await page.locator('#show-all').isChecked()).toBe(true);
+    expect(await visible()).toHaveLength(all);
+    // A step selected while every slot shows keeps every slot shown.
+    await page.locator('svg#timeline .mark').nth(1).click();
+    expect(await visible()).toHaveLength(all);
+    await label.click();
+    expect((await visible()).sort()).toEqual([...changed].sort());
+    await page.locator('svg#timeline .mark').nth(2).click();
+  });
+
   it('made no request but for its own file, and logged no error', async () => {
     expect(requests).toEqual([url]);
     expect(problems).toEqual([]);

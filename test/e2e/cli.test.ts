@@ -47,14 +47,15 @@ describe('check on the contpte scenarios', () => {
     expect(bfs.json.states).toBeGreaterThan(1000);
   });
 
-  it('a violation in text mode ends with the command that replays it', () => {
+  it('a violation in text mode ends with the commands that replay it: the trace file, then its schedule', () => {
     const dir = tmp();
     const trace = join(dir, 't.json');
     const r = mmrace(['check', 'scenarios/contpte/b-nobbm.json', '--trace', trace]);
     expect(r.code).toBe(1);
     expect(r.lines[0]).toMatch(/^mmrace \d+\.\d+\.\d+ · model contpte/);
     expect(r.stdout).toMatch(/VIOLATION of INV-BBM/);
-    expect(r.lines[r.lines.length - 1]).toBe(`replay: npx mmrace replay ${trace}`);
+    expect(r.lines[r.lines.length - 2]).toBe(`replay: npx mmrace replay ${trace}`);
+    expect(r.lines[r.lines.length - 1]).toMatch(/^schedule: npx mmrace check scenarios\/contpte\/b-nobbm\.json --schedule mm1(\.[0-9-]+)+$/);
   });
 });
 

@@ -185,6 +185,37 @@ describe('5. an option that has no effect beside another is refused, never ignor
     [['--quiet', '--progress'], /--quiet does not apply with --progress/],
     [['--quiet', '--json'], /--quiet does not apply with --json/],
     [['--quiet', '--format', 'json'], /--quiet does not apply with --format json/],
+    // --schedule replays one schedule: every option of a search is refused beside it.
+    ...(
+      [
+        ['--strategy', 'dfs'],
+        ['--seed', '3'],
+        ['--runs', '5'],
+        ['--pct-depth', '2'],
+        ['--max-states', '100'],
+        ['--max-depth', '4'],
+        ['--time-limit', '5'],
+        ['--workers', '0'],
+        ['--memory', '512M'],
+        ['--all-violations'],
+        ['--por'],
+        ['--no-por'],
+        ['--sleep-sets'],
+        ['--compare-por'],
+        ['--symmetry'],
+        ['--no-symmetry'],
+        ['--shard', '0/2'],
+        ['--shard-depth', '1'],
+        ['--checkpoint', 'CK_OUT'],
+        ['--checkpoint-every', '5'],
+        ['--resume', 'CK'],
+        ['--step-timeout', '5'],
+        ['--progress'],
+        ['--quiet'],
+        ['--junit', 'CK_OUT'],
+        ['--sarif', 'CK_OUT'],
+      ] as const
+    ).map((o): [string[], RegExp] => [['--schedule', 'mm1.0.1.0.1', ...o], new RegExp(`^mmrace: error E_USAGE: ${o[0]} does not apply with --schedule, which replays one schedule instead of searching`)]),
   ];
   const argsOf = (opts: string[]): string[] => opts.map((o) => (o === 'CK' ? ck : o === 'CK_OUT' ? out : o));
 
@@ -223,6 +254,21 @@ describe('5. an option that has no effect beside another is refused, never ignor
     const r = await runMain(['check', LOST_UPDATE, ...argsOf(opts), '--trace', join(tmp(), 't.json')]);
     expect(r.stderr).not.toMatch(/error/);
     expect([1, 3]).toContain(r.code);
+  });
+
+  it('check MODEL --schedule S with --param, --trace, --format and --json: accepted, the replay of S', async () => {
+    const found = await runMain(['check', LOST_UPDATE, '--trace', join(tmp(), 'found.json'), '--json']);
+    const schedule = (JSON.parse(found.stdout.trimEnd().split('\n').at(-1)!) as { schedule: string }).schedule;
+    const trace = join(tmp(), 's.json');
+    for (const opts of [[], ['--format', 'md'], ['--format', 'lkml'], ['--json'], ['--trace', trace], ['--format', 'json']]) {
+      const r = await runMain(['check', LOST_UPDATE, '--schedule', schedule, ...opts]);
+      expect(r.stderr, opts.join(' ')).toBe('');
+      expect(r.code, opts.join(' ')).toBe(1);
+      expect(r.stdout).toContain('counted');
+    }
+    expect(existsSync(trace)).toBe(true);
+    // A parameter the model does not have is refused as on any check.
+    expectOneLineError({ ...(await runMain(['check', LOST_UPDATE, '--schedule', schedule, '--param', 'n=2'])), lines: [], json: {} }, 'E_PARAM');
   });
 
   it('mmrace ci --workers 1 --por --symmetry on scenarios of every strategy: each runs, the options where they fit', () => {

@@ -3,7 +3,7 @@
  * replay, and the CI outputs (JUnit, SARIF, GitHub Actions annotations) of check and ci.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, mmrace, tmp } from './run.js';
@@ -78,6 +78,103 @@ describe('explain', () => {
     writeFileSync(missing, JSON.stringify(noSchedule));
     expectOneLineError(mmrace(['explain', missing, '--format', 'md']), 'E_TRACE_FORMAT', /schedule/);
     expectOneLineError(mmrace(['explain', trace, '--format', 'pdf']), 'E_USAGE');
+  });
+});
+
+/** The words of a command a report prints (none of them quoted in these reports). */
+function words(command: string): string[] {
+  expect(command).not.toMatch(/['"\\]/);
+  return command.trim().split(/\s+/);
+}
+
+/** The trace file a Markdown report carries: the ```json block inside <details>, and the sh blocks before it. */
+function fromMarkdown(md: string): { json: string; commands: string[] } {
+  const details = md.indexOf('<details><summary>trace (JSON)</summary>');
+  expect(details).toBeGreaterThan(0);
+  const json = /```json\n([\s\S]*?)\n```\n/.exec(md.slice(details))?.[1];
+  expect(json).toBeDefined();
+  const commands = [...md.slice(0, details).matchAll(/```sh\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+  return { json: json! + '\n', commands };
+}
+
+/** The trace file an HTML report carries, and its replay and schedule commands, read as a browser does. */
+async function fromHtml(page: string): Promise<{ json: string; replay: string; schedule: string }> {
+  const { Window } = await import('happy-dom');
+  const w = new Window({ url: 'file:///report.html' });
+  try {
+    const doc = new w.DOMParser().parseFromString(page, 'text/html');
+    const get = (sel: string): string => {
+      const e = doc.querySelector(sel);
+      expect(e, sel).not.toBeNull();
+      return e!.textContent ?? '';
+    };
+    return { json: get('pre#mmrace-trace'), replay: get('#replay'), schedule: get('#schedule') };
+  } finally {
+    await w.happyDOM.close();
+  }
+}
+
+describe('self-contained reports: the trace and the schedule travel with them', () => {
+  /** A fresh trace of b-kernel, in a folder of its own, and the violation check reported. */
+  function found(): { file: string; property: string } {
+    const file = join(tmp(), 'sub', 'b-kernel.trace.json');
+    const r = mmrace(['check', 'scenarios/contpte/b-kernel.json', '--workers', '0', '--trace', file, '--json']);
+    expect(r.code).toBe(1);
+    return { file, property: r.json.property };
+  }
+
+  /**
+   * Runs the report's replay command with the trace file gone and the report's JSON saved
+   * under the name it gives; then its schedule command. Both reproduce `property`.
+   */
+  function reproduces(file: string, json: string, replay: string, schedule: string, property: string): void {
+    const original = readFileSync(file, 'utf8');
+    rmSync(file);
+    expect(JSON.parse(json)).toEqual(JSON.parse(original));
+    writeFileSync(file, json);
+    const cmd = words(replay);
+    expect(cmd.slice(0, 3)).toEqual(['npx', 'mmrace', 'replay']);
+    expect(cmd[3]).toBe(file);
+    const rep = mmrace(cmd.slice(2));
+    expect(rep.code).toBe(1);
+    expect(rep.stdout).toContain(`REPRODUCED: violation of ${property}: `);
+    const sch = words(schedule);
+    expect(sch.slice(0, 3)).toEqual(['npx', 'mmrace', 'check']);
+    expect(sch).toContain('--schedule');
+    const again = mmrace(sch.slice(2));
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`REPRODUCED: violation of ${property}: `);
+  }
+
+  it('explain --format md: the JSON in the report, saved as the file its replay command names, replays; so does its schedule command', () => {
+    const { file, property } = found();
+    const r = mmrace(['explain', file, '--format', 'md']);
+    expect(r.code).toBe(0);
+    const { json, commands } = fromMarkdown(r.stdout);
+    expect(commands).toHaveLength(2);
+    reproduces(file, json, commands[0]!, commands[1]!, property);
+  });
+
+  it('explain --format html --out: the same from the HTML page', async () => {
+    const { file, property } = found();
+    const out = join(tmp(), 'report.html');
+    expect(mmrace(['explain', file, '--format', 'html', '--out', out]).code).toBe(0);
+    const page = await fromHtml(readFileSync(out, 'utf8'));
+    reproduces(file, page.json, page.replay, page.schedule, property);
+  });
+
+  it('check --format md and replay --format html carry them too', async () => {
+    const file = join(tmp(), 'c.trace.json');
+    const md = mmrace(['check', 'scenarios/trans_pgd/v0-inv-other.json', '--workers', '0', '--trace', file, '--format', 'md']);
+    expect(md.code).toBe(1);
+    const fromCheck = fromMarkdown(md.stdout);
+    expect(JSON.parse(fromCheck.json)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    const rep = mmrace(['replay', file, '--format', 'html']);
+    expect(rep.code).toBe(1);
+    const page = await fromHtml(rep.stdout);
+    expect(JSON.parse(page.json)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    expect(page.schedule).toBe(fromCheck.commands[1]);
+    reproduces(file, page.json, page.replay, page.schedule, 'INV-W');
   });
 });
 

@@ -47,7 +47,8 @@ describe('B-kernel: each strategy finds INV-KFAULT, and its trace replays', () =
     expect(pct.stdout).toMatch(/a counterexample found by run \d+ \(seed 7; not the shortest: use --strategy bfs\), \d+ steps:/);
     expect(pct.stdout).toMatch(/^seed 7 · runs \d+ · pct depth 3$/m);
     expect(pct.stdout).toMatch(/strategy pct/);
-    expect(pct.stdout.trimEnd().split('\n').pop()).toBe(`replay: npx mmrace replay ${join(dir, 'p.json')}`);
+    expect(pct.stdout.trimEnd().split('\n').at(-2)).toBe(`replay: npx mmrace replay ${join(dir, 'p.json')}`);
+    expect(pct.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^schedule: npx mmrace check ${B_KERNEL} --schedule mm1(\\.[0-9-]+)+$`));
     const bounded = mmrace(['check', B_KERNEL, '--strategy', 'bounded', '--trace', join(dir, 'b.json')]);
     expect(bounded.code).toBe(1);
     expect(bounded.stdout).toMatch(/a counterexample with 1 preemption, the fewest of any violation/);

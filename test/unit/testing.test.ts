@@ -10,6 +10,7 @@ import { lkml } from '../../src/report/lkml.js';
 import { assertVerdict, checkModel, expectSafe, expectViolation } from '../../src/testing/index.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 import { seedCase } from './report/fixtures.js';
+import { runMain } from '../fuzz/harness.js';
 
 const SAFE = 'scenarios/contpte/s.json';
 const B_KERNEL = 'scenarios/contpte/b-kernel.json';
@@ -51,18 +52,32 @@ describe('expectSafe / expectViolation', () => {
     const message = await rejection(expectSafe(B_KERNEL));
     expect(message.split('\n')[0]).toMatch(/^scenarios\/contpte\/b-kernel\.json: expected safe, got violation of INV-KFAULT after [\d,]+ states$/);
     expect(message).toContain('Unable to handle kernel paging request');
-    const header = diagram.split('\n')[0]!;
-    expect(header).toMatch(/^U1 +K\[0\]$/);
-    expect(message).toContain(header);
+    // The diagram's column header, under its params line.
+    const header = diagram.split('\n').find((l) => /^U1 +K\[0\]$/.test(l));
+    expect(header).toBeDefined();
+    expect(message).toContain(header!);
     expect(message).toContain(diagram.trimEnd());
     expect(message).toContain(`npx mmrace check ${B_KERNEL} --trace b-kernel.trace.json`);
-    expect(message.trimEnd().split('\n').at(-1)).toMatch(/mmrace replay b-kernel\.trace\.json$/);
+    expect(message).toMatch(/^replay it: +npx mmrace replay b-kernel\.trace\.json$/m);
+  });
+
+  it('the failure of an expectation that met a violation prints its schedule command, which reproduces it', async () => {
+    for (const message of [await rejection(expectSafe(B_KERNEL)), await rejection(expectViolation(B_KERNEL, 'INV-BBM'))]) {
+      const lines = message.split('\n').filter((l) => l.includes('--schedule'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^or, no file: +npx mmrace check ${B_KERNEL} --schedule mm1\\.`));
+      const args = lines[0]!.replace(/^or, no file: +npx mmrace /, '').split(' ');
+      const r = await runMain(args);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('REPRODUCED: violation of INV-KFAULT: ');
+    }
+    expect(await rejection(expectViolation(SAFE, 'INV-KFAULT'))).not.toContain('--schedule');
   });
 
   it('expectViolation with another property rejects, naming both', async () => {
     const message = await rejection(expectViolation(B_KERNEL, 'INV-BBM'));
     expect(message).toMatch(/expected violation of INV-BBM, got violation of INV-KFAULT/);
-    expect(message).toContain(diagram.split('\n')[0]!);
+    expect(message).toContain(diagram.split('\n').find((l) => /^U1 +K\[0\]$/.test(l))!);
   });
 
   it('expectViolation on a safe scenario rejects, without a diagram', async () => {
@@ -88,7 +103,7 @@ describe('expectSafe / expectViolation', () => {
       JSON.stringify({ name: 'kernel-fold', model: resolve('models/contpte/contpte.ts'), params: { n: 2, cpus: 1, accesses: 1, mm: 'init_mm', gate: 'none' }, expect: { verdict: 'safe' } }),
     );
     const message = await rejection(expectSafe(file));
-    expect(message).toMatch(/mmrace replay kernel-fold\.trace\.json$/);
+    expect(message).toMatch(/mmrace replay kernel-fold\.trace\.json$/m);
     expect(message).toMatch(/-> Oops \(INV-KFAULT\)/);
   });
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Window } from 'happy-dom';
 import { afterAll, describe, expect, it } from 'vitest';
-import { html } from '../../../src/report/html.js';
+import { html, varyingSlots } from '../../../src/report/html.js';
 import type { Story, StoryStep } from '../../../src/report/story.js';
 import { SEED_VIOLATIONS, seedCases } from './fixtures.js';
 
@@ -252,7 +252,7 @@ function hostile(kind: Story['end']['kind']): Story {
 
 /** The elements the report is made of: anything else was injected. */
 const OWN_TAGS = new Set(
-  'html head meta title style body header p h1 h2 h3 dl dt dd code main section aside svg g rect text tspan ul ol li span table thead tbody tr th td script'.split(' '),
+  'html head meta title style body header p h1 h2 h3 dl dt dd code main section aside svg g rect text tspan ul ol li span table thead tbody tr th td script input label details summary pre'.split(' '),
 );
 
 describe.each(['fault', 'invariant', 'deadlock', 'error'] as const)('a report of hostile strings ending in %s', (kind) => {
@@ -323,5 +323,141 @@ describe('a long step label', () => {
     expect(lines[1]!.endsWith('…')).toBe(true);
     expectShownLabel(lines, label);
     expect(text(mark.querySelector('title'))).toContain(label);
+  });
+});
+
+/** The slots some step changes, from the story's steps (not from the report's helper). */
+function changedInTrace(story: Story): Set<string> {
+  const out = new Set<string>();
+  for (const s of story.steps) for (const c of s.changes) out.add(c.slot);
+  return out;
+}
+
+/** The rows the CSS of the page hides by default, and shows once #show-all is checked. */
+function hiddenRows(doc: Doc): string[] {
+  return all(doc, '#state tbody tr.constant').map((r) => text(r.querySelector('th')));
+}
+
+describe.each(cases.map((c) => [c.name, c] as const))('the state view of %s: changed only by default', (_name, c) => {
+  const { story } = c;
+  const doc = parse(story);
+  const changed = changedInTrace(story);
+
+  it('hides every slot no step changes, and only those', () => {
+    expect(changed.size).toBeGreaterThan(0);
+    const rows = all(doc, '#state tbody tr').map((r) => text(r.querySelector('th')));
+    expect(hiddenRows(doc)).toEqual(rows.filter((slot) => !changed.has(slot)));
+    expect(rows.filter((slot) => !hiddenRows(doc).includes(slot))).toEqual(rows.filter((slot) => changed.has(slot)));
+    expect(varyingSlots(story)).toEqual(changed);
+  });
+
+  it('has a checkbox that shows all slots, its label naming how many are hidden', () => {
+    const box = one(doc, '#state-view input#show-all, aside input#show-all');
+    expect(box.getAttribute('type')).toBe('checkbox');
+    expect(box.hasAttribute('checked')).toBe(false);
+    const label = one(doc, 'label[for="show-all"]');
+    const rows = all(doc, '#state tbody tr').length;
+    const hidden = hiddenRows(doc).length;
+    expect(hidden).toBeGreaterThan(0);
+    expect(text(label)).toContain(`all ${rows} slots`);
+    expect(text(label)).toContain(`${hidden} that no step changes`);
+  });
+
+  it('hides them by CSS, which the checkbox overrides: no script needed', () => {
+    const css = all(doc, 'style').map(text).join('\n');
+    expect(css).toMatch(/#state tr\.constant \{ display: none; \}/);
+    expect(css).toMatch(/#show-all:checked ~ #state tr\.constant \{ display: table-row;/);
+    // The checkbox comes before the table, in the same parent: `~` reaches it.
+    const box = one(doc, 'input#show-all');
+    const table = one(doc, 'table#state');
+    expect(box.parentElement).toBe(table.parentElement);
+    const siblings = [...box.parentElement!.children];
+    expect(siblings.indexOf(box)).toBeLessThan(siblings.indexOf(table));
+  });
+
+  it('keeps the same slots hidden when the script redraws the panel for another step', async () => {
+    const { doc: live, w } = await load(story);
+    for (const s of story.steps) {
+      one(live, `svg#timeline .mark[data-step="${s.n}"]`).dispatchEvent(new w.MouseEvent('click', { bubbles: true }));
+      const rows = all(live as unknown as Doc, '#state tbody tr');
+      const hidden = rows.filter((r) => r.classList.contains('constant')).map((r) => text(r.querySelector('th')));
+      expect(hidden).toEqual(rows.map((r) => text(r.querySelector('th'))).filter((slot) => !changed.has(slot)));
+      expect(rows.filter((r) => r.classList.contains('changed')).map((r) => text(r.querySelector('th')))).toEqual(s.changes.map((x) => x.slot));
+    }
+  });
+});
+
+describe('the state view when every slot changes', () => {
+  it('hides nothing and has no checkbox', () => {
+    const story = hostile('invariant');
+    expect([...changedInTrace(story)].sort()).toEqual(story.initial.map((x) => x.slot).sort());
+    const doc = parse(story);
+    expect(hiddenRows(doc)).toEqual([]);
+    expect(doc.querySelector('#show-all')).toBeNull();
+  });
+});
+
+/** The trace file of a report, from its <pre id="mmrace-trace">. */
+const attachedTrace = (doc: Doc): string => text(doc.querySelector('pre#mmrace-trace'));
+
+describe.each(cases.map((c) => [c.name, c] as const))('the report of %s with its trace attached', (_name, c) => {
+  const json = JSON.stringify(c.trace, null, 2) + '\n';
+  const command = `npx mmrace check ${c.scenario} --schedule mm1.0`;
+  const w = new Window({ url: 'file:///report.html' });
+  windows.push(w);
+  const doc = new w.DOMParser().parseFromString(html(c.story, { traceFile: `${c.name}.trace.json`, traceJson: json, scheduleCommand: command }), 'text/html');
+
+  it('holds the trace file, which parses back to the trace, collapsed under "trace (JSON)"', () => {
+    expect(attachedTrace(doc)).toBe(json);
+    expect(JSON.parse(attachedTrace(doc))).toEqual(c.trace);
+    const details = one(doc, 'details');
+    expect(text(details.querySelector('summary'))).toBe('trace (JSON)');
+    expect(details.querySelector('pre#mmrace-trace')).not.toBeNull();
+    expect(details.hasAttribute('open')).toBe(false);
+  });
+
+  it('names the file it is, beside the replay command, and the schedule command', () => {
+    expect(text(doc.querySelector('#replay'))).toBe(c.story.replayCommand);
+    expect(text(doc.querySelector('#schedule'))).toBe(command);
+    expect(text(doc.querySelector('header'))).toContain(`${c.name}.trace.json, the file the replay command names`);
+    expect(text(doc.querySelector('#trace'))).toContain(`Save this as ${c.name}.trace.json`);
+  });
+
+  it('keeps the one JSON script, the story', () => {
+    expect(all(doc, 'script[type="application/json"]').map((e) => e.id)).toEqual(['story']);
+  });
+});
+
+describe('a hostile trace attached', () => {
+  const story = hostile('fault');
+  const traceJson = JSON.stringify({ label: EVIL, more: `</pre></details><script>alert(3)</script>&amp;` }, null, 2) + '\n';
+  const attach = { traceFile: `t${EVIL}.trace.json`, traceJson, scheduleCommand: `npx mmrace check 's${EVIL}' --schedule mm1.0` };
+
+  it('stays text: the trace, the file name and the command come back whole, and no element is injected', () => {
+    const w = new Window({ url: 'file:///report.html' });
+    windows.push(w);
+    const doc = new w.DOMParser().parseFromString(html(story, attach), 'text/html');
+    expect(attachedTrace(doc)).toBe(traceJson);
+    expect(text(doc.querySelector('#schedule'))).toBe(attach.scheduleCommand);
+    expect(text(doc.querySelector('#trace code'))).toBe(attach.traceFile);
+    for (const e of all(doc, '*')) {
+      expect(OWN_TAGS.has(e.tagName.toLowerCase()), e.tagName).toBe(true);
+      for (const a of e.getAttributeNames()) expect(a, `${e.tagName} ${a}`).not.toMatch(/^on/i);
+    }
+    expect(all(doc, 'script').map((s) => s.getAttribute('type'))).toEqual(['application/json', null]);
+  });
+
+  it('runs no injected code', async () => {
+    const w = new Window({
+      url: 'file:///report.html',
+      settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true },
+    });
+    windows.push(w);
+    const alerts: unknown[] = [];
+    Object.assign(w, { alert: (m?: unknown) => void alerts.push(m) });
+    w.document.write(html(story, attach));
+    await w.happyDOM.waitUntilComplete();
+    expect(alerts).toEqual([]);
+    expect(all(w.document as unknown as Doc, 'script').length).toBe(2);
   });
 });

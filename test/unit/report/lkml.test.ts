@@ -52,10 +52,15 @@ function expectHygiene(text: string, width = 80): void {
   }
 }
 
-/** The header's columns: where each name starts on the first line. */
+/** The header's columns: where each name starts on the line above the rule of dashes (below the params and init lines). */
 function headerColumns(text: string): { name: string; at: number }[] {
-  return [...text.split('\n')[0]!.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index }));
+  const lines = text.split('\n');
+  const rule = lines.findIndex((l) => /^-+( +-+)*$/.test(l));
+  return [...lines[rule - 1]!.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index }));
 }
+
+/** The index of the column header's rule of dashes. */
+const ruleLine = (text: string) => text.split('\n').findIndex((l) => /^-+( +-+)*$/.test(l));
 
 describe('lkml on the seed violations', () => {
   it.each(SEED_VIOLATIONS)('$scenario: the diagram (snapshot)', ({ scenario }) => {
@@ -67,12 +72,13 @@ describe('lkml on the seed violations', () => {
     const text = lkml(s);
     expectHygiene(text);
     const cols = headerColumns(text);
-    expect(cols.map((c) => c.name)).toEqual(s.actors.map((a) => a.name));
+    // The actors, then the parties their steps noted (Xen's hypervisor).
+    expect(cols.map((c) => c.name)).toEqual([...s.actors.map((a) => a.name), ...(s.parties ?? [])]);
     const lines = text.split('\n');
-    let after = 1; // the header's rule
+    let after = ruleLine(text); // the header's rule
     for (const step of s.steps) {
       // The first word of the step's own call, on a later line than the previous step's.
-      const word = step.calls.at(-1)!.split(' ')[0]!;
+      const word = step.calls.at(-1)!.split(' ')[0]!.replace(/\(\)$/, '');
       const at = lines.findIndex((l, i) => i > after && l.includes(word));
       expect(at, `step ${step.n} (${step.label}) after line ${after}`).toBeGreaterThan(after);
       const indent = lines[at]!.length - lines[at]!.trimStart().length;
@@ -82,26 +88,32 @@ describe('lkml on the seed violations', () => {
     }
   });
 
-  it.each(SEED_VIOLATIONS)('$scenario: ends where the run ends, naming the property', ({ scenario, property }) => {
+  it.each(SEED_VIOLATIONS)('$scenario: ends where the run ends, naming the property, then the verdict line', ({ scenario, property }) => {
     const { story: s } = seed(scenario);
     const lines = lkml(s).trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^=> VIOLATION of ${property} (at|after) step ${s.steps.length}\\b`));
     if (s.end.kind === 'fault') {
-      // On the faulting step's line: the seed models' kernel faults say Oops or BUG().
-      const last = lines.at(-1)!;
-      expect(last).toContain(s.steps.at(-1)!.calls.at(-1)!.split(' ')[0]!);
-      expect(last).toMatch(new RegExp(`-> (Oops|BUG\\(\\)) \\(${property}\\)$`));
+      // On the faulting step's lines: its message, then how the kernel dies (the seed models' kernel faults say Oops or BUG()).
+      const body = lines.slice(0, -1).join(' ').replace(/ +/g, ' ');
+      expect(body).toMatch(new RegExp(`(Oops|BUG\\(\\)) \\(${property}\\)$`));
+      expect(body).toContain(s.end.message!.split(' ').slice(-4).join(' '));
     } else {
       expect(s.end.kind).toBe('invariant');
-      expect(lines.at(-1)!.trim()).toBe(`-> ${property} violated`);
+      expect(lines.at(-2)!.trim()).toBe(`-> ${property} violated`);
     }
   });
 
-  it('contpte b-kernel: two columns, U1 and the faulting kernel CPU, the fold before the walk', () => {
+  it('contpte b-kernel: two columns, U1 and the faulting kernel CPU, the fold before the walk, choices by value', () => {
     const text = lkml(seed('scenarios/contpte/b-kernel.json').story);
     expect(headerColumns(text).map((c) => c.name)).toEqual(['U1', 'K[0]']);
-    expect(text).toMatch(/^contpte_convert\(\)\n {2}xchg\(\)\n/m);
-    expect(text.indexOf('xchg()')).toBeLessThan(text.indexOf('walk()'));
-    expect(text).toMatch(/-> Oops \(INV-KFAULT\)\n$/);
+    expect(text).toMatch(/^params: n=4 cpus=2 accesses=1 mm=init_mm gate=none$/m);
+    expect(text).toMatch(/^contpte_convert\(\)\n {2}xchg: pte\[0\] = 0\n/m);
+    expect(text).toMatch(/^ +access\(page 0, load\)$/m);
+    // mmu:walk is hardware's: its last part, no call parentheses, with what it found.
+    expect(text).toMatch(/^ +walk: pte\[0\]==0 -> Unable to handle kernel paging request:$/m);
+    expect(text).not.toContain('mmu');
+    expect(text.indexOf('xchg')).toBeLessThan(text.indexOf('walk'));
+    expect(text).toMatch(/-> Oops \(INV-KFAULT\)\n=> VIOLATION of INV-KFAULT at step 5 \(Oops\)\n$/);
   });
 
   it('a narrower width is kept too, by wrapping inside the columns', () => {
@@ -116,9 +128,9 @@ describe('lkml layout', () => {
       [
         [0, '__vunmap:vm_remove_mappings:set_direct_map_invalid'],
         [1, 'safe_copy_page:__kernel_map_pages'],
-        [1, 'safe_copy_page:do_copy_page', { fault: { property: 'INV-COPY', message: 'paging request -> Oops' } }],
+        [1, 'safe_copy_page:do_copy_page', { fault: { property: 'INV-COPY', message: 'Oops' } }],
       ],
-      { kind: 'fault', property: 'INV-COPY', message: 'paging request -> Oops' },
+      { kind: 'fault', property: 'INV-COPY', message: 'Oops' },
     );
     // V is as wide as its widest line (4 + 24), then 4 spaces: H starts at 32.
     const h = ' '.repeat(32);
@@ -132,6 +144,7 @@ describe('lkml layout', () => {
         `${h}safe_copy_page()`,
         `${h}  __kernel_map_pages()`,
         `${h}  do_copy_page() -> Oops (INV-COPY)`,
+        '=> VIOLATION of INV-COPY at step 3 (Oops)',
         '',
       ].join('\n'),
     );
@@ -146,39 +159,101 @@ describe('lkml layout', () => {
     expect(body).toEqual(['convert()', 'xchg()', 'walk()', 'xchg()', 'flush()', 'unlock()', '(not reproduced: the schedule runs to its end with no violation)', '']);
   });
 
-  it('appends () to identifiers only, and shows a choice briefly', () => {
+  it('appends () to identifiers only, and shows a choice inside them: by value when recorded, else its index', () => {
     const s = story(['T'], [[0, 'spin_lock(ptl)'], [0, 'access', { choice: [1] }], [0, 'pte[j] == 0'], [0, 'pick', { choice: [0, 2] }]]);
     const body = lkml(s).split('\n').slice(2, 6);
-    expect(body).toEqual(['spin_lock(ptl)', 'access() [1]', 'pte[j] == 0', 'pick() [0,2]']);
+    expect(body).toEqual(['spin_lock(ptl)', 'access(1)', 'pte[j] == 0', 'pick(0, 2)']);
+    const named = story(
+      ['T'],
+      [
+        // A named count is `name index`, a named string is the string, an unnamed value is the value.
+        [0, 'access', { choice: [1, 1], values: [{ name: 'page', value: 1, index: 1, count: true }, { name: 'op', value: 'store', index: 1 }] }],
+        [0, 'switch_mm', { choice: [2], values: [{ value: 'N', index: 2 }] }],
+        [0, 'flag', { choice: [1], values: [{ name: 'dirty', value: true, index: 1 }] }],
+        [0, 'spin_lock(ptl)', { choice: [0], values: [{ name: 'cpu', value: 0, index: 0, count: true }] }],
+      ],
+    );
+    expect(lkml(named).split('\n').slice(2, 6)).toEqual(['access(page 1, store)', 'switch_mm(N)', 'flag(dirty true)', 'spin_lock(ptl) (cpu 0)']);
+  });
+
+  it("shows a hardware step as its label's last part without (), a note after its call, a party's note in its own column", () => {
+    const s = story(
+      ['K'],
+      [
+        [0, 'access', { choice: [0], values: [{ name: 'page', value: 0, index: 0, count: true }] }],
+        [0, 'mmu:walk', { hw: true, notes: ['pte[0]==0'] }],
+        [0, 'handle:fixup', { notes: ['retry'] }],
+        [0, 'pin', { asides: [{ column: 1, text: 'get_page_type(7,L1): W!=L1 -> -EINVAL' }] }],
+      ],
+      { kind: 'none', reproduced: false },
+      { parties: ['Xen'] },
+    );
+    const lines = lkml(s).split('\n');
+    expect(headerColumns(lkml(s)).map((c) => c.name)).toEqual(['K', 'Xen']);
+    expect(lines.slice(2, 7).map((l) => l.trimEnd())).toEqual([
+      'access(page 0)',
+      'walk: pte[0]==0',
+      'handle()',
+      '  fixup: retry',
+      `pin()${' '.repeat(lines[0]!.indexOf('Xen') - 5)}get_page_type(7,L1): W!=L1 -> -EINVAL`,
+    ]);
+  });
+
+  it('heads the diagram with the parameters that differ from the defaults and what init chose', () => {
+    const s = story(['T'], [[0, 'a']], { kind: 'invariant', property: 'P', reproduced: true }, {
+      setup: { params: [{ name: 'mm', value: 'init_mm' }, { name: 'n', value: 4 }], init: [{ name: 'dpa', value: 0, index: 0 }, { name: 'pte[2]', value: 'INV_OTHER in D', index: 5 }, { value: 'x', index: 1 }], notes: ['M unhooked'] },
+    });
+    expect(lkml(s).split('\n').slice(0, 3)).toEqual(['params: mm=init_mm n=4', 'init: dpa=0, pte[2]=INV_OTHER in D, x; M unhooked', '']);
+    // Nothing to say: no header lines.
+    expect(lkml(story(['T'], [[0, 'a']])).split('\n')[0]).toBe('T');
   });
 
   it('tells each ending: invariant in the last column, deadlock, model error, no violation, not reproduced', () => {
     const two = (end: Partial<Story['end']>) => lkml(story(['A', 'B'], [[0, 'a'], [1, 'b']], end)).trimEnd().split('\n');
     const inv = two({ kind: 'invariant', property: 'INV-X', message: 'INV-X does not hold' });
-    expect(inv.at(-1)).toBe(`${' '.repeat(inv.at(-2)!.indexOf('b()'))}-> INV-X violated`);
-    expect(two({ kind: 'deadlock', property: 'deadlock', message: 'no step is enabled' }).at(-1)).toBe('-> deadlock: no step is enabled');
-    expect(two({ kind: 'error', property: 'E_MODEL_THREW', message: 'boom' }).at(-1)).toBe('-> model error E_MODEL_THREW: boom');
+    expect(inv.at(-2)).toBe(`${' '.repeat(inv.at(-3)!.indexOf('b()'))}-> INV-X violated`);
+    expect(inv.at(-1)).toBe('=> VIOLATION of INV-X after step 2');
+    const dead = two({ kind: 'deadlock', property: 'deadlock', message: 'no step is enabled' });
+    expect(dead.slice(-2)).toEqual(['-> deadlock: no step is enabled', '=> VIOLATION: deadlock after step 2']);
+    const err = two({ kind: 'error', property: 'E_MODEL_THREW', message: 'boom' });
+    expect(err.slice(-2)).toEqual(['-> model error E_MODEL_THREW: boom', '=> ERROR E_MODEL_THREW at step 2']);
     expect(two({ kind: 'none', reproduced: false }).at(-1)).toMatch(/not reproduced.*no violation/);
-    expect(two({ kind: 'invariant', property: 'P', reproduced: false }).at(-1)).toMatch(/^\(not reproduced/);
+    const other = two({ kind: 'invariant', property: 'P', reproduced: false });
+    expect(other.at(-2)).toMatch(/^\(not reproduced/);
+    expect(other.at(-1)).toBe('=> VIOLATION of P after step 2 (not what the trace recorded)');
   });
 
   it('names the death a fault message names: Oops, BUG(), or a plain fault', () => {
     const faulting = (message: string) =>
       lkml(story(['K'], [[0, 'walk', { fault: { property: 'P', message } }]], { kind: 'fault', property: 'P', message }));
-    expect(faulting('Unable to handle kernel paging request -> Oops')).toContain('walk() -> Oops (P)');
-    expect(faulting('Error while pinning mfn 6 -> BUG()')).toContain('walk() -> BUG() (P)');
-    expect(faulting('the kernel dies')).toContain('walk() -> Oops (P)');
-    expect(faulting('a user fault installed a pte')).toContain('walk() -> fault (P)');
+    // The fault's message on the faulting line, the death it names once.
+    expect(faulting('Unable to handle kernel paging request -> Oops')).toContain('walk() -> Unable to handle kernel paging request -> Oops (P)\n=> VIOLATION of P at step 1 (Oops)');
+    expect(faulting('Error while pinning mfn 6 -> BUG()')).toContain('walk() -> Error while pinning mfn 6 -> BUG() (P)\n=> VIOLATION of P at step 1 (BUG())');
+    expect(faulting('the kernel dies')).toContain('walk() -> the kernel dies -> Oops (P)');
+    expect(faulting('a user fault installed a pte')).toContain('walk() -> a user fault installed a pte (P)\n=> VIOLATION of P at step 1 (a fault)');
+    expect(faulting('')).toContain('walk() -> fault (P)');
   });
 
-  it('wraps a long label inside its column, continuation lines one level deeper', () => {
+  it('wraps a long label at spaces, continuation lines one level deeper; a line alone may run past its column', () => {
     const long = 'memcpy(control_code_buffer, riscv_kexec_relocate, KEXEC_CONTROL_PAGE_SIZE)';
-    const text = lkml(story(['S', 'E'], [[0, `machine_kexec_prepare:${long}`], [1, 'a'.repeat(50)]]), { width: 60 });
+    const text = lkml(story(['S', 'E'], [[0, `machine_kexec_prepare:${long}`], [1, 'b'.repeat(20)]]), { width: 60 });
     expectHygiene(text, 60);
     const lines = text.split('\n');
-    expect(lines[3]).toMatch(/^ {2}memcpy\(control_code_buffer,/);
-    expect(lines[4]).toMatch(/^ {4}\S/);
-    expect(lines.filter((l) => l.trim().startsWith('a')).join('').replace(/ /g, '')).toBe(`${'a'.repeat(50)}()`);
+    expect(lines[3]).toBe('  memcpy(control_code_buffer, riscv_kexec_relocate,');
+    expect(lines[4]).toBe('    KEXEC_CONTROL_PAGE_SIZE)');
+  });
+
+  it('never cuts inside an identifier: it moves whole to the next line, or the actors share one lane', () => {
+    // Each identifier fits its column only whole: they go to the next line, never `machine_` / `shutdown()`.
+    const ids = story(['S', 'F', 'Csw', 'E'], [[3, 'kernel_kexec:machine_shutdown'], [3, 'machine_kexec:kexec_method', { notes: ['satp = mmT.pgd; jump control_code_buffer: walk: LEAF(RW-), not X'] }], [0, 'flush_tlb_kernel_range']]);
+    for (const width of [60, 80]) {
+      const text = lkml(ids, { width });
+      expectHygiene(text, width);
+      for (const id of ['machine_shutdown()', 'kexec_method:', 'control_code_buffer:', 'flush_tlb_kernel_range()']) expect(text, `${id} at ${width}`).toContain(id);
+    }
+    // An identifier too wide for any column side by side: one lane, where it fits.
+    const wide = lkml(story(['S', 'E'], [[0, 'a'], [1, 'x'.repeat(54)]]), { width: 60 });
+    expect(wide.split('\n').slice(0, 4)).toEqual(['S:', '  a()', 'E:', `  ${'x'.repeat(54)}()`]);
   });
 
   it('replaces control characters so that a hostile label cannot break the layout', () => {
@@ -219,19 +294,36 @@ const piece = fc.oneof(
 );
 const text = (maxPieces: number) => fc.array(piece, { maxLength: maxPieces }).map((ps) => ps.join(''));
 
-/** A random story: up to 9 actors (more than fit side by side at 80 columns), steps with call paths, choices, a fault, any ending. */
+/**
+ * A random story: up to 9 actors (more than fit side by side at 80 columns) and up to 2
+ * parties, steps with call paths, choices (by value, named or not), notes, a party's
+ * notes, hardware steps, a fault, any ending, and a header of params and init choices.
+ */
 const stories: fc.Arbitrary<Story> = fc
   .integer({ min: 1, max: 9 })
   .chain((actors) =>
     fc.record({
       names: fc.array(text(3), { minLength: actors, maxLength: actors }),
+      parties: fc.array(text(2), { maxLength: 2 }),
       steps: fc.array(
         fc.record({
           column: fc.integer({ min: 0, max: actors - 1 }),
           calls: fc.array(text(3), { minLength: 1, maxLength: 4 }),
           choice: fc.option(fc.array(fc.nat(9), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+          values: fc.option(fc.array(fc.record({ name: fc.option(text(2), { nil: undefined }), value: fc.oneof(text(3), fc.nat(9), fc.boolean()) }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+          notes: fc.option(fc.array(text(4), { minLength: 1, maxLength: 2 }), { nil: undefined }),
+          aside: fc.option(fc.record({ party: fc.nat(1), text: text(4) }), { nil: undefined }),
+          hw: fc.boolean(),
         }),
         { maxLength: 25 },
+      ),
+      setup: fc.option(
+        fc.record({
+          params: fc.array(fc.record({ name: text(2), value: fc.oneof(text(2), fc.nat(99), fc.boolean()) }), { maxLength: 4 }),
+          init: fc.array(fc.record({ name: fc.option(text(2), { nil: undefined }), value: fc.oneof(text(3), fc.nat(9)), index: fc.nat(9) }), { maxLength: 4 }),
+          notes: fc.array(text(3), { maxLength: 2 }),
+        }),
+        { nil: undefined },
       ),
       kind: fc.constantFrom('invariant' as const, 'fault' as const, 'deadlock' as const, 'error' as const, 'none' as const),
       property: text(2),
@@ -246,11 +338,17 @@ const stories: fc.Arbitrary<Story> = fc
       label: s.calls.join(':'),
       calls: s.calls,
       ...(s.choice ? { choice: s.choice } : {}),
+      ...(s.values ? { values: s.values.map((v, index) => ({ ...(v.name !== undefined ? { name: v.name } : {}), value: v.value, index })) } : {}),
+      ...(s.notes ? { notes: s.notes } : {}),
+      ...(s.aside && r.parties.length ? { asides: [{ column: r.names.length + (s.aside.party % r.parties.length), text: s.aside.text }] } : {}),
+      ...(s.hw ? { hw: true } : {}),
       changes: [],
       ...(r.kind === 'fault' && i === r.steps.length - 1 ? { fault: { property: r.property, message: r.message } } : {}),
     }));
     return story([], [], { kind: r.kind, property: r.property, message: r.message, reproduced: r.reproduced }, {
       actors: r.names.map((name, instance) => ({ name, actor: 'A', instance })),
+      ...(r.parties.length ? { parties: r.parties } : {}),
+      ...(r.setup ? { setup: r.setup } : {}),
       steps,
     });
   });
@@ -261,9 +359,22 @@ function tokened(s: Story): Story {
   return {
     ...s,
     actors: s.actors.map((a) => ({ ...a, name: clean(a.name) })),
+    ...(s.parties ? { parties: s.parties.map(clean) } : {}),
+    ...(s.setup
+      ? { setup: { params: s.setup.params.map((p) => ({ name: clean(p.name), value: typeof p.value === 'string' ? clean(p.value) : p.value })), init: s.setup.init.map((v) => ({ ...v, ...(v.name !== undefined ? { name: clean(v.name) } : {}), value: typeof v.value === 'string' ? clean(v.value) : v.value })), notes: s.setup.notes.map(clean) } }
+      : {}),
     steps: s.steps.map((st) => {
+      // A hardware step shows only its last call: the token is there.
       const calls = [...st.calls.slice(0, -1).map(clean), `~${st.n}~`];
-      return { ...st, calls, label: calls.join(':'), ...(st.fault ? { fault: { property: clean(st.fault.property), message: clean(st.fault.message) } } : {}) };
+      return {
+        ...st,
+        calls,
+        label: calls.join(':'),
+        ...(st.values ? { values: st.values.map((v) => ({ ...v, ...(v.name !== undefined ? { name: clean(v.name) } : {}), value: typeof v.value === 'string' ? clean(v.value) : v.value })) } : {}),
+        ...(st.notes ? { notes: st.notes.map(clean) } : {}),
+        ...(st.asides ? { asides: st.asides.map((a) => ({ ...a, text: clean(a.text) })) } : {}),
+        ...(st.fault ? { fault: { property: clean(st.fault.property), message: clean(st.fault.message) } } : {}),
+      };
     }),
     end: { ...s.end, property: clean(s.end.property ?? ''), message: clean(s.end.message ?? '') },
   };

@@ -265,3 +265,55 @@ describe('markdown on random hostile stories', () => {
     );
   });
 });
+
+/** What a report attaches: any file name, any trace text, a schedule command or none. */
+const attachments = fc.record({
+  traceFile: text,
+  traceJson: fc.oneof(text, fc.constantFrom('{"a": "```\\n</details>\\n<script>"}\n', '````\n`\n')),
+  scheduleCommand: fc.option(text, { nil: undefined }),
+});
+
+describe('markdown with the trace attached (explain --format md)', () => {
+  it('the seed reports carry the trace, as JSON that parses back, and the schedule command, after the replay command', () => {
+    for (const { scenario } of SEED_VIOLATIONS) {
+      const c = seed(scenario);
+      const json = JSON.stringify(c.trace, null, 2) + '\n';
+      const command = `npx mmrace check ${scenario} --schedule mm1.0`;
+      const md = markdown(c.story, { traceFile: `${c.name}.trace.json`, traceJson: json, scheduleCommand: command });
+      const blocks = codeBlocks(md);
+      expect(blocks.map((b) => b.info)).toEqual(['text', 'sh', 'sh', 'json']);
+      expect(blocks[1]!.body).toBe(c.story.replayCommand);
+      expect(blocks[2]!.body).toBe(command);
+      expect(JSON.parse(blocks[3]!.body)).toEqual(c.trace);
+      const lines = md.split('\n');
+      // The JSON is collapsed: a <details> opens right before it, with a blank line between, and closes after it.
+      const open = lines.indexOf('<details><summary>trace (JSON)</summary>');
+      expect(open).toBe(blocks[3]!.from - 2);
+      expect(lines[blocks[3]!.from - 1]).toBe('');
+      expect(lines.slice(blocks[3]!.to + 1).filter((l) => l !== '')).toEqual(['</details>']);
+      // The prose names the file the replay command names.
+      expect(outsideCode(md)).toContain(`${c.name.replace(/_/g, '\\_')}.trace.json`);
+    }
+  });
+
+  it('without a schedule command, the replay command and the trace only', () => {
+    const c = seed(SEED_VIOLATIONS[0].scenario);
+    const md = markdown(c.story, { traceFile: 'x.trace.json', traceJson: '{}\n' });
+    expect(codeBlocks(md).map((b) => b.info)).toEqual(['text', 'sh', 'json']);
+  });
+
+  it('on hostile stories and attachments: the code blocks hold exactly what they carry, and no HTML but its own', () => {
+    fc.assert(
+      fc.property(stories, attachments, (s, a) => {
+        const md = markdown(s, a);
+        const blocks = codeBlocks(md);
+        const want = [shown(lkml(s)), shown(s.replayCommand), ...(a.scheduleCommand !== undefined ? [shown(a.scheduleCommand)] : []), shown(a.traceJson)];
+        expect(blocks.map((b) => b.body)).toEqual(want);
+        const prose = outsideCode(md).replace(/<br>|<details><summary>trace \(JSON\)<\/summary>|<\/details>/g, '');
+        expect(prose).not.toContain('<');
+        expect(prose).not.toMatch(/(?<!\\)\]\(|https?:\/\/|www\./i);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -37,7 +37,7 @@ export function faultViolation(property: string, message: string, path: Path): F
  * have not finished, each with the label where it waits (`t[0] waits at lock`).
  */
 export function deadlockMessage(m: CompiledModel, s: Int32Array): string {
-  const stuck = m.instances.filter((inst) => inst.pcIn(s) !== inst.done).map((inst) => `${inst.name} waits at ${inst.labelIn(s)}`);
+  const stuck = m.instances.filter((inst) => !inst.optional && inst.pcIn(s) !== inst.done).map((inst) => `${inst.name} waits at ${inst.labelIn(s)}`);
   return `no step is enabled and some actor has not finished: ${stuck.join(', ')}`;
 }
 
@@ -98,14 +98,14 @@ export class Judge {
     return false;
   }
 
-  /** Whether every instance has finished in `s`. */
+  /** Whether every instance has finished in `s`, but those of optional actors, which may end unfinished (ActorDef.optional). */
   allDone(s: Int32Array): boolean {
     const inst = this.m.instances;
-    for (let k = 0; k < this.nInst; k++) if (inst[k]!.pcIn(s) !== inst[k]!.done) return false;
+    for (let k = 0; k < this.nInst; k++) if (!inst[k]!.optional && inst[k]!.pcIn(s) !== inst[k]!.done) return false;
     return true;
   }
 
-  /** Whether `s` is a deadlock: no step enabled, some instance not finished. Throws what a guard throws. */
+  /** Whether `s` is a deadlock: no step enabled, some instance not finished (of an actor that is not optional). Throws what a guard throws. */
   deadlocked(s: Int32Array): boolean {
     return !this.anyEnabled(s) && !this.allDone(s);
   }

@@ -5,7 +5,9 @@
  * model that uses them still loads no search code.
  */
 export * from './fault.js';
+export * from './ipi.js';
 export * from './lock.js';
+export * from './page.js';
 export * from './pgtable.js';
 export * from './tlb.js';
 export * from './xen.js';

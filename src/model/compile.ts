@@ -209,6 +209,8 @@ export class Instance {
   readonly private: boolean;
   /** The actor is declared symmetric (ActorDef.symmetric): its instances are interchangeable. */
   readonly symmetric: boolean;
+  /** The actor is declared optional (ActorDef.optional): waiting, or unfinished at the end, is never a deadlock. */
+  readonly optional: boolean;
   /** `guard of <instance> <label>` per pc, for errors (built once). */
   readonly guardNames: readonly string[];
   constructor(
@@ -224,6 +226,7 @@ export class Instance {
     model: CompiledModel,
     isPrivate = false,
     isSymmetric = false,
+    isOptional = false,
   ) {
     this.k = k;
     this.actor = actor;
@@ -239,6 +242,7 @@ export class Instance {
     this.localSlots = localSlots;
     this.private = isPrivate;
     this.symmetric = isSymmetric;
+    this.optional = isOptional;
     this.ctx = new Ctx(this, model);
     if (isSymmetric) {
       const name = this.name;
@@ -390,6 +394,7 @@ export class CompiledModel implements World {
       localsType: RecordType | null;
       isPrivate: boolean;
       isSymmetric: boolean;
+      isOptional: boolean;
     }
     const pending: Pending[] = [];
     const parts: { name: string; type: Type }[] = [{ name: '', type: stateType }];
@@ -402,7 +407,7 @@ export class CompiledModel implements World {
       for (let i = 0; i < n; i++) {
         parts.push({ name: `${name}[${i}].pc`, type: pcType });
         if (localsType) parts.push({ name: `${name}[${i}]`, type: localsType });
-        pending.push({ actor: name, index: i, steps, labels, localsType, isPrivate: def.private === true, isSymmetric: def.symmetric === true });
+        pending.push({ actor: name, index: i, steps, labels, localsType, isPrivate: def.private === true, isSymmetric: def.symmetric === true, isOptional: def.optional === true });
       }
     }
     const layout = layoutParts(parts);
@@ -424,7 +429,7 @@ export class CompiledModel implements World {
         locals = makeView(q.localsType, this.store, at.w, at.s, at.k, `${q.actor}[${q.index}]`);
         for (let j = 0; j < shapeOf(q.localsType).slots; j++) localSlots.push(at.k + j);
       }
-      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this, q.isPrivate, q.isSymmetric);
+      const inst = new Instance(instances.length, q.actor, q.index, this.slots[pcAt.k]!, pcAt.k, q.steps, q.labels, locals, localSlots, this, q.isPrivate, q.isSymmetric, q.isOptional);
       instances.push(inst);
       if (!byActor.has(q.actor)) byActor.set(q.actor, []);
       byActor.get(q.actor)!.push(inst);

@@ -162,6 +162,13 @@ export interface ActorDef<S = any, L extends Fields = any, PV = any> {
    * order of the instances (an error E_MODEL_DEF names the first that does not).
    */
   readonly symmetric?: boolean;
+  /**
+   * The actor may act at any time or never (an interrupt, an IPI's handler, a speculative
+   * hardware walk): an instance waiting at a step whose guard is false never makes a
+   * deadlock, and a run may end with it unfinished. A deadlock is a state where nothing
+   * can move and an instance of another actor has not finished.
+   */
+  readonly optional?: boolean;
   readonly doc?: string;
 }
 

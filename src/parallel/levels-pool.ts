@@ -12,9 +12,10 @@
  * - a search that ends within START_AFTER seconds never starts a thread (booting one and
  *   loading the model in it take about 0.4 s, and the levels in this thread slow down
  *   meanwhile), nor does one whose levels stay below AUTO_LEVEL states (too few batches to
- *   keep the threads busy between barriers), nor one whose levels have begun to shrink
- *   (the last TREND levels hold fewer states than the TREND before them: the search is
- *   past its widest, and what is left would not pay for the threads' start);
+ *   keep the threads busy between barriers), nor one whose levels no longer grow (the
+ *   last TREND levels hold less than GROWING times the states of the TREND before them: a
+ *   search past its widest, or whose levels stay flat and may end at any level, has too
+ *   little of it left for sure to pay for the threads' start);
  * - they start only when cores are idle (the machine's CPU times since the search began,
  *   or since the last look: at least MIN_IDLE of a core besides this thread's), one per
  *   idle core and one for the core this thread leaves while the workers expand a level;
@@ -52,6 +53,8 @@ export const IN_THREAD_BELOW = 4096;
 export const START_AFTER = 3;
 /** With `auto`: levels compared to tell a search that grows from one that shrinks (the counter's levels come in fours). */
 const TREND = 4;
+/** With `auto`: the growth of the last TREND levels over the TREND before them that still starts the threads. */
+const GROWING = 1.1;
 /** With `auto`: levels of fewer states than this run in this thread (4 batches for each of 2 workers). */
 export const AUTO_LEVEL = 8 * 8192;
 /** With `auto`: seconds of levels on the threads, their first level aside, before they are judged. */
@@ -208,17 +211,21 @@ class PiscinaLevels implements LevelPool {
   /** The size of every level the search asked about. */
   private readonly sizes: number[] = [];
 
-  /** Whether the last TREND levels hold fewer states than the TREND before them. */
-  private shrinking(): boolean {
+  /**
+   * Whether the levels still grow: the last TREND levels (fewer when the search has not
+   * had twice as many) hold at least GROWING times the states of as many before them.
+   */
+  private growing(): boolean {
     const n = this.sizes.length;
-    if (n < 2 * TREND) return false;
+    const k = Math.min(TREND, Math.floor(n / 2));
+    if (k === 0) return false;
     let last = 0;
     let before = 0;
-    for (let i = 0; i < TREND; i++) {
+    for (let i = 0; i < k; i++) {
       last += this.sizes[n - 1 - i]!;
-      before += this.sizes[n - 1 - TREND - i]!;
+      before += this.sizes[n - 1 - k - i]!;
     }
-    return last < before;
+    return last >= GROWING * before;
   }
   /** `auto` gave the threads up: they did not pay. */
   private given = false;
@@ -254,7 +261,7 @@ class PiscinaLevels implements LevelPool {
     if (this.given) return false;
     if (this.pool === null) {
       if (this.o.auto) {
-        if (seconds < START_AFTER || this.shrinking()) return false;
+        if (seconds < START_AFTER || !this.growing()) return false;
         const idle = this.idle.read();
         if (idle < MIN_IDLE) return false;
         this.workers = Math.max(1, Math.min(this.workers, Math.round(idle) + 1));

@@ -78,3 +78,22 @@ describe('--workers auto judges the threads against this thread', () => {
     expect(p.gaveUp).toBe(false);
   });
 });
+
+describe('--workers auto starts no thread for a search whose levels no longer grow', () => {
+  const judge = (): LevelPool => levelPool({ params: {} } as unknown as CompiledModel, { path: 'model.ts', url: 'file:///model.ts' }, { workers: 2, auto: true });
+  const level = (n: number, depth: number) => ({ firstId: 0, n, depth, segs: [], starts: [] });
+
+  for (const [what, sizes] of [
+    ['flat levels (they may end at any level)', [100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000]],
+    ['levels past the widest', [400_000, 380_000, 360_000, 340_000, 320_000, 300_000, 280_000, 260_000, 240_000]],
+    ['levels that grow by less than a tenth over four levels', [100_000, 101_000, 102_000, 103_000, 104_000, 105_000, 106_000, 107_000, 108_000]],
+  ] as const) {
+    it(`${what}, after three seconds of search and more`, () => {
+      const before = threadsStarted();
+      const p = judge();
+      const taken = sizes.map((n, d) => p.takes(level(n, d), 10 + d));
+      expect(taken.every((t) => t === false)).toBe(true);
+      expect(threadsStarted() - before).toBe(0);
+    });
+  }
+});

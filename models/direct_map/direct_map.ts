@@ -68,6 +68,8 @@
  *   B1          arch=arm64 code=v5.9-dpa-gate dpa=off rodata_full=on               VIOLATION(INV-COPY)
  *   B2          arch=arm64 code=v1 A dpa=on rodata_full=off                        VIOLATION(INV-COPY)
  *   B2-full     arch=arm64 code=v1-full A dpa=on rodata_full=off                   SAFE (A unmaps nothing)
+ *               (no scenario: no pte ever becomes invalid, so safe proves nothing; B2 of
+ *               docs/seed-problems.md §3, series v1/v2 as Rick reviewed it, is b2.json)
  *   B3          arch=x86 code=v5.9 large_np alloc_fail dpa=off, no A               VIOLATION(INV-REPORT) first;
  *               check=INV-COPY: VIOLATION(INV-COPY); check=INV-REPORT: VIOLATION(INV-REPORT)
  *   F           arch=arm64 code=v5.10 (both, both), A                              SAFE

@@ -1,7 +1,7 @@
 /**
  * contpte — arm64 contiguous-PTE fold against other CPUs, hardware walkers and lockless
  * readers (Ryan Roberts' contpte series, v6.9; the efi_mm discussion of Feb 2024).
- * Specification: shared/models.md §5. Kernel sources: arch/arm64/mm/contpte.c
+ * Specification: docs/seed-problems.md §5. Kernel sources: arch/arm64/mm/contpte.c
  * (contpte_convert, __contpte_try_fold, contpte_ptep_get_lockless),
  * arch/arm64/include/asm/pgtable.h (mm_is_user, contpte_try_fold), arch/arm64/mm/fault.c.
  *

@@ -2,7 +2,7 @@
  * direct_map — direct-map robustness: vfree of a VM_FLUSH_RESET_PERMS area against
  * hibernation's safe_copy_page (Mike Rapoport, "arch, mm: improve robustness of direct
  * map manipulation", v1 2020-10-25 to v7 2020-11-09, merged in v5.10).
- * Specification: shared/models.md §3. Kernel sources: mm/vmalloc.c (vm_remove_mappings,
+ * Specification: docs/seed-problems.md §3. Kernel sources: mm/vmalloc.c (vm_remove_mappings,
  * set_area_direct_map, __vunmap), kernel/power/snapshot.c (safe_copy_page, do_copy_page,
  * the v1/v2 hibernate_map_page(page, enable) and the v5.10 hibernate_map_page /
  * hibernate_unmap_page), kernel/power/hibernate.c (create_image), arch/arm64/mm/pageattr.c

@@ -1,6 +1,6 @@
 /**
  * riscv_kexec — riscv kexec: set_memory_x on a PGD-level linear-map leaf (Guo Ren /
- * Alexandre Ghiti, Jun–Jul 2023). Specification: shared/models.md §4.
+ * Alexandre Ghiti, Jun–Jul 2023). Specification: docs/seed-problems.md §4.
  * Kernel sources (6.4): arch/riscv/kernel/machine_kexec.c (machine_kexec_prepare: copy
  * riscv_kexec_relocate to page_address(control_code_page), set_memory_x(buf, 1);
  * machine_kexec: local_flush_icache_all, kexec_method = control_code_buffer),
@@ -67,13 +67,13 @@
  *        vmalloc have no fixup on 64-bit, so it is an Oops: c.fault(..., property).
  *
  * Properties:
- *   INV-SYNC  (models.md) the effective kernel leaf for VA_ctrl that a CPU uses equals
+ *   INV-SYNC  (docs/seed-problems.md) the effective kernel leaf for VA_ctrl that a CPU uses equals
  *             the one through init_mm.pgd. scope=exec: checked where it bites, at E1: the
  *             fault is INV-SYNC when init_mm maps VA_ctrl executable but the executing
  *             CPU's view (its satp's walk, or its TLB entry) does not. scope=all: also a
  *             state invariant, once set_memory_x has returned, over every mm in use
  *             (mmT, mmO, mmN once pgd_alloc is done) and the TLB entry.
- *   INV-EXEC  the fault condition of models.md when init_mm itself has no X (G2):
+ *   INV-EXEC  the fault condition of docs/seed-problems.md when init_mm itself has no X (G2):
  *             E1 executes through a non-X leaf although every mm agrees.
  *
  * Variants -> parameters -> verdict (scenarios/riscv_kexec/):

@@ -1,13 +1,13 @@
 /**
  * trans_pgd — arm64 hibernate's copy of the linear map into tmp_pg_dir (James Morse
  * reviewing Pavel Tatashin's trans_pgd series, Aug–Sep 2019; commit 7eced90b202d, v6.12).
- * Specification: shared/models.md §1. Kernel sources: arch/arm64/kernel/hibernate.c (v5.4:
+ * Specification: docs/seed-problems.md §1. Kernel sources: arch/arm64/kernel/hibernate.c (v5.4:
  * _copy_pte, copy_pte, copy_page_tables, swsusp_arch_resume), arch/arm64/mm/trans_pgd.c
  * (v5.9, then v6.12 after 7eced90b), arch/arm64/kernel/hibernate-asm.S
  * (swsusp_arch_suspend_exit), and the v3 12/17 patch's copy_pte with TRANS_MKWRITE,
  * TRANS_MKVALID, TRANS_CHECKPFN.
  *
- * An ordering problem, not a race (models.md §1):
+ * An ordering problem, not a race (docs/seed-problems.md §1):
  *
  *   swsusp_arch_resume (boot kernel, 1 CPU)      swsusp_arch_suspend_exit (on tmp_pg_dir)
  *   copy_page_tables(tmp_pg_dir)

@@ -2,7 +2,7 @@
  * xen-pgt-ro — Xen PV: page-table pages must be read-only before they are pinned or
  * hooked (2011: 4b239f458 "x86-64, mm: Put early page table high", 2.6.39-rc1, and its
  * fix 279b706 "x86,xen: introduce x86_init.mapping.pagetable_reserve"; Yinghai Lu's 3.9
- * top-down rework). Specification: shared/models.md §2; the LKML thread "Xen MMU's
+ * top-down rework). Specification: docs/seed-problems.md §2; the LKML thread "Xen MMU's
  * requirement to pin pages RO and initial_memory_mapping" (Stefano Stabellini, Konrad
  * Rzeszutek Wilk, May 2011).
  *
@@ -28,7 +28,7 @@
  *     BUG()
  *
  * Actors. G, the boot CPU running init_memory_mapping, single-threaded: the steps G1..G7
- * of models.md. H, the hypervisor, is not an actor: it is the synchronous oracle of
+ * of docs/seed-problems.md. H, the hypervisor, is not an actor: it is the synchronous oracle of
  * src/kernel/xen.ts (X1, X2, X3), whose checks run inside the G step that makes the
  * hypercall (or whose write Xen traps and emulates). The race diagram gives Xen a
  * column of its own: G's steps note what Xen did (`c.note('Xen', ...)`: a validation, a
@@ -307,7 +307,7 @@ function setLowmemPage(c: StepCtx, g: Geo, f: number, prot: 'RO' | 'RW', fn: str
   return true;
 }
 
-/** The steps of G: init_memory_mapping on the boot CPU (models.md G1..G7). */
+/** The steps of G: init_memory_mapping on the boot CPU (docs/seed-problems.md G1..G7). */
 function bootCpu(p: P): Record<string, StepDef<any, any, any>> {
   const g = geometry(p);
   const pgtBuf = p.placement !== 'mapped';

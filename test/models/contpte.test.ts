@@ -1,5 +1,5 @@
 /**
- * The contpte model (shared/models.md §5): each variant's verdict, counterexamples read
+ * The contpte model (docs/seed-problems.md §5): each variant's verdict, counterexamples read
  * against the diagram, and probes showing the safe variants are not safe by accident
  * (the racing actors really reach the window).
  */

@@ -1,5 +1,5 @@
 /**
- * The direct_map model (shared/models.md §3): each variant's verdict with BFS and DFS,
+ * The direct_map model (docs/seed-problems.md §3): each variant's verdict with BFS and DFS,
  * counterexamples read against Mike's diagram and the table, H's atomicity, fixes removed,
  * and probes showing that the safe variants are not safe by accident (V really is paused
  * inside vm_remove_mappings, pages really are mapped back, failures really happen).

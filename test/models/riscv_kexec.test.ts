@@ -1,5 +1,5 @@
 /**
- * The riscv_kexec model (shared/models.md §4): each variant's verdict with BFS and DFS,
+ * The riscv_kexec model (docs/seed-problems.md §4): each variant's verdict with BFS and DFS,
  * counterexamples read against the diagrams, fixes that stop holding when the fix is
  * flipped off, probes showing the racing actors reach the window in the safe variants,
  * the scenarios (and their traces' replay), and the page-table primitives of
@@ -43,7 +43,7 @@ const EXEC: Expectation = { verdict: 'violation', property: 'INV-EXEC' };
 const SAFE: Expectation = { verdict: 'safe' };
 const EXECUTORS = ['loader', 'other', 'forked'] as const;
 
-// Variant bits (models.md §4): B is the default.
+// Variant bits (docs/seed-problems.md §4): B is the default.
 const B = {};
 const G1 = { activeMm: true };
 const G2 = { buffer: 'vm_map_ram', setx: false };
@@ -53,7 +53,7 @@ const A_SPLIT = { linear: 'pmd', split: true };
 const X = { sync: 'pgd_list' };
 const X_PRIME = { sync: 'pgd_list_unlocked_copy' };
 
-/** Each row: [name, params, the verdict models.md gives]. */
+/** Each row: [name, params, the verdict docs/seed-problems.md gives]. */
 const table: [string, Params, Expectation][] = [
   // B: VIOLATION whenever active_mm(T) was created before S2; passes when forked after S2.
   ['B, the loader executes (its mm predates S2)', { ...B }, SYNC],
@@ -88,7 +88,7 @@ const table: [string, Params, Expectation][] = [
   ['a PGD leaf split, a forked executor', { split: true, executor: 'forked' }, SYNC],
 ];
 
-describe('riscv_kexec verdicts (models.md §4)', () => {
+describe('riscv_kexec verdicts (docs/seed-problems.md §4)', () => {
   it.each(table)('%s', async (_name, params, want) => {
     assertVerdict(await run(params), want);
     assertVerdict(await run(params, model, 'dfs'), want);

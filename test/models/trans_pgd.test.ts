@@ -1,5 +1,5 @@
 /**
- * The trans_pgd model (shared/models.md §1, arm64 hibernate's copy of the linear map):
+ * The trans_pgd model (docs/seed-problems.md §1, arm64 hibernate's copy of the linear map):
  * every cell of the table of variants, with BFS and DFS; the counterexamples read against
  * the diagram (B copies every pte, then R switches TTBR1 and faults on a page B left
  * unusable); the fixes removed one at a time (each safe cell becomes a violation); and
@@ -166,7 +166,7 @@ describe('trans_pgd: the scenarios are the table', () => {
       if (sc.tags.includes('deep')) expect(sc.params['n'] as number).toBeGreaterThanOrEqual(4);
       else expect(sc.params['n'] as number).toBeLessThanOrEqual(3);
     }
-    // Every row of the models.md table has a scenario (the all-kinds hibernate row is covered
+    // Every row of the docs/seed-problems.md table has a scenario (the all-kinds hibernate row is covered
     // by its two scenarios: 2019 kinds and INV_OTHER with dpa=0).
     for (const r of TABLE) if (r.params !== VF_HIB_ALL) expect(rows.has(r.name), r.name).toBe(true);
   });

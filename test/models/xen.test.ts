@@ -1,6 +1,6 @@
 /**
- * The Xen PV page-table model (shared/models.md §2) and its oracle src/kernel/xen.ts:
- * each variant's verdict, the counterexamples read against the diagram of models.md,
+ * The Xen PV page-table model (docs/seed-problems.md §2) and its oracle src/kernel/xen.ts:
+ * each variant's verdict, the counterexamples read against the diagram of docs/seed-problems.md,
  * the fixed variants shown not safe by accident (a parameter flip breaks them, probes
  * show the guest really reaches the window), the oracle's type counts checked against
  * the page tables in every reachable state, and the oracle's rules one by one.

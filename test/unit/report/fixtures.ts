@@ -12,7 +12,7 @@ import type { Trace } from '../../../src/trace/trace.js';
 import type { CheckResult } from '../../../src/report/verdict.js';
 import { checkIn } from '../helpers.js';
 
-/** One violating scenario per seed model (../shared/models.md), with the property it violates. */
+/** One violating scenario per seed model (docs/seed-problems.md), with the property it violates. */
 export const SEED_VIOLATIONS = [
   { scenario: 'scenarios/contpte/b-kernel.json', property: 'INV-KFAULT' },
   { scenario: 'scenarios/direct_map/b2.json', property: 'INV-COPY' },

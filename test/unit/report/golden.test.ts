@@ -1,7 +1,7 @@
 /**
  * The race diagram of one violation per seed family, against expected text: each file
  * under golden/ was written by reading it against the diagram of its thread
- * (../shared/models.md, section "Diagram." of each problem): the same story in the same
+ * (docs/seed-problems.md, section "Diagram." of each problem): the same story in the same
  * order, the parameters and initial state that make the race, choices by value, the
  * hypervisor's column for Xen, the fault's message on the faulting line, and a verdict
  * line. A change to a model, to the replay or to the layout that changes a diagram

@@ -26,8 +26,7 @@ import { createProgress, progressLine } from './progress.js';
 import { reportOf } from './report-of.js';
 import { attachmentOf, shown, tellReplay } from './replay.js';
 import { CompiledModel } from '../model/compile.js';
-import { loadModel } from '../model/load.js';
-import { loadScenario } from '../run/scenario.js';
+import { loadTarget } from '../run/check.js';
 import { reproduceOf, scheduleCommand, type Reproduce } from '../report/reproduce.js';
 import { decodeSchedule, traceOfSchedule } from '../trace/schedule.js';
 
@@ -217,15 +216,14 @@ async function checkSchedule(target: string, text: string, flags: CheckFlags, fo
   const schedule = decodeSchedule(text);
   expectTargetFile(target);
   if (flags.trace !== undefined) checkOutputFile(flags.trace, 'trace');
-  const sc = target.endsWith('.json') ? loadScenario(target) : null;
-  const loaded = await loadModel(sc?.modelPath ?? target);
-  const m = new CompiledModel(loaded.model, { ...sc?.params, ...parseParamArgs(flags.param ?? []) });
-  const trace = traceOfSchedule(schedule, m, { modelPath: loaded.path, scenario: sc?.file });
+  const { scenario: sc, model, modelPath } = await loadTarget(target);
+  const m = new CompiledModel(model, { ...sc?.params, ...parseParamArgs(flags.param ?? []) });
+  const trace = traceOfSchedule(schedule, m, { modelPath, scenario: sc?.file });
   if (flags.trace !== undefined) writeTrace(trace, flags.trace);
   const code = tellReplay(trace, m, {
     name: `schedule ${text}`,
     trace: null,
-    model: { path: shown(loaded.path), namedBy: sc ? `scenario ${shown(sc.file)}` : 'the command line' },
+    model: { path: shown(modelPath), namedBy: sc ? `scenario ${shown(sc.file)}` : 'the command line' },
     target: { file: target, params: sc?.params ?? {} },
     command: scheduleCommand(target, text, flags.param ?? []),
   }, format);

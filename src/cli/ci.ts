@@ -253,9 +253,9 @@ interface Table {
 export function tableOf(found: readonly FoundScenario[]): Table {
   const suite = (f: FoundScenario) => basename(dirname(f.file));
   const names = found.flatMap((f) =>
-    'scenario' in f ? [rowName(suite(f), f.scenario.name), ...f.scenario.mutants.map((mu) => rowName(suite(f), `${f.scenario.name}~${mu.name}`))] : [rowName(suite(f), basename(f.file).replace(/\.json$/, ''))],
+    'scenario' in f ? [f.scenario, ...f.scenario.mutants.map((mu) => mutantScenario(f.scenario, mu))].map((s) => rowName(suite(f), s.name)) : [rowName(suite(f), basename(f.file).replace(/\.json$/, ''))],
   );
-  const expected = found.flatMap((f) => ('scenario' in f ? [oneLine(expectationText(f.scenario)), ...f.scenario.mutants.map((mu) => oneLine(`violation of ${mu.expect.property}`))] : ['?']));
+  const expected = found.flatMap((f) => ('scenario' in f ? [f.scenario, ...f.scenario.mutants.map((mu) => mutantScenario(f.scenario, mu))].map((s) => oneLine(expectationText(s))) : ['?']));
   const name = Math.max('scenario'.length, ...names.map((n) => n.length));
   const exp = Math.max('expected'.length, ...expected.map((e) => e.length));
   return { name, expected: exp, got: Math.max('got'.length, exp, SKIPPED.length) };

@@ -47,6 +47,9 @@ export function tlbConflict(t: TlbView): boolean {
   return false;
 }
 
+/** A fill is found: the walker's guard stops at the first. */
+const anyFill = (): boolean => true;
+
 export interface SpeculativeWalker {
   /** CPUs whose TLBs it fills. */
   readonly cpus: number;
@@ -74,25 +77,32 @@ export interface SpeculativeWalker {
  */
 export function speculativeWalker(o: SpeculativeWalker): ActorDef {
   const label = o.label ?? 'speculative walk';
-  /** The (cpu, page, block) fills that would change a TLB now. */
-  const fills = (c: StepCtx): [number, number, boolean][] => {
-    const out: [number, number, boolean][] = [];
+  /**
+   * The (cpu, page, block) fills that would change a TLB now, given to `each`; stops at the
+   * first for which `each` returns true (the guard, which runs in every state, allocates nothing).
+   */
+  const forFills = (c: StepCtx, each: (cpu: number, page: number, block: boolean) => boolean): boolean => {
     const tlbs = o.tlb(c);
     for (let cpu = 0; cpu < o.cpus; cpu++) {
       for (let page = 0; page < o.pages; page++) {
         const found = o.walk(c, cpu, page);
         if (found === null) continue;
         const t = tlbs[cpu]!;
-        if (found === 'block' ? !t.block : !t.single.get(page)) out.push([cpu, page, found === 'block']);
+        if ((found === 'block' ? !t.block : !t.single.get(page)) && each(cpu, page, found === 'block')) return true;
       }
     }
+    return false;
+  };
+  const fills = (c: StepCtx): [number, number, boolean][] => {
+    const out: [number, number, boolean][] = [];
+    forFills(c, (cpu, page, block) => (out.push([cpu, page, block]), false));
     return out;
   };
   return {
     optional: true,
     steps: {
       [label]: {
-        await: (c) => fills(c).length > 0,
+        await: (c) => forFills(c, anyFill),
         do: (c) => {
           const all = fills(c);
           // Chosen by name, so that the race diagram tells which fill: `speculative walk cpu 1 page 0`.

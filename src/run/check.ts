@@ -65,7 +65,7 @@ export async function checkTarget(target: Target, plan: Plan = {}, names: Option
 }
 
 async function checkGuarded(target: Target, plan: Plan, names: OptionNames): Promise<Checked> {
-  const { scenario, model, modelPath, modelUrl, params } = await load(target);
+  const { scenario, model, modelPath, modelUrl, params } = await loadTarget(target);
   const file = { path: modelPath, url: modelUrl };
   const p = resolvePlan(params === undefined ? plan : { ...plan, params: { ...params, ...plan.params } }, scenario, names);
   const m = new CompiledModel(model, p.params);
@@ -142,10 +142,10 @@ function tellStepTimeout(r: CheckResult): void {
   writeSync(2, `${formatError(new MmraceError((r.code ?? 'E_STEP_TIMEOUT') as MmraceError['code'], r.message ?? 'a step was stopped', r.hint))}\n`);
 }
 
-/** The scenario, model and model file of a target. */
-async function load(target: Target): Promise<{ scenario: Scenario | null; model: Model; modelPath: string; modelUrl?: string; params?: Readonly<Record<string, ParamValue>> | undefined }> {
+/** The scenario, model and model file of a target (also for `check --schedule`, which replays instead of searching). */
+export async function loadTarget(target: Target): Promise<{ scenario: Scenario | null; model: Model; modelPath: string; modelUrl?: string; params?: Readonly<Record<string, ParamValue>> | undefined }> {
   if (typeof target === 'string') {
-    if (target.endsWith('.json')) return load(loadScenario(target));
+    if (target.endsWith('.json')) return loadTarget(loadScenario(target));
     const { model, path, url } = await loadModel(target);
     return { scenario: null, model, modelPath: path, modelUrl: url };
   }
